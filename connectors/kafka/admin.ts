@@ -1,0 +1,105 @@
+/**
+ * Topic administration for jobs, the generator and tests: make sure topics exist with the partition
+ * count and config asked for, and read end offsets (what bounded mode reads up to).
+ */
+import type kafkajs from 'kafkajs';
+import * as z from 'zod';
+import { createKafka, type KafkaClientOptions } from './config.js';
+
+/** A topic Eddy needs: its name, partition count and topic-level config (e.g. `cleanup.policy`). */
+export const TopicSpecSchema = z.strictObject({
+  name: z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'expected a Kafka topic name ([a-zA-Z0-9._-], at most 249)'),
+  partitions: z.number().int().min(1).max(10_000).default(1),
+  config: z.record(z.string(), z.string()).default({}),
+});
+export type TopicSpec = z.input<typeof TopicSpecSchema>;
+
+/** What {@link KafkaAdmin.ensureTopics} found or did for one topic. */
+export interface EnsuredTopic {
+  name: string;
+  created: boolean;
+  partitions: number;
+}
+
+/** Per-partition offsets of a topic: `low` is the first offset kept, `high` the next offset to be written. */
+export interface PartitionOffsets {
+  partition: number;
+  low: bigint;
+  high: bigint;
+}
+
+/**
+ * A thin, validated wrapper over the kafkajs admin client.
+ *
+ * @example
+ * const admin = new KafkaAdmin(kafkaClientOptions());
+ * await admin.connect();
+ * await admin.ensureTopics([{ name: 'watch-events', partitions: 8 }]);
+ * await admin.disconnect();
+ */
+export class KafkaAdmin {
+  readonly #admin: kafkajs.Admin;
+
+  constructor(opts: KafkaClientOptions) {
+    this.#admin = createKafka(opts).admin();
+  }
+
+  connect(): Promise<void> {
+    return this.#admin.connect();
+  }
+
+  disconnect(): Promise<void> {
+    return this.#admin.disconnect();
+  }
+
+  /** Returns the broker ids of the cluster; fails when no broker answers. */
+  async brokers(): Promise<number[]> {
+    const { brokers } = await this.#admin.describeCluster();
+    return brokers.map((b) => b.nodeId);
+  }
+
+  /**
+   * Creates each topic that does not exist yet. An existing topic is left as it is, and its actual
+   * partition count is reported, so the caller can tell the user when it differs from the request.
+   */
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<EnsuredTopic[]> {
+    const wanted = specs.map((s) => TopicSpecSchema.parse(s));
+    const existing = new Set(await this.#admin.listTopics());
+    const missing = wanted.filter((s) => !existing.has(s.name));
+    if (missing.length > 0) {
+      await this.#admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((s) => ({
+          topic: s.name,
+          numPartitions: s.partitions,
+          replicationFactor: -1,
+          configEntries: Object.entries(s.config).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    }
+    const created = new Set(missing.map((s) => s.name));
+    const meta = await this.#admin.fetchTopicMetadata({ topics: wanted.map((s) => s.name) });
+    return meta.topics.map((t) => ({ name: t.name, created: created.has(t.name), partitions: t.partitions.length }));
+  }
+
+  /** Deletes topics; missing ones are ignored. */
+  async deleteTopics(names: readonly string[]): Promise<void> {
+    const existing = new Set(await this.#admin.listTopics());
+    const present = names.filter((n) => existing.has(n));
+    if (present.length > 0) await this.#admin.deleteTopics({ topics: present });
+  }
+
+  /** Low and high offsets of every partition of a topic, sorted by partition. */
+  async offsets(topic: string): Promise<PartitionOffsets[]> {
+    const rows = await this.#admin.fetchTopicOffsets(topic);
+    return rows
+      .map((r) => ({ partition: r.partition, low: BigInt(r.low), high: BigInt(r.high) }))
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  /** The group's committed offsets for a topic (`-1` where nothing is committed). */
+  async committedOffsets(groupId: string, topic: string): Promise<Map<number, bigint>> {
+    const [entry] = await this.#admin.fetchOffsets({ groupId, topics: [topic] });
+    return new Map((entry?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Serdes turn Kafka bytes into typed values and back. Decoding never throws: a record that cannot be
+ * decoded comes back with the reason, which is what the dead-letter queue records.
+ */
+import type * as z from 'zod';
+
+/** The outcome of decoding one record. */
+export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** Encodes values to bytes and decodes bytes to values. */
+export interface Serde<T> {
+  /** Decodes a record value; never throws. */
+  decode(value: Buffer | null): Decoded<T>;
+  encode(value: T): Buffer;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Formats the first zod issue as `path: message`, the form DLQ reasons and CLI errors use. */
+export function describeZodIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid';
+  const path = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+  return `${path}: ${issue.message}`;
+}
+
+/**
+ * A JSON serde validated by a zod schema: strict UTF-8, then `JSON.parse`, then `schema.safeParse`.
+ *
+ * @example
+ * const serde = jsonSerde(WatchEventSchema);
+ * const r = serde.decode(Buffer.from('{"eventId":…}'));
+ * if (!r.ok) console.log(r.reason); // e.g. "schema: watchSeconds: Invalid input: expected number, received string"
+ */
+export function jsonSerde<S extends z.ZodType>(schema: S): Serde<z.output<S>> {
+  return {
+    decode(value) {
+      if (value === null) return { ok: false, reason: 'empty: record has no value' };
+      let text: string;
+      try {
+        text = utf8.decode(value);
+      } catch {
+        return { ok: false, reason: 'encoding: value is not valid UTF-8' };
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch (e) {
+        return { ok: false, reason: `json: ${(e as Error).message}` };
+      }
+      const parsed = schema.safeParse(json);
+      return parsed.success
+        ? { ok: true, value: parsed.data }
+        : { ok: false, reason: `schema: ${describeZodIssue(parsed.error)}` };
+    },
+    encode(value) {
+      return Buffer.from(JSON.stringify(value), 'utf8');
+    },
+  };
+}
+
+/** Passes raw bytes through (for tools that only count or copy records). */
+export const bytesSerde: Serde<Buffer> = {
+  decode: (value) => (value === null ? { ok: false, reason: 'empty: record has no value' } : { ok: true, value }),
+  encode: (value) => value,
+};

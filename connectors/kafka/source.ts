@@ -1,0 +1,233 @@
+/**
+ * Kafka source: a consumer-group member (kafkajs) that hands records over per partition, in batches,
+ * decoded by a serde. Records that do not decode go to the dead-letter writer and are counted; the
+ * partition keeps flowing. Partitions can be paused and resumed one by one (backpressure) and can
+ * start from given offsets (a checkpoint's) instead of the group's committed ones.
+ */
+import type kafkajs from 'kafkajs';
+import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import * as z from 'zod';
+import { createKafka, type KafkaClientOptions } from './config.js';
+import type { DeadLetterWriter, RejectedRecord } from './dead-letter.js';
+import type { Serde } from './serde.js';
+
+/** A partition of a topic. */
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+/** A decoded record. `offset` is the Kafka offset as a decimal string (offsets exceed 2^53 in theory). */
+export interface SourceRecord<T> {
+  key: Buffer | null;
+  value: T;
+  offset: string;
+  timestamp: number;
+  headers: Record<string, string | Buffer>;
+}
+
+/** What the source hands over: the decoded records of one fetch of one partition. */
+export interface PartitionBatch<T> extends TopicPartition {
+  records: SourceRecord<T>[];
+  /** Records of this batch sent to the dead-letter writer. */
+  rejected: number;
+  /** The offset after the last record of the batch: where reading continues. */
+  nextOffset: bigint;
+  /** The partition's high watermark when fetched (end offset for read_committed: last stable offset). */
+  highWatermark: bigint;
+}
+
+/** Per-partition counters. */
+export interface PartitionStats extends TopicPartition {
+  records: number;
+  rejected: number;
+  nextOffset: bigint | undefined;
+  paused: boolean;
+}
+
+export const SourceOptionsSchema = z.strictObject({
+  groupId: z.string().min(1),
+  topics: z.array(z.string().min(1)).min(1),
+  /** Where a partition without a committed (or given) offset starts. */
+  startFrom: z.enum(['earliest', 'latest']).default('earliest'),
+  /** Commit offsets to the group after each batch (at-least-once). Off when a transaction commits them. */
+  autoCommit: z.boolean().default(true),
+  isolation: z.enum(['read_committed', 'read_uncommitted']).default('read_committed'),
+  maxBytesPerPartition: z.number().int().positive().default(1_048_576),
+  maxWaitTimeMs: z.number().int().nonnegative().default(500),
+  sessionTimeoutMs: z.number().int().positive().default(30_000),
+  rebalanceTimeoutMs: z.number().int().positive().default(60_000),
+  heartbeatIntervalMs: z.number().int().positive().default(3_000),
+  partitionsConsumedConcurrently: z.number().int().positive().default(1),
+});
+export type SourceOptions = z.input<typeof SourceOptionsSchema>;
+
+/** Called with each batch; the batch's offsets are resolved (and committed) only after it resolves. */
+export type BatchHandler<T> = (batch: PartitionBatch<T>) => Promise<void>;
+
+export interface SourceHooks {
+  /** The partitions this member owns after each group join (kafkajs rebalances eagerly). */
+  onAssignment?: (owned: TopicPartition[]) => void;
+  /** Offset to start a newly assigned partition from; `undefined` keeps the group's committed offset. */
+  startOffset?: (tp: TopicPartition) => bigint | undefined;
+}
+
+/**
+ * @example
+ * const source = new KafkaSource(kafkaClientOptions(), { groupId: 'g', topics: ['watch-events'] },
+ *   jsonSerde(WatchEventSchema), new KafkaDeadLetterQueue(sink, 'watch-events-dlq'));
+ * await source.start(async (batch) => { for (const r of batch.records) use(r.value); });
+ */
+export class KafkaSource<T> {
+  readonly #opts: z.output<typeof SourceOptionsSchema>;
+  readonly #consumer: Consumer;
+  readonly #stats = new Map<string, PartitionStats>();
+  #owned: TopicPartition[] = [];
+
+  constructor(
+    client: KafkaClientOptions,
+    options: SourceOptions,
+    private readonly serde: Serde<T>,
+    private readonly deadLetters: DeadLetterWriter,
+    private readonly hooks: SourceHooks = {},
+  ) {
+    this.#opts = SourceOptionsSchema.parse(options);
+    this.#consumer = createKafka(client).consumer({
+      groupId: this.#opts.groupId,
+      readUncommitted: this.#opts.isolation === 'read_uncommitted',
+      maxBytesPerPartition: this.#opts.maxBytesPerPartition,
+      maxWaitTimeInMs: this.#opts.maxWaitTimeMs,
+      sessionTimeout: this.#opts.sessionTimeoutMs,
+      rebalanceTimeout: this.#opts.rebalanceTimeoutMs,
+      heartbeatInterval: this.#opts.heartbeatIntervalMs,
+    });
+    this.#consumer.on(this.#consumer.events.GROUP_JOIN, (e) => this.#onJoin(e.payload.memberAssignment));
+  }
+
+  /** The partitions this member owns now. */
+  get owned(): readonly TopicPartition[] {
+    return this.#owned;
+  }
+
+  /** Counters per partition this member has read from. */
+  stats(): PartitionStats[] {
+    return [...this.#stats.values()].map((s) => ({ ...s }));
+  }
+
+  /** The underlying kafkajs consumer, for a transactional sink's `sendOffsets`. */
+  get consumer(): kafkajs.Consumer {
+    return this.#consumer;
+  }
+
+  /** Joins the group and starts handing batches to `handler`; resolves once running. */
+  async start(handler: BatchHandler<T>): Promise<void> {
+    await this.#consumer.connect();
+    await this.#consumer.subscribe({ topics: this.#opts.topics, fromBeginning: this.#opts.startFrom === 'earliest' });
+    await this.#consumer.run({
+      autoCommit: this.#opts.autoCommit,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.#opts.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.#handle(payload, handler),
+    });
+  }
+
+  /** Stops fetching the given partitions; batches already handed over still complete. */
+  pause(partitions: readonly TopicPartition[]): void {
+    this.#consumer.pause(groupByTopic(partitions));
+    for (const tp of partitions) this.#statsFor(tp).paused = true;
+  }
+
+  resume(partitions: readonly TopicPartition[]): void {
+    this.#consumer.resume(groupByTopic(partitions));
+    for (const tp of partitions) this.#statsFor(tp).paused = false;
+  }
+
+  /** Moves a partition's read position; records fetched before the seek are not handed over. */
+  seek(tp: TopicPartition, offset: bigint): void {
+    this.#consumer.seek({ topic: tp.topic, partition: tp.partition, offset: offset.toString() });
+  }
+
+  /** Leaves the group and closes connections. */
+  async stop(): Promise<void> {
+    await this.#consumer.disconnect();
+  }
+
+  #onJoin(assignment: Record<string, number[]>): void {
+    this.#owned = Object.entries(assignment)
+      .flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })))
+      .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    // Seeks registered here, synchronously in the join event, apply before the first fetch.
+    for (const tp of this.#owned) {
+      const offset = this.hooks.startOffset?.(tp);
+      if (offset !== undefined) this.seek(tp, offset);
+    }
+    this.hooks.onAssignment?.(this.#owned);
+  }
+
+  #statsFor(tp: TopicPartition): PartitionStats {
+    const id = `${tp.topic}:${tp.partition}`;
+    let s = this.#stats.get(id);
+    if (!s) this.#stats.set(id, (s = { ...tp, records: 0, rejected: 0, nextOffset: undefined, paused: false }));
+    return s;
+  }
+
+  async #handle(payload: EachBatchPayload, handler: BatchHandler<T>): Promise<void> {
+    const { batch } = payload;
+    if (batch.isEmpty() || payload.isStale() || !payload.isRunning()) return;
+    const records: SourceRecord<T>[] = [];
+    const rejected: RejectedRecord[] = [];
+    for (const m of batch.messages) {
+      const decoded = this.serde.decode(m.value);
+      if (decoded.ok) records.push(toRecord(m, decoded.value));
+      else rejected.push(toRejected(batch.topic, batch.partition, m, decoded.reason));
+    }
+    const lastOffset = batch.lastOffset();
+    const nextOffset = BigInt(lastOffset) + 1n;
+    // Dead letters are written before the batch is handed over and before its offsets move, so a
+    // crash can repeat them (at-least-once) but never lose them.
+    await this.deadLetters.write(rejected);
+    await handler({
+      topic: batch.topic,
+      partition: batch.partition,
+      records,
+      rejected: rejected.length,
+      nextOffset,
+      highWatermark: BigInt(batch.highWatermark),
+    });
+    payload.resolveOffset(lastOffset);
+    const s = this.#statsFor(batch);
+    s.records += records.length;
+    s.rejected += rejected.length;
+    s.nextOffset = nextOffset;
+    if (this.#opts.autoCommit) await payload.commitOffsetsIfNecessary();
+    await payload.heartbeat();
+  }
+}
+
+function toRecord<T>(m: KafkaMessage, value: T): SourceRecord<T> {
+  return { key: m.key, value, offset: m.offset, timestamp: Number(m.timestamp), headers: headersOf(m) };
+}
+
+function toRejected(topic: string, partition: number, m: KafkaMessage, reason: string): RejectedRecord {
+  return { topic, partition, offset: m.offset, timestamp: m.timestamp, key: m.key, value: m.value, headers: headersOf(m), reason };
+}
+
+function headersOf(m: KafkaMessage): Record<string, string | Buffer> {
+  const out: Record<string, string | Buffer> = {};
+  for (const [k, v] of Object.entries(m.headers ?? {})) {
+    // kafkajs gives repeated headers as arrays; the last one wins, as in most clients' lookups.
+    const last = Array.isArray(v) ? v[v.length - 1] : v;
+    if (last !== undefined) out[k] = last;
+  }
+  return out;
+}
+
+function groupByTopic(partitions: readonly TopicPartition[]): { topic: string; partitions: number[] }[] {
+  const byTopic = new Map<string, number[]>();
+  for (const { topic, partition } of partitions) {
+    let list = byTopic.get(topic);
+    if (!list) byTopic.set(topic, (list = []));
+    list.push(partition);
+  }
+  return [...byTopic].map(([topic, parts]) => ({ topic, partitions: parts }));
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+/**
+ * The `eddy` command line: one entry point, one subcommand per file.
+ */
+import { BrokerSetupError } from '../../deploy/local/broker-jars.js';
+import type { Command } from './command.js';
+import { demoCommand } from './demo-command.js';
+import { CliError } from './flags.js';
+import { generateCommand } from './generate-command.js';
+import { kafkaCommand } from './kafka-command.js';
+
+const commands: readonly Command[] = [kafkaCommand, generateCommand, demoCommand];
+
+function help(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'Usage: eddy <command> [options]',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    "Run 'eddy <command> --help' for a command's options.",
+    '',
+  ].join('\n');
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(help());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    console.error(`eddy: unknown command '${name}'. Run 'eddy --help' for the list.`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (e) {
+    if (e instanceof CliError || e instanceof BrokerSetupError) {
+      console.error(`eddy ${name}: ${e.message}`);
+      return 2;
+    }
+    console.error(`eddy ${name}: ${(e as Error).stack ?? String(e)}`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
