@@ -66,7 +66,8 @@ export function parseCommand<S extends z.ZodType>(
   try {
     parsed = parseArgs({ args: [...argv], options: { ...COMMON_FLAGS, ...flags }, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new CliError((e as Error).message.replace(/\. To specify a positional.*$/s, ''));
+    // node:util explains itself over several lines; the first one names the flag.
+    throw new CliError((e as Error).message.split('\n')[0]!.replace(/\. To specify a positional.*$/, ''));
   }
   const { help, config, D, ...explicit } = parsed.values as Record<string, unknown>;
   if (help) return { options: undefined as never, positionals: parsed.positionals, help: true };

@@ -63,3 +63,19 @@ export const ratePerSecond = z.string().transform((v, ctx) => {
   }
   return r;
 });
+
+/**
+ * zod schema: a number given as a flag string or a JSON number, with an error that quotes the input.
+ *
+ * @example
+ * numberFlag((n) => n.int().min(1)).parse('8') // 8
+ */
+export function numberFlag<T extends z.ZodType<number>>(refine: (n: z.ZodNumber) => T = (n) => n as unknown as T) {
+  const toNumber = (v: unknown): unknown => (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v);
+  return z.preprocess(toNumber, refine(
+      z.number({
+        error: (issue) =>
+          issue.code === 'invalid_type' ? `expected ${issue.expected === 'int' ? 'an integer' : 'a number'}, got '${String(issue.input)}'` : undefined,
+      }),
+    ));
+}

@@ -1,0 +1,39 @@
+/**
+ * The watch event: what the generator produces and the content-popularity job reads. Its zod schema
+ * lives here, once.
+ */
+import * as z from 'zod';
+
+const id = z.string().min(1).max(128);
+
+/**
+ * A watch event. Unknown extra fields are dropped, not rejected, so producers can add fields without
+ * sending every record to the dead-letter queue.
+ *
+ * @example
+ * WatchEventSchema.parse(JSON.parse('{"eventId":"e-1","contentId":"c-000042","category":"movies","userId":"u-1","region":"IN-MH","device":"mobile","watchSeconds":37,"eventTime":1763800000123}'))
+ */
+export const WatchEventSchema = z.object({
+  eventId: id,
+  contentId: id,
+  category: id,
+  userId: id,
+  region: id,
+  device: id,
+  /** Seconds watched in this event. */
+  watchSeconds: z.number().int().nonnegative(),
+  /** When the viewing happened: epoch milliseconds. */
+  eventTime: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+});
+
+export type WatchEvent = z.infer<typeof WatchEventSchema>;
+
+/** The event as UTF-8 JSON with its fields in the documented order. */
+export function encodeWatchEvent(e: WatchEvent): Buffer {
+  return Buffer.from(
+    `{"eventId":${JSON.stringify(e.eventId)},"contentId":${JSON.stringify(e.contentId)},"category":${JSON.stringify(e.category)},` +
+      `"userId":${JSON.stringify(e.userId)},"region":${JSON.stringify(e.region)},"device":${JSON.stringify(e.device)},` +
+      `"watchSeconds":${e.watchSeconds},"eventTime":${e.eventTime}}`,
+    'utf8',
+  );
+}

@@ -1,0 +1,80 @@
+import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BrokerSetupError, checkJava, ensureKafkaJars, kafkaVersion } from './broker-jars.js';
+import { LocalBroker, brokerPaths, portIsFree, renderServerProperties } from './local-broker.js';
+
+const tmpHome = (): string => mkdtempSync(join(tmpdir(), 'eddy-home-'));
+const savedPath = process.env.PATH;
+afterEach(() => {
+  process.env.PATH = savedPath;
+});
+
+function listen(port: number): Promise<Server> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(port, '127.0.0.1', () => resolve(s));
+  });
+}
+
+describe('local broker configuration', () => {
+  it('pins a Kafka 4.x release in the POM', () => {
+    expect(kafkaVersion()).toMatch(/^4\.\d+\.\d+$/);
+  });
+
+  it('renders a single-node KRaft config on loopback with transactions sized for one broker', () => {
+    const props = renderServerProperties('/data/dir', 19092);
+    const kv = new Map(
+      props.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
+    expect(kv.get('process.roles')).toBe('broker,controller');
+    expect(kv.get('listeners')).toBe('PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093');
+    expect(kv.get('controller.quorum.voters')).toBe('1@127.0.0.1:19093');
+    expect(kv.get('log.dirs')).toBe('/data/dir');
+    expect(kv.get('auto.create.topics.enable')).toBe('false');
+    expect(kv.get('offsets.topic.replication.factor')).toBe('1');
+    expect(kv.get('transaction.state.log.replication.factor')).toBe('1');
+    expect(kv.get('transaction.state.log.min.isr')).toBe('1');
+    expect(props).not.toMatch(/@[A-Z_]+@/);
+  });
+
+  it('keeps its files under EDDY_HOME', () => {
+    const home = tmpHome();
+    const p = brokerPaths(home);
+    expect(p.lib).toBe(join(home, 'kafka', `lib-${kafkaVersion()}`));
+    expect(p.log).toBe(join(home, 'kafka', 'broker.log'));
+  });
+});
+
+describe('local broker start-up errors', () => {
+  it('refuses a port in use with a one-line error naming the port', async () => {
+    const server = await listen(0);
+    const port = (server.address() as { port: number }).port;
+    try {
+      expect(await portIsFree(port)).toBe(false);
+      const broker = new LocalBroker(brokerPaths(tmpHome()), () => undefined);
+      const err = await broker.start({ port }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BrokerSetupError);
+      expect((err as Error).message).toMatch(new RegExp(`^port ${port} on 127\\.0\\.0\\.1 is in use.*--port`));
+      expect((err as Error).message).not.toContain('\n');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('says what to install when java is missing', () => {
+    process.env.PATH = '/nonexistent';
+    expect(() => checkJava()).toThrow(/^java not found on PATH: install a Java 17\+ JDK/);
+  });
+
+  it('says what to install when mvn is missing and the jars are not cached', async () => {
+    process.env.PATH = '/nonexistent';
+    await expect(ensureKafkaJars(join(tmpHome(), 'lib'), () => undefined)).rejects.toThrow(/^mvn not found on PATH: install Apache Maven/);
+  });
+
+  it('finds java 17 or newer on this machine', () => {
+    expect(checkJava()).toBeGreaterThanOrEqual(17);
+  });
+});
