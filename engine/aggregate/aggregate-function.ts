@@ -1,0 +1,96 @@
+/**
+ * Incremental aggregation: the accumulator is updated per record and merged across slices, so a
+ * window never keeps its records. Accumulators must be JSON values: they are stored in keyed state.
+ */
+
+/** A user aggregate function (Flink's `AggregateFunction`). */
+export interface AggregateFunction<IN, ACC, OUT> {
+  create(): ACC;
+  add(acc: ACC, value: IN): ACC;
+  merge(a: ACC, b: ACC): ACC;
+  result(acc: ACC): OUT;
+}
+
+/**
+ * Number of records.
+ *
+ * @example
+ * keyed.window('w', tumbling(60_000)).aggregate('views', count())
+ */
+export function count<IN>(): AggregateFunction<IN, number, number> {
+  return { create: () => 0, add: (a) => a + 1, merge: (a, b) => a + b, result: (a) => a };
+}
+
+/**
+ * Sum of a numeric field.
+ *
+ * @example
+ * aggregate('watch', sum((e: WatchEvent) => e.watchSeconds))
+ */
+export function sum<IN>(field: (v: IN) => number): AggregateFunction<IN, number, number> {
+  return { create: () => 0, add: (a, v) => a + field(v), merge: (a, b) => a + b, result: (a) => a };
+}
+
+/** Smallest value of a numeric field (`null` for an empty window, which never fires). */
+export function min<IN>(field: (v: IN) => number): AggregateFunction<IN, number | null, number | null> {
+  const pick = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.min(a, b));
+  return { create: () => null, add: (a, v) => pick(a, field(v)), merge: pick, result: (a) => a };
+}
+
+/** Largest value of a numeric field. */
+export function max<IN>(field: (v: IN) => number): AggregateFunction<IN, number | null, number | null> {
+  const pick = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.max(a, b));
+  return { create: () => null, add: (a, v) => pick(a, field(v)), merge: pick, result: (a) => a };
+}
+
+/** Mean of a numeric field. */
+export function avg<IN>(field: (v: IN) => number): AggregateFunction<IN, [number, number], number> {
+  return {
+    create: () => [0, 0],
+    add: ([s, n], v) => [s + field(v), n + 1],
+    merge: ([s1, n1], [s2, n2]) => [s1 + s2, n1 + n2],
+    result: ([s, n]) => (n === 0 ? 0 : s / n),
+  };
+}
+
+/**
+ * The value of a field in one of the window's records: for attributes that are the same in every
+ * record of a key, such as a content id's category. Which record is unspecified when they differ.
+ *
+ * @example
+ * aggregates({ views: count<WatchEvent>(), category: attribute((e: WatchEvent) => e.category) })
+ */
+export function attribute<IN, V>(field: (v: IN) => V): AggregateFunction<IN, V | null, V | null> {
+  return {
+    create: () => null,
+    add: (a, v) => (a === null ? field(v) : a),
+    merge: (a, b) => (a === null ? b : a),
+    result: (a) => a,
+  };
+}
+
+type AccOf<F> = F extends AggregateFunction<infer _I, infer A, infer _O> ? A : never;
+type OutOf<F> = F extends AggregateFunction<infer _I, infer _A, infer O> ? O : never;
+
+/**
+ * Several aggregates at once, as an object of results.
+ *
+ * @example
+ * aggregate('stats', aggregates({ views: count<WatchEvent>(), watchSeconds: sum((e: WatchEvent) => e.watchSeconds) }))
+ * // result: { views: number, watchSeconds: number }
+ */
+export function aggregates<IN, const F extends Record<string, AggregateFunction<IN, unknown, unknown>>>(
+  fields: F,
+): AggregateFunction<IN, { [K in keyof F]: AccOf<F[K]> }, { [K in keyof F]: OutOf<F[K]> }> {
+  const names = Object.keys(fields) as (keyof F & string)[];
+  const each = <R>(f: (name: keyof F & string, fn: AggregateFunction<IN, unknown, unknown>) => R): Record<string, R> =>
+    Object.fromEntries(names.map((n) => [n, f(n, fields[n]!)]));
+  type Acc = { [K in keyof F]: AccOf<F[K]> };
+  type Out = { [K in keyof F]: OutOf<F[K]> };
+  return {
+    create: () => each((_, fn) => fn.create()) as Acc,
+    add: (acc, v) => each((n, fn) => fn.add(acc[n], v)) as Acc,
+    merge: (a, b) => each((n, fn) => fn.merge(a[n], b[n])) as Acc,
+    result: (acc) => each((n, fn) => fn.result(acc[n])) as Out,
+  };
+}

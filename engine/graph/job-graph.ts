@@ -1,0 +1,101 @@
+/**
+ * The job graph: plain data (JSON round-trips), built by the job API and validated before anything
+ * runs. User functions are not in it: a worker thread loads the job module by path and rebuilds them,
+ * keyed by node id, so no closure ever crosses a thread.
+ */
+import type { WindowSpec } from '../windows/window-spec.js';
+
+export type NodeKind = 'source' | 'map' | 'filter' | 'flatMap' | 'keyBy' | 'window' | 'topK' | 'process' | 'sink';
+
+/** A node's output: the main one, or the late records of a window node. */
+export type Port = 'main' | 'late';
+
+/** Where a node reads from. */
+export interface NodeInput {
+  node: string;
+  port: Port;
+}
+
+/** Per-kind configuration; everything here is JSON. */
+export interface NodeConfigs {
+  source: { topic: string; outOfOrdernessMs: number; idleTimeoutMs: number; deadLetterTopic: string };
+  map: Record<string, never>;
+  filter: Record<string, never>;
+  flatMap: Record<string, never>;
+  keyBy: Record<string, never>;
+  window: { window: WindowSpec; allowedLatenessMs: number };
+  topK: { k: number; grouped: boolean };
+  process: { states: string[] };
+  sink: { topic: string };
+}
+
+export type GraphNode = {
+  [K in NodeKind]: { id: string; kind: K; input: NodeInput | null; config: NodeConfigs[K] };
+}[NodeKind];
+
+export interface JobGraph {
+  job: string;
+  /** Number of key groups; fixed for the life of the job's state. */
+  maxParallelism: number;
+  nodes: GraphNode[];
+}
+
+/** A graph that breaks a rule; the message names the node. */
+export class InvalidJobGraphError extends Error {
+  override readonly name = 'InvalidJobGraphError';
+}
+
+/** Which nodes need keyed input (a keyBy upstream, with no re-keying or un-keying in between). */
+const NEEDS_KEYS: ReadonlySet<NodeKind> = new Set(['window', 'process']);
+
+/**
+ * Checks the rules a runnable graph obeys; throws {@link InvalidJobGraphError} naming the node.
+ * - ids are unique and inputs exist; only sources have no input;
+ * - a window or process node reads a keyed stream (a keyBy, possibly through filters);
+ * - topK reads the main output of a window node; `late` is read only from window nodes;
+ * - at least one source and one sink.
+ */
+export function validateGraph(graph: JobGraph): void {
+  const byId = new Map<string, GraphNode>();
+  for (const node of graph.nodes) {
+    if (!/^[a-zA-Z0-9._-]{1,64}$/.test(node.id)) throw new InvalidJobGraphError(`node '${node.id}': a name is 1-64 of [a-zA-Z0-9._-]`);
+    if (byId.has(node.id)) throw new InvalidJobGraphError(`node '${node.id}': the name is used twice`);
+    byId.set(node.id, node);
+  }
+  if (!Number.isInteger(graph.maxParallelism) || graph.maxParallelism < 1 || graph.maxParallelism > 32_768) {
+    throw new InvalidJobGraphError(`maxParallelism must be an integer in 1..32768, got ${graph.maxParallelism}`);
+  }
+  for (const node of graph.nodes) {
+    if (node.kind === 'source') {
+      if (node.input) throw new InvalidJobGraphError(`node '${node.id}': a source has no input`);
+      continue;
+    }
+    if (!node.input) throw new InvalidJobGraphError(`node '${node.id}' (${node.kind}) has no input`);
+    const upstream = byId.get(node.input.node);
+    if (!upstream) throw new InvalidJobGraphError(`node '${node.id}' reads from '${node.input.node}', which does not exist`);
+    if (node.input.port === 'late' && upstream.kind !== 'window') {
+      throw new InvalidJobGraphError(`node '${node.id}' reads late records from '${upstream.id}', which is not a window`);
+    }
+    if (NEEDS_KEYS.has(node.kind) && !isKeyed(byId, node.input)) {
+      throw new InvalidJobGraphError(`node '${node.id}' (${node.kind}) needs a keyed stream: add keyBy(...) before it`);
+    }
+    if (node.kind === 'topK' && (upstream.kind !== 'window' || node.input.port !== 'main')) {
+      throw new InvalidJobGraphError(`node '${node.id}' (topK) must read the results of a window node, not '${upstream.id}' (${upstream.kind})`);
+    }
+  }
+  if (!graph.nodes.some((n) => n.kind === 'source')) throw new InvalidJobGraphError('the job has no source');
+  if (!graph.nodes.some((n) => n.kind === 'sink')) throw new InvalidJobGraphError('the job has no sink');
+}
+
+/** A stream is keyed when it comes from keyBy, possibly through filters (which keep records as they are). */
+function isKeyed(byId: Map<string, GraphNode>, input: NodeInput): boolean {
+  const node = byId.get(input.node);
+  if (!node || input.port !== 'main') return false;
+  if (node.kind === 'keyBy') return true;
+  return node.kind === 'filter' && node.input !== null && isKeyed(byId, node.input);
+}
+
+/** The nodes reading a node's port, in graph order. */
+export function consumersOf(graph: JobGraph, id: string, port: Port = 'main'): GraphNode[] {
+  return graph.nodes.filter((n) => n.input?.node === id && n.input.port === port);
+}

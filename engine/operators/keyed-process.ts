@@ -1,0 +1,196 @@
+/**
+ * `process(...)`: a user function with keyed state and timers. Before a batch runs, the state of every
+ * distinct key in it is loaded with one `getMany`; the function then reads and writes synchronously,
+ * and what changed is written back in one batch.
+ *
+ * State layout (three tables of this operator):
+ *   values:           [keyGroup][table][state index u8][key] → JSON {v, t} (t = last write, for TTL)
+ *   event timers:     [keyGroup][table][time u64][key]       → empty
+ *   processing timers:[keyGroup][table][time u64][key]       → empty
+ */
+import type {
+  KeyedProcessFunction, ListState, MapState, ProcessContext, ReducingState, StateDescriptor, StateDescriptors, TimerService, ValueState,
+} from '../api/process-function.js';
+import { KeyReader, stateKey } from '../state/key-codec.js';
+import type { Operator, OperatorContext, Output, StreamRecord } from './operator.js';
+
+type Domain = 'event-time' | 'processing-time';
+interface Slot {
+  value: unknown;
+  writtenAt: number;
+  dirty: boolean;
+}
+interface KeyState {
+  keyGroup: number;
+  slots: (Slot | undefined)[];
+}
+
+export class KeyedProcessOperator implements Operator {
+  readonly #names: string[];
+  readonly #descriptors: StateDescriptor[];
+  readonly #values: number;
+  readonly #timerTables: Record<Domain, number>;
+  #watermark = -Infinity;
+
+  constructor(
+    private readonly ctx: OperatorContext,
+    config: { states: string[] },
+    private readonly fn: KeyedProcessFunction<unknown, unknown, StateDescriptors>,
+  ) {
+    this.#names = config.states;
+    this.#descriptors = config.states.map((n) => fn.state[n]!);
+    const [values, eventTimers, processingTimers] = ctx.tables as [number, number, number];
+    this.#values = values;
+    this.#timerTables = { 'event-time': eventTimers, 'processing-time': processingTimers };
+  }
+
+  async processBatch(records: readonly StreamRecord[], out: Output): Promise<void> {
+    const cache = await this.#load(records.map((r) => [r.key!, r.keyGroup!] as const));
+    const timers: [Buffer, boolean][] = [];
+    for (const r of records) {
+      const ctx = this.#context(r.key!, cache.get(r.key!)!, r.timestamp, timers);
+      this.fn.processElement(r.value, ctx, (value) => out.emit({ value, timestamp: r.timestamp }));
+    }
+    await this.#save(cache, timers);
+  }
+
+  async onWatermark(watermark: number, out: Output): Promise<void> {
+    this.#watermark = watermark;
+    await this.#fireTimers('event-time', watermark, out);
+  }
+
+  async onProcessingTime(nowMs: number, out: Output): Promise<void> {
+    await this.#fireTimers('processing-time', nowMs, out);
+  }
+
+  async restore(watermark: number): Promise<void> {
+    this.#watermark = watermark;
+  }
+
+  /** Fires due timers in time order; timers that firing registers (and that are due) fire too. */
+  async #fireTimers(domain: Domain, upTo: number, out: Output): Promise<void> {
+    const table = this.#timerTables[domain];
+    for (;;) {
+      const due: { time: number; key: string; keyGroup: number; stored: Buffer }[] = [];
+      for (let kg = this.ctx.keyGroups.start; kg <= this.ctx.keyGroups.end; kg += 1) {
+        const lt = upTo === Infinity ? stateKey(kg, table + 1).finish() : stateKey(kg, table).u64(Math.max(0, Math.floor(upTo) + 1)).finish();
+        for await (const [k] of this.ctx.backend.scan({ gte: stateKey(kg, table).finish(), lt })) {
+          const reader = new KeyReader(k.subarray(3));
+          const time = reader.u64();
+          due.push({ time, key: reader.tail(), keyGroup: kg, stored: k });
+        }
+      }
+      if (due.length === 0) return;
+      due.sort((a, b) => a.time - b.time || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      const cache = await this.#load(due.map((d) => [d.key, d.keyGroup] as const));
+      const timers: [Buffer, boolean][] = due.map((d) => [d.stored, false]);
+      for (const d of due) {
+        const ctx = this.#context(d.key, cache.get(d.key)!, d.time, timers);
+        this.fn.onTimer?.(d.time, domain, ctx, (value) => out.emit({ value, timestamp: d.time }));
+      }
+      await this.#save(cache, timers);
+    }
+  }
+
+  async #load(keys: readonly (readonly [string, number])[]): Promise<Map<string, KeyState>> {
+    const cache = new Map<string, KeyState>();
+    for (const [key, keyGroup] of keys) if (!cache.has(key)) cache.set(key, { keyGroup, slots: [] });
+    const entries = [...cache];
+    const lookups = entries.flatMap(([key, s]) => this.#names.map((_, i) => this.#valueKey(s.keyGroup, i, key)));
+    const stored = await this.ctx.backend.getMany(lookups);
+    const now = this.ctx.now();
+    entries.forEach(([, s], e) => {
+      this.#descriptors.forEach((d, i) => {
+        const raw = stored[e * this.#names.length + i];
+        if (raw === undefined) return;
+        const { v, t } = JSON.parse(raw.toString()) as { v: unknown; t: number };
+        if (d.ttlMs !== undefined && now - t >= d.ttlMs) return; // expired: reads as absent
+        s.slots[i] = { value: v, writtenAt: t, dirty: false };
+      });
+    });
+    return cache;
+  }
+
+  async #save(cache: Map<string, KeyState>, timers: readonly [Buffer, boolean][]): Promise<void> {
+    const puts: [Buffer, Buffer][] = [];
+    const deletes: Buffer[] = [];
+    for (const [key, s] of cache) {
+      s.slots.forEach((slot, i) => {
+        if (!slot?.dirty) return;
+        const k = this.#valueKey(s.keyGroup, i, key);
+        if (slot.value === undefined) deletes.push(k);
+        else puts.push([k, Buffer.from(JSON.stringify({ v: slot.value, t: slot.writtenAt }))]);
+      });
+    }
+    // The last registration or deletion of a timer wins.
+    const last = new Map<string, [Buffer, boolean]>();
+    for (const t of timers) last.set(t[0].toString('latin1'), t);
+    for (const [k, keep] of last.values()) {
+      if (keep) puts.push([k, Buffer.alloc(0)]);
+      else deletes.push(k);
+    }
+    if (puts.length + deletes.length > 0) await this.ctx.backend.write({ puts, deletes });
+  }
+
+  #valueKey(keyGroup: number, stateIndex: number, key: string): Buffer {
+    return stateKey(keyGroup, this.#values).u8(stateIndex).tail(key).finish();
+  }
+
+  #context(key: string, s: KeyState, timestamp: number, timers: [Buffer, boolean][]): ProcessContext<StateDescriptors> {
+    const now = this.ctx.now();
+    const read = (i: number): unknown => s.slots[i]?.value;
+    const write = (i: number, value: unknown): void => {
+      s.slots[i] = { value, writtenAt: now, dirty: true };
+    };
+    const state: Record<string, unknown> = {};
+    this.#descriptors.forEach((d, i) => {
+      state[this.#names[i]!] = handle(d, () => read(i), (v) => write(i, v));
+    });
+    const timer = (domain: Domain, time: number, keep: boolean): void => {
+      timers.push([stateKey(s.keyGroup, this.#timerTables[domain]).u64(Math.max(0, Math.floor(time))).tail(key).finish(), keep]);
+    };
+    const timerService: TimerService = {
+      registerEventTimeTimer: (t) => timer('event-time', t, true),
+      registerProcessingTimeTimer: (t) => timer('processing-time', t, true),
+      deleteEventTimeTimer: (t) => timer('event-time', t, false),
+      deleteProcessingTimeTimer: (t) => timer('processing-time', t, false),
+    };
+    return { key, timestamp, watermark: this.#watermark, state: state as ProcessContext<StateDescriptors>['state'], timers: timerService };
+  }
+}
+
+/** A state handle over one slot; values are copied on write so later mutation of the argument is harmless. */
+function handle(d: StateDescriptor, read: () => unknown, write: (v: unknown) => void): unknown {
+  switch (d.kind) {
+    case 'value':
+      return { get: () => read(), set: (v: unknown) => write(v), clear: () => write(undefined) } satisfies ValueState<unknown>;
+    case 'reducing':
+      return {
+        get: () => read(),
+        add: (v: unknown) => write(read() === undefined ? v : d.reduce(read(), v)),
+        clear: () => write(undefined),
+      } satisfies ReducingState<unknown>;
+    case 'list':
+      return {
+        get: () => (read() as unknown[] | undefined) ?? [],
+        add: (v: unknown) => write([...((read() as unknown[] | undefined) ?? []), v]),
+        update: (vs: readonly unknown[]) => write(vs.length === 0 ? undefined : [...vs]),
+        clear: () => write(undefined),
+      } satisfies ListState<unknown>;
+    case 'map': {
+      const m = (): Record<string, unknown> => (read() as Record<string, unknown> | undefined) ?? {};
+      return {
+        get: (k: string) => m()[k],
+        set: (k: string, v: unknown) => write({ ...m(), [k]: v }),
+        delete: (k: string) => {
+          const { [k]: _, ...rest } = m();
+          write(Object.keys(rest).length === 0 ? undefined : rest);
+        },
+        has: (k: string) => k in m(),
+        entries: () => Object.entries(m()),
+        clear: () => write(undefined),
+      } satisfies MapState<unknown>;
+    }
+  }
+}
+

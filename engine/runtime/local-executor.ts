@@ -1,0 +1,188 @@
+/**
+ * Runs a job graph inside one thread with P tasks ("lanes"): records are routed to a lane by key
+ * group at each keyBy; each lane has its own operator instances and state backend; a topK node has a
+ * local phase per lane and one merge phase. Used by the operator test harness, bounded runs and,
+ * per worker thread, by the runner.
+ */
+import type { FunctionTable } from '../api/functions.js';
+import type { BuiltJob } from '../api/job-builder.js';
+import { consumersOf, type GraphNode, type JobGraph, type Port } from '../graph/job-graph.js';
+import type { Operator, Output, StreamRecord } from '../operators/operator.js';
+import { keyGroupOf, keyGroupRange, subtaskOfKeyGroup } from '../state/key-groups.js';
+import type { StateBackend } from '../state/state-backend.js';
+import { buildMergeOperator, buildOperator, tablesNeeded } from './build-operators.js';
+
+/** What a sink received: the value and the encoded record. */
+export interface SinkRecord {
+  value: unknown;
+  timestamp: number;
+  key: string | Buffer | null;
+  encoded: string | Buffer;
+}
+
+class Collector implements Output {
+  readonly main: StreamRecord[] = [];
+  readonly late: StreamRecord[] = [];
+  emit(record: StreamRecord, port: Port = 'main'): void {
+    (port === 'late' ? this.late : this.main).push(record);
+  }
+}
+
+export interface ExecutorOptions {
+  parallelism: number;
+  /** One state backend per lane. */
+  backends: readonly StateBackend[];
+  /** Processing time at start (default: the wall clock); see {@link LocalExecutor.advanceProcessingTime}. */
+  nowMs?: number;
+  /** Receives everything sinks get, per sink node id (default: kept in memory, see `sinkOutput`). */
+  onSink?: (sinkId: string, records: readonly SinkRecord[]) => void | Promise<void>;
+}
+
+export class LocalExecutor {
+  readonly graph: JobGraph;
+  readonly #functions: FunctionTable;
+  readonly #parallelism: number;
+  readonly #instances = new Map<string, (Operator | undefined)[]>();
+  readonly #merges = new Map<string, Operator>();
+  readonly #sinks = new Map<string, SinkRecord[]>();
+  readonly #onSink: ExecutorOptions['onSink'];
+  #watermark = -Infinity;
+  #now: number;
+
+  constructor(job: BuiltJob, opts: ExecutorOptions) {
+    this.graph = job.graph;
+    this.#functions = job.functions;
+    this.#parallelism = opts.parallelism;
+    this.#onSink = opts.onSink;
+    this.#now = opts.nowMs ?? Date.now();
+    if (opts.backends.length !== opts.parallelism) throw new Error(`expected ${opts.parallelism} state backends, got ${opts.backends.length}`);
+    let nextTable = 1;
+    for (const node of this.graph.nodes) {
+      const tables = Array.from({ length: tablesNeeded(node.kind) }, () => nextTable++);
+      if (nextTable > 255) throw new Error('too many stateful operators in one job (at most 127)');
+      this.#instances.set(
+        node.id,
+        opts.backends.map((backend, lane) =>
+          buildOperator(node, this.#functions, {
+            backend,
+            tables,
+            keyGroups: keyGroupRange(lane, this.#parallelism, this.graph.maxParallelism),
+            maxParallelism: this.graph.maxParallelism,
+            now: () => this.#now,
+          }),
+        ),
+      );
+      if (node.kind === 'topK') this.#merges.set(node.id, buildMergeOperator(node));
+    }
+  }
+
+  get watermark(): number {
+    return this.#watermark;
+  }
+
+  /** Records a sink received so far (when no `onSink` was given). */
+  sinkOutput(sinkId: string): readonly SinkRecord[] {
+    return this.#sinks.get(sinkId) ?? [];
+  }
+
+  /** Pushes decoded source values; their event time comes from the source's timestamp function. */
+  async pushSource(sourceId: string, values: readonly unknown[], lane = 0): Promise<void> {
+    const f = this.#functions.get(sourceId);
+    if (!f || f.kind !== 'source') throw new Error(`'${sourceId}' is not a source of job ${this.graph.job}`);
+    await this.#deliver(sourceId, 'main', lane, values.map((value) => ({ value, timestamp: f.timestamp(value) })));
+  }
+
+  /** Advances event time: every operator, in graph order, fires what is complete. */
+  async advanceWatermark(watermark: number): Promise<void> {
+    if (watermark <= this.#watermark) return;
+    this.#watermark = watermark;
+    for (const node of this.graph.nodes) {
+      const lanes = this.#instances.get(node.id)!;
+      for (let lane = 0; lane < lanes.length; lane += 1) {
+        const op = lanes[lane];
+        if (!op?.onWatermark) continue;
+        const out = new Collector();
+        await op.onWatermark(watermark, out);
+        await this.#emitted(node, lane, out);
+      }
+      const merge = this.#merges.get(node.id);
+      if (merge) {
+        const out = new Collector();
+        await merge.onWatermark!(watermark, out);
+        await this.#deliver(node.id, 'main', 0, out.main);
+      }
+    }
+  }
+
+  /** Advances processing time: processing-time timers that are due fire. */
+  async advanceProcessingTime(nowMs: number): Promise<void> {
+    if (nowMs <= this.#now) return;
+    this.#now = nowMs;
+    for (const node of this.graph.nodes) {
+      const lanes = this.#instances.get(node.id)!;
+      for (let lane = 0; lane < lanes.length; lane += 1) {
+        const op = lanes[lane];
+        if (!op?.onProcessingTime) continue;
+        const out = new Collector();
+        await op.onProcessingTime(nowMs, out);
+        await this.#emitted(node, lane, out);
+      }
+    }
+  }
+
+  /** After state was restored into the backends: rebuild operator indexes and the clock. */
+  async restore(watermark: number): Promise<void> {
+    this.#watermark = watermark;
+    for (const lanes of this.#instances.values()) for (const op of lanes) await op?.restore?.(watermark);
+  }
+
+  async #emitted(node: GraphNode, lane: number, out: Collector): Promise<void> {
+    if (node.kind === 'topK') {
+      // Local partials go to the merge phase, which emits on the watermark.
+      if (out.main.length > 0) await this.#merges.get(node.id)!.processBatch(out.main, new Collector());
+      return;
+    }
+    if (out.main.length > 0) await this.#deliver(node.id, 'main', lane, out.main);
+    if (out.late.length > 0) await this.#deliver(node.id, 'late', lane, out.late);
+  }
+
+  async #deliver(fromId: string, port: Port, lane: number, records: StreamRecord[]): Promise<void> {
+    for (const consumer of consumersOf(this.graph, fromId, port)) await this.#process(consumer, lane, records);
+  }
+
+  async #process(node: GraphNode, lane: number, records: StreamRecord[]): Promise<void> {
+    if (node.kind === 'keyBy') return this.#route(node, records);
+    if (node.kind === 'sink') return this.#sink(node, records);
+    const op = this.#instances.get(node.id)![lane]!;
+    const out = new Collector();
+    await op.processBatch(records, out);
+    await this.#emitted(node, lane, out);
+  }
+
+  async #route(node: GraphNode, records: StreamRecord[]): Promise<void> {
+    const f = this.#functions.get(node.id);
+    if (f?.kind !== 'keyBy') throw new Error(`node '${node.id}': missing keyBy function`);
+    const byLane: StreamRecord[][] = Array.from({ length: this.#parallelism }, () => []);
+    for (const r of records) {
+      const key = f.fn(r.value);
+      const keyGroup = keyGroupOf(key, this.graph.maxParallelism);
+      byLane[subtaskOfKeyGroup(keyGroup, this.#parallelism, this.graph.maxParallelism)]!.push({ value: r.value, timestamp: r.timestamp, key, keyGroup });
+    }
+    for (let lane = 0; lane < byLane.length; lane += 1) if (byLane[lane]!.length > 0) await this.#deliver(node.id, 'main', lane, byLane[lane]!);
+  }
+
+  async #sink(node: GraphNode, records: StreamRecord[]): Promise<void> {
+    const f = this.#functions.get(node.id);
+    if (f?.kind !== 'sink') throw new Error(`node '${node.id}': missing sink function`);
+    const out = records.map((r) => {
+      const e = f.encode(r.value);
+      return { value: r.value, timestamp: r.timestamp, key: e.key, encoded: e.value };
+    });
+    if (this.#onSink) await this.#onSink(node.id, out);
+    else {
+      let list = this.#sinks.get(node.id);
+      if (!list) this.#sinks.set(node.id, (list = []));
+      list.push(...out);
+    }
+  }
+}
