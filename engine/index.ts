@@ -1,0 +1,16 @@
+/**
+ * Eddy's public API: everything a job module imports. Runtime internals stay behind this file.
+ *
+ * @example
+ * import { defineJob, count, tumbling, jsonSerde } from '../../engine/index.js';
+ */
+export { defineJob, type JobDefinition } from './api/job-definition.js';
+export { JobBuilder, DataStream, KeyedStream, WindowedStream, WindowResultStream } from './api/job-builder.js';
+export type { SourceSpec, SinkSpec, TopKSpec, BuiltJob } from './api/job-builder.js';
+export type { WindowResult, TopKResult, RankedEntry, EncodedRecord } from './api/functions.js';
+export { valueState, mapState, listState, reducingState } from './api/process-function.js';
+export type { KeyedProcessFunction, ProcessContext, ValueState, MapState, ListState, ReducingState, TimerService } from './api/process-function.js';
+export { count, sum, min, max, avg, attribute, aggregates, type AggregateFunction } from './aggregate/aggregate-function.js';
+export { tumbling, sliding, type WindowSpec } from './windows/window-spec.js';
+export { durationMs, ratePerSecond, numberFlag, parseDuration, formatDuration } from './config/units.js';
+export { jsonSerde, type Serde, type Decoded } from '../connectors/kafka/serde.js';

@@ -1,0 +1,75 @@
+/**
+ * content-popularity: trending content from watch events. Views and watch time per content id per
+ * sliding window, and the top K per window, per category and overall, to the `trending` topic.
+ */
+import * as z from 'zod';
+import { WatchEventSchema, encodeWatchEvent, type WatchEvent } from '../../connectors/generator/watch-event.js';
+import { aggregates, attribute, count, defineJob, durationMs, jsonSerde, numberFlag, sliding, sum } from '../../engine/index.js';
+import { ALL_CATEGORIES, type TrendingRecord } from './trending-record.js';
+
+const topic = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'expected a Kafka topic name');
+
+export const ContentPopularityOptions = z
+  .strictObject({
+    inputTopic: topic.default('watch-events'),
+    outputTopic: topic.default('trending'),
+    /** Default: `<input-topic>-dlq`. */
+    dlqTopic: topic.optional(),
+    /** Default: `<input-topic>-late`. */
+    lateTopic: topic.optional(),
+    window: durationMs.prefault('10m'),
+    slide: durationMs.prefault('1m'),
+    top: numberFlag((n) => n.int().min(1).max(1_000)).default(10),
+    outOfOrderness: durationMs.prefault('30s'),
+    allowedLateness: durationMs.prefault('0ms'),
+    /** A partition without records this long stops holding the watermark back. */
+    idleTimeout: durationMs.prefault('1m'),
+  })
+  .refine((o) => o.slide > 0 && o.slide <= o.window, { message: 'must be positive and at most --window', path: ['slide'] })
+  .transform((o) => ({ ...o, dlqTopic: o.dlqTopic ?? `${o.inputTopic}-dlq`, lateTopic: o.lateTopic ?? `${o.inputTopic}-late` }));
+
+export type ContentPopularityConfig = z.output<typeof ContentPopularityOptions>;
+
+const stats = aggregates({
+  views: count<WatchEvent>(),
+  watchSeconds: sum((e: WatchEvent) => e.watchSeconds),
+  category: attribute((e: WatchEvent) => e.category),
+});
+
+export default defineJob({
+  name: 'content-popularity',
+  description: 'top-K content per sliding window, per category and overall, from watch events',
+  options: ContentPopularityOptions,
+  build(b, o) {
+    const perContent = b
+      .source('watch-events', {
+        topic: o.inputTopic,
+        serde: jsonSerde(WatchEventSchema),
+        timestamp: (e) => e.eventTime,
+        outOfOrdernessMs: o.outOfOrderness,
+        idleTimeoutMs: o.idleTimeout,
+        deadLetterTopic: o.dlqTopic,
+      })
+      .keyBy('by-content', (e) => e.contentId)
+      .window(sliding(o.window, o.slide), { allowedLatenessMs: o.allowedLateness })
+      .aggregate('views-per-window', stats);
+
+    perContent.late().sink('late-events', { topic: o.lateTopic, encode: (e) => ({ key: e.contentId, value: encodeWatchEvent(e) }) });
+
+    perContent
+      .topK('top-k', { k: o.top, score: (s) => s.views, groups: (r) => [r.value.category ?? ALL_CATEGORIES, ALL_CATEGORIES] })
+      .sink('trending', {
+        topic: o.outputTopic,
+        encode: (t) => {
+          const record: TrendingRecord = {
+            windowStart: t.windowStart,
+            windowEnd: t.windowEnd,
+            category: t.group,
+            rankings: t.entries.map((e) => ({ rank: e.rank, contentId: e.key, views: e.value.views, watchSeconds: e.value.watchSeconds })),
+            emittedAt: Date.now(),
+          };
+          return { key: t.group, value: JSON.stringify(record) };
+        },
+      });
+  },
+});
