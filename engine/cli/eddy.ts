@@ -7,9 +7,12 @@ import type { Command } from './command.js';
 import { demoCommand } from './demo-command.js';
 import { CliError } from './flags.js';
 import { generateCommand } from './generate-command.js';
+import { jobsCommand } from './jobs-command.js';
 import { kafkaCommand } from './kafka-command.js';
+import { planCommand } from './plan-command.js';
+import { runCommand } from './run-command.js';
 
-const commands: readonly Command[] = [kafkaCommand, generateCommand, demoCommand];
+const commands: readonly Command[] = [runCommand, jobsCommand, planCommand, generateCommand, kafkaCommand, demoCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
