@@ -91,3 +91,36 @@ describe('keyed process function', () => {
     await h.close();
   });
 });
+
+describe('processing-time timers', () => {
+  it('fire when processing time passes them, and survive a snapshot', async () => {
+    const b = new JobBuilder('reminders');
+    b.source<Ev>('in', { topic: 'in', serde: noSerde, timestamp: (e) => e.t })
+      .keyBy('by-user', (e) => e.user)
+      .process('remind', {
+        state: { pages: listState<string>() },
+        processElement(e, ctx) {
+          ctx.state.pages.add(e.page);
+          ctx.timers.registerProcessingTimeTimer(1_000);
+        },
+        onTimer(ts, domain, ctx, out) {
+          out({ user: ctx.key, ts, domain, pages: ctx.state.pages.get() });
+        },
+      })
+      .sink('out', { topic: 'out', encode: (v) => ({ key: null, value: JSON.stringify(v) }) });
+    const job = b.build();
+    const h = await OperatorHarness.create(job, { nowMs: 0, parallelism: 2 });
+    await h.push('in', [{ user: 'a', page: 'p1', t: 1 }, { user: 'b', page: 'p2', t: 1 }, { user: 'a', page: 'p3', t: 2 }]);
+    await h.processingTime(999);
+    await h.watermark(5_000); // event time does not fire processing-time timers
+    expect(h.output('out')).toEqual([]);
+    const h2 = await OperatorHarness.restore(job, await h.snapshot(), { parallelism: 1 });
+    await h.close();
+    await h2.processingTime(1_000);
+    expect(h2.output('out')).toEqual([
+      { user: 'a', ts: 1_000, domain: 'processing-time', pages: ['p1', 'p3'] },
+      { user: 'b', ts: 1_000, domain: 'processing-time', pages: ['p2'] },
+    ]);
+    await h2.close();
+  });
+});
