@@ -18,6 +18,8 @@ export interface WindowResult<R> {
   windowStart: number;
   windowEnd: number;
   value: R;
+  /** A provisional result of a window that is still open (early firing); the final one follows. */
+  early: boolean;
 }
 
 /** One ranked entry of a top-K result; ranks start at 1. */
@@ -34,6 +36,8 @@ export interface TopKResult<R> {
   windowEnd: number;
   group: string;
   entries: RankedEntry<R>[];
+  /** Ranked from early (provisional) window results; the final ranking follows. */
+  early: boolean;
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the table is heterogeneous; the typed API guards each entry */

@@ -95,9 +95,14 @@ export class DataStream<T> {
 
 /** A stream partitioned by key (after `keyBy`). */
 export class KeyedStream<T> extends DataStream<T> {
-  /** Groups records into event-time windows. @example keyed.window(sliding(600_000, 60_000)) */
-  window(spec: WindowSpec, opts: { allowedLatenessMs?: number } = {}): WindowedStream<T> {
-    return new WindowedStream(this.b, this.id, spec, opts.allowedLatenessMs ?? 0);
+  /**
+   * Groups records into event-time windows. `earlyFiringMs`: also emit provisional results (marked
+   * `early`) of open windows each time the watermark crosses a multiple of it.
+   *
+   * @example keyed.window(sliding(600_000, 60_000), { allowedLatenessMs: 5_000, earlyFiringMs: 10_000 })
+   */
+  window(spec: WindowSpec, opts: { allowedLatenessMs?: number; earlyFiringMs?: number } = {}): WindowedStream<T> {
+    return new WindowedStream(this.b, this.id, spec, opts.allowedLatenessMs ?? 0, opts.earlyFiringMs ?? null);
   }
 
   /** Runs a keyed function with state and timers. See {@link KeyedProcessFunction}. */
@@ -114,6 +119,7 @@ export class WindowedStream<T> {
     private readonly input: string,
     private readonly spec: WindowSpec,
     private readonly allowedLatenessMs: number,
+    private readonly earlyFiringMs: number | null,
   ) {}
 
   /**
@@ -126,7 +132,10 @@ export class WindowedStream<T> {
     if (!Number.isSafeInteger(this.allowedLatenessMs) || this.allowedLatenessMs < 0) {
       throw new RangeError(`node '${name}': allowedLatenessMs must be a non-negative integer`);
     }
-    const id = this.b.add(name, 'window', { node: this.input, port: 'main' }, { window: this.spec, allowedLatenessMs: this.allowedLatenessMs }, { kind: 'window', aggregate: fn });
+    if (this.earlyFiringMs !== null && (!Number.isSafeInteger(this.earlyFiringMs) || this.earlyFiringMs < 1)) {
+      throw new RangeError(`node '${name}': earlyFiringMs must be a positive integer`);
+    }
+    const id = this.b.add(name, 'window', { node: this.input, port: 'main' }, { window: this.spec, allowedLatenessMs: this.allowedLatenessMs, earlyFiringMs: this.earlyFiringMs }, { kind: 'window', aggregate: fn });
     return new WindowResultStream<T, R>(this.b, id);
   }
 }

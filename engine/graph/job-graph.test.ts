@@ -4,7 +4,7 @@ import { InvalidJobGraphError, validateGraph, type GraphNode, type JobGraph } fr
 
 const source: GraphNode = { id: 'in', kind: 'source', input: null, config: { topic: 't', outOfOrdernessMs: 0, idleTimeoutMs: 0, deadLetterTopic: 't-dlq' } };
 const keyBy: GraphNode = { id: 'by-key', kind: 'keyBy', input: { node: 'in', port: 'main' }, config: {} };
-const window = (input: string): GraphNode => ({ id: 'w', kind: 'window', input: { node: input, port: 'main' }, config: { window: tumbling(10), allowedLatenessMs: 0 } });
+const window = (input: string): GraphNode => ({ id: 'w', kind: 'window', input: { node: input, port: 'main' }, config: { window: tumbling(10), allowedLatenessMs: 0, earlyFiringMs: null } });
 const sink = (input: string, port: 'main' | 'late' = 'main'): GraphNode => ({ id: `out-${input}-${port}`, kind: 'sink', input: { node: input, port }, config: { topic: 'o' } });
 const graph = (...nodes: GraphNode[]): JobGraph => ({ job: 'j', maxParallelism: 128, nodes });
 

@@ -23,7 +23,7 @@ export interface NodeConfigs {
   filter: Record<string, never>;
   flatMap: Record<string, never>;
   keyBy: Record<string, never>;
-  window: { window: WindowSpec; allowedLatenessMs: number };
+  window: { window: WindowSpec; allowedLatenessMs: number; earlyFiringMs: number | null };
   topK: { k: number; grouped: boolean };
   process: { states: string[] };
   sink: { topic: string };

@@ -6,6 +6,7 @@
  * window result is ranked by exactly one local phase, with its final value. A key in a window's global
  * top K is in the top K of its own task (fewer than K keys anywhere beat it), so the union of the
  * local top-Ks contains the global top K, and the merge sees at most K entries per task per window.
+ * Early (provisional) results are ranked the same way, within the watermark step that produced them.
  */
 import type { WindowResult } from '../api/functions.js';
 import type { Operator, Output, StreamRecord } from './operator.js';
@@ -17,11 +18,15 @@ export interface PartialTopK {
   windowEnd: number;
   group: string;
   entries: Ranked<unknown>[];
+  early: boolean;
 }
 
+type Candidates = Map<number, { windowStart: number; groups: Map<string, Ranked<unknown>[]> }>;
+
 export class TopKLocalOperator implements Operator {
-  /** windowEnd → group → candidates (window results arrive all at once when the window fires). */
-  readonly #pending = new Map<number, { windowStart: number; groups: Map<string, Ranked<unknown>[]> }>();
+  /** windowEnd → group → candidates: final results wait for the watermark, early ones for the step's end. */
+  readonly #final: Candidates = new Map();
+  readonly #early: Candidates = new Map();
 
   constructor(
     private readonly k: number,
@@ -32,8 +37,9 @@ export class TopKLocalOperator implements Operator {
   processBatch(records: readonly StreamRecord[]): void {
     for (const { value } of records) {
       const r = value as WindowResult<unknown>;
-      let w = this.#pending.get(r.windowEnd);
-      if (!w) this.#pending.set(r.windowEnd, (w = { windowStart: r.windowStart, groups: new Map() }));
+      const pending = r.early ? this.#early : this.#final;
+      let w = pending.get(r.windowEnd);
+      if (!w) pending.set(r.windowEnd, (w = { windowStart: r.windowStart, groups: new Map() }));
       const entry: Ranked<unknown> = { key: r.key, score: this.score(r.value), value: r.value };
       for (const group of this.groupsOf(r)) {
         let list = w.groups.get(group);
@@ -44,11 +50,16 @@ export class TopKLocalOperator implements Operator {
   }
 
   onWatermark(watermark: number, out: Output): void {
-    for (const [windowEnd, w] of [...this.#pending].sort((a, b) => a[0] - b[0])) {
-      if (windowEnd - 1 > watermark) continue;
-      this.#pending.delete(windowEnd);
+    this.#emit(this.#final, (windowEnd) => windowEnd - 1 <= watermark, false, out);
+    this.#emit(this.#early, () => true, true, out);
+  }
+
+  #emit(pending: Candidates, ready: (windowEnd: number) => boolean, early: boolean, out: Output): void {
+    for (const [windowEnd, w] of [...pending].sort((a, b) => a[0] - b[0])) {
+      if (!ready(windowEnd)) continue;
+      pending.delete(windowEnd);
       for (const [group, candidates] of w.groups) {
-        const partial: PartialTopK = { windowStart: w.windowStart, windowEnd, group, entries: topK(candidates, this.k) };
+        const partial: PartialTopK = { windowStart: w.windowStart, windowEnd, group, entries: topK(candidates, this.k), early };
         out.emit({ value: partial, timestamp: windowEnd - 1 });
       }
     }

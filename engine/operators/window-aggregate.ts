@@ -3,7 +3,8 @@
  * (see windows/window-spec.ts), read and written once per distinct (key, slice) per batch. When the
  * watermark closes a window (watermark ≥ end − 1 + allowed lateness) it fires once: the accumulators
  * of its slices are merged per key and one result per key is emitted. Records whose every window is
- * already closed go to the `late` port.
+ * already closed go to the `late` port. With early firing, open windows also emit provisional results
+ * (marked `early`) each time the watermark crosses a multiple of the interval.
  *
  * State layout (two tables of this operator):
  *   slices: [keyGroup][table][sliceEnd u64][key]  → JSON accumulator
@@ -28,6 +29,7 @@ interface Pending {
 export class WindowAggregateOperator implements Operator {
   readonly #geometry: WindowGeometry;
   readonly #lateness: number;
+  readonly #early: number | null;
   readonly #slices: number;
   readonly #index: number;
   /** sliceEnd → key groups holding that slice. */
@@ -36,11 +38,12 @@ export class WindowAggregateOperator implements Operator {
 
   constructor(
     private readonly ctx: OperatorContext,
-    config: { window: WindowSpec; allowedLatenessMs: number },
+    config: { window: WindowSpec; allowedLatenessMs: number; earlyFiringMs: number | null },
     private readonly fn: AggregateFunction<unknown, unknown, unknown>,
   ) {
     this.#geometry = new WindowGeometry(config.window);
     this.#lateness = config.allowedLatenessMs;
+    this.#early = config.earlyFiringMs;
     [this.#slices, this.#index] = ctx.tables as [number, number];
   }
 
@@ -92,7 +95,16 @@ export class WindowAggregateOperator implements Operator {
         if (this.#closed(end, watermark) && !this.#closed(end, previous)) ends.add(end);
       }
     }
-    for (const end of [...ends].sort((a, b) => a - b)) await this.#fire(end, out);
+    for (const end of [...ends].sort((a, b) => a - b)) await this.#fire(end, out, false);
+    if (this.#early !== null && Number.isFinite(watermark) && (previous === -Infinity || Math.floor(watermark / this.#early) > Math.floor(previous / this.#early))) {
+      const open = new Set<number>();
+      for (const sliceEnd of this.#live.keys()) {
+        for (let end = this.#geometry.windowEndAtOrAfter(sliceEnd); end - this.#geometry.size < sliceEnd; end += this.#geometry.slide) {
+          if (!this.#closed(end, watermark)) open.add(end);
+        }
+      }
+      for (const end of [...open].sort((a, b) => a - b)) await this.#fire(end, out, true);
+    }
     // Slices expire oldest first, so per key group everything below the newest expired slice goes
     // in one range delete (slices and their index entries).
     const expiredUpTo = new Map<number, number>();
@@ -108,7 +120,7 @@ export class WindowAggregateOperator implements Operator {
     }
   }
 
-  async #fire(windowEnd: number, out: Output): Promise<void> {
+  async #fire(windowEnd: number, out: Output, early: boolean): Promise<void> {
     const accs = new Map<string, unknown>();
     const windowStart = windowEnd - this.#geometry.size;
     const keyGroups = new Set<number>();
@@ -125,8 +137,9 @@ export class WindowAggregateOperator implements Operator {
       }
     }
     for (const [key, acc] of accs) {
-      const result: WindowResult<unknown> = { key, windowStart, windowEnd, value: this.fn.result(acc) };
-      out.emit({ value: result, timestamp: windowEnd - 1, key });
+      const result: WindowResult<unknown> = { key, windowStart, windowEnd, value: this.fn.result(acc), early };
+      // An early result belongs to this watermark step, a final one to its window's end.
+      out.emit({ value: result, timestamp: early ? this.#watermark : windowEnd - 1, key });
     }
   }
 

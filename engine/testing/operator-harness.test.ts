@@ -11,12 +11,12 @@ interface Ev {
 }
 const noSerde = { decode: () => ({ ok: false as const, reason: 'unused' }), encode: () => Buffer.alloc(0) };
 
-function countJob(spec: WindowSpec, allowedLatenessMs = 0): BuiltJob {
+function countJob(spec: WindowSpec, allowedLatenessMs = 0, earlyFiringMs?: number): BuiltJob {
   const b = new JobBuilder('counts');
   const w = b
     .source<Ev>('in', { topic: 'in', serde: noSerde, timestamp: (e) => e.t })
     .keyBy('by-k', (e) => e.k)
-    .window(spec, { allowedLatenessMs })
+    .window(spec, { allowedLatenessMs, ...(earlyFiringMs === undefined ? {} : { earlyFiringMs }) })
     .aggregate('n', count<Ev>());
   w.sink('counts', { topic: 'c', encode: (r) => ({ key: r.key, value: JSON.stringify(r) }) });
   w.late().sink('late', { topic: 'l', encode: (e) => ({ key: e.k, value: JSON.stringify(e) }) });
@@ -24,7 +24,7 @@ function countJob(spec: WindowSpec, allowedLatenessMs = 0): BuiltJob {
   return b.build();
 }
 
-const sorted = (rs: WindowResult<number>[]): string[] => rs.map((r) => `${r.windowStart}-${r.windowEnd} ${r.key}=${r.value}`).sort();
+const sorted = (rs: WindowResult<number>[]): string[] => rs.map((r) => `${r.windowStart}-${r.windowEnd} ${r.key}=${r.value}${r.early ? ' (early)' : ''}`).sort();
 
 describe('operator harness', () => {
   it('counts per key in tumbling windows and fires on the watermark', async () => {
@@ -79,5 +79,19 @@ describe('operator harness', () => {
     await h2.watermark(9);
     expect(sorted(h2.output('counts'))).toEqual(['0-10 a=2', '0-10 b=2', '0-10 c=1', '0-10 d=1']);
     await h2.close();
+  });
+
+  it('fires early, provisional results of open windows, then the final one', async () => {
+    const h = await OperatorHarness.create(countJob(tumbling(100), 0, 20), { parallelism: 2 });
+    await h.push('in', [{ k: 'a', t: 1 }, { k: 'b', t: 5 }, { k: 'a', t: 30 }]);
+    await h.watermark(10); // the first watermark: early results of the open window
+    await h.push('in', [{ k: 'b', t: 50 }, { k: 'b', t: 60 }]);
+    await h.watermark(19); // no multiple of 20 crossed
+    await h.watermark(45); // crossed 20 and 40: one early firing
+    await h.watermark(99); // closes [0,100)
+    expect(sorted(h.output('counts'))).toEqual(['0-100 a=2', '0-100 a=2 (early)', '0-100 a=2 (early)', '0-100 b=1 (early)', '0-100 b=3', '0-100 b=3 (early)']);
+    const top = h.output<TopKResult<number>>('top').map((r) => `${r.early ? 'early' : 'final'} ${r.entries.map((e) => `${e.key}=${e.value}`).join(',')}`);
+    expect(top).toEqual(['early a=2,b=1', 'early b=3,a=2', 'final b=3,a=2']);
+    await h.close();
   });
 });
