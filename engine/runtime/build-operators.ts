@@ -15,7 +15,7 @@ import { WindowAggregateOperator } from '../operators/window-aggregate.js';
 
 /** Tables each stateful kind reserves in the key layout. */
 export function tablesNeeded(kind: GraphNode['kind']): number {
-  return kind === 'window' ? 2 : kind === 'process' ? 3 : 0;
+  return kind === 'window' ? 2 : kind === 'process' ? 3 : kind === 'topK' ? 1 : 0;
 }
 
 function fns<K extends NodeFunctions['kind']>(functions: FunctionTable, node: GraphNode, kind: K): Extract<NodeFunctions, { kind: K }> {
@@ -52,7 +52,7 @@ export function buildOperator(node: GraphNode, functions: FunctionTable, ctx: Op
   }
 }
 
-/** The merge phase of a topK node (one instance for the whole job). */
-export function buildMergeOperator(node: GraphNode & { kind: 'topK' }): TopKMergeOperator {
-  return new TopKMergeOperator(node.config.k);
+/** The merge phase of a topK node (one instance for the whole job; its state in `ctx`). */
+export function buildMergeOperator(node: GraphNode & { kind: 'topK' }, ctx: OperatorContext): TopKMergeOperator {
+  return new TopKMergeOperator(ctx, node.config.k);
 }

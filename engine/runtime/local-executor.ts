@@ -7,7 +7,7 @@
 import type { FunctionTable } from '../api/functions.js';
 import type { BuiltJob } from '../api/job-builder.js';
 import { consumersOf, type GraphNode, type JobGraph, type Port } from '../graph/job-graph.js';
-import type { Operator, Output, StreamRecord } from '../operators/operator.js';
+import type { Operator, OperatorContext, Output, StreamRecord } from '../operators/operator.js';
 import { keyGroupOf, keyGroupRange, subtaskOfKeyGroup } from '../state/key-groups.js';
 import type { StateBackend } from '../state/state-backend.js';
 import { buildMergeOperator, buildOperator, tablesNeeded } from './build-operators.js';
@@ -28,8 +28,18 @@ class Collector implements Output {
   }
 }
 
+/**
+ * `whole`: the job in this executor. `partition`: everything up to the local top-K phase; partials go
+ * to `onPartials` (the task of one input partition). `merge`: the merge phase and what follows it,
+ * fed by `pushPartials` (the task reading the partials topic).
+ */
+export type ExecutorMode = 'whole' | 'partition' | 'merge';
+
 export interface ExecutorOptions {
   parallelism: number;
+  mode?: ExecutorMode;
+  /** Partial top-Ks, in `partition` mode. */
+  onPartials?: (topKId: string, partials: readonly StreamRecord[]) => void | Promise<void>;
   /** One state backend per lane. */
   backends: readonly StateBackend[];
   /** Processing time at start (default: the wall clock); see {@link LocalExecutor.advanceProcessingTime}. */
@@ -46,6 +56,10 @@ export class LocalExecutor {
   readonly #merges = new Map<string, Operator>();
   readonly #sinks = new Map<string, SinkRecord[]>();
   readonly #onSink: ExecutorOptions['onSink'];
+  readonly #mode: ExecutorMode;
+  readonly #onPartials: ExecutorOptions['onPartials'];
+  /** In merge mode, only nodes downstream of a topK run. */
+  readonly #downstreamOfTopK = new Set<string>();
   #watermark = -Infinity;
   #now: number;
 
@@ -54,25 +68,30 @@ export class LocalExecutor {
     this.#functions = job.functions;
     this.#parallelism = opts.parallelism;
     this.#onSink = opts.onSink;
+    this.#mode = opts.mode ?? 'whole';
+    this.#onPartials = opts.onPartials;
+    if (this.#mode === 'partition' && !this.#onPartials) throw new Error('partition mode needs onPartials');
     this.#now = opts.nowMs ?? Date.now();
     if (opts.backends.length !== opts.parallelism) throw new Error(`expected ${opts.parallelism} state backends, got ${opts.backends.length}`);
     let nextTable = 1;
     for (const node of this.graph.nodes) {
       const tables = Array.from({ length: tablesNeeded(node.kind) }, () => nextTable++);
       if (nextTable > 255) throw new Error('too many stateful operators in one job (at most 127)');
+      const context = (lane: number): OperatorContext => ({
+        backend: opts.backends[lane]!,
+        tables,
+        keyGroups: keyGroupRange(lane, this.#parallelism, this.graph.maxParallelism),
+        maxParallelism: this.graph.maxParallelism,
+        now: () => this.#now,
+      });
       this.#instances.set(
         node.id,
-        opts.backends.map((backend, lane) =>
-          buildOperator(node, this.#functions, {
-            backend,
-            tables,
-            keyGroups: keyGroupRange(lane, this.#parallelism, this.graph.maxParallelism),
-            maxParallelism: this.graph.maxParallelism,
-            now: () => this.#now,
-          }),
-        ),
+        opts.backends.map((_, lane) => buildOperator(node, this.#functions, context(lane))),
       );
-      if (node.kind === 'topK') this.#merges.set(node.id, buildMergeOperator(node));
+      if (node.kind === 'topK' && this.#mode !== 'partition') this.#merges.set(node.id, buildMergeOperator(node, context(0)));
+      if (node.input && (this.#downstreamOfTopK.has(node.input.node) || this.graph.nodes.find((n) => n.id === node.input!.node)?.kind === 'topK')) {
+        this.#downstreamOfTopK.add(node.id);
+      }
     }
   }
 
@@ -101,6 +120,7 @@ export class LocalExecutor {
       for (let lane = 0; lane < lanes.length; lane += 1) {
         const op = lanes[lane];
         if (!op?.onWatermark) continue;
+        if (this.#mode === 'merge' && !this.#downstreamOfTopK.has(node.id)) continue;
         const out = new Collector();
         await op.onWatermark(watermark, out);
         await this.#emitted(node, lane, out);
@@ -112,6 +132,13 @@ export class LocalExecutor {
         await this.#deliver(node.id, 'main', 0, out.main);
       }
     }
+  }
+
+  /** Feeds partial top-Ks (from the partials topic) to a topK node's merge phase, in merge mode. */
+  async pushPartials(topKId: string, partials: readonly StreamRecord[]): Promise<void> {
+    const merge = this.#merges.get(topKId);
+    if (!merge) throw new Error(`'${topKId}' is not a top-K node merged by this executor`);
+    await merge.processBatch(partials, new Collector());
   }
 
   /** Advances processing time: processing-time timers that are due fire. */
@@ -139,7 +166,9 @@ export class LocalExecutor {
   async #emitted(node: GraphNode, lane: number, out: Collector): Promise<void> {
     if (node.kind === 'topK') {
       // Local partials go to the merge phase, which emits on the watermark.
-      if (out.main.length > 0) await this.#merges.get(node.id)!.processBatch(out.main, new Collector());
+      if (out.main.length === 0) return;
+      if (this.#mode === 'partition') await this.#onPartials!(node.id, out.main);
+      else await this.#merges.get(node.id)!.processBatch(out.main, new Collector());
       return;
     }
     if (out.main.length > 0) await this.#deliver(node.id, 'main', lane, out.main);
