@@ -56,6 +56,8 @@ export class KafkaSink {
   #failure: unknown;
   #txn: Transaction | undefined;
   #sent = 0;
+  /** Next offset after the last record acknowledged, per `topic:partition`, for explicitly partitioned sends. */
+  readonly #next = new Map<string, bigint>();
 
   constructor(client: KafkaClientOptions, options: SinkOptions = {}) {
     this.#opts = SinkOptionsSchema.parse(options);
@@ -76,6 +78,14 @@ export class KafkaSink {
   /** Records acknowledged by the broker so far (in transactional mode: sent, committed or not). */
   get sentCount(): number {
     return this.#sent;
+  }
+
+  /**
+   * The offset after the last acknowledged record this sink sent to an explicit partition (undefined
+   * if none). A changelog writer stores it to know where its committed data ends.
+   */
+  nextOffset(topic: string, partition: number): bigint | undefined {
+    return this.#next.get(`${topic}:${partition}`);
   }
 
   get inTransaction(): boolean {
@@ -175,7 +185,16 @@ export class KafkaSink {
     this.#buffer = new Map();
     this.#buffered = 0;
     const target = this.#txn ?? this.#producer;
-    await target.sendBatch({ topicMessages, acks: -1 });
+    const explicit = new Map<string, number>();
+    for (const { topic, messages } of topicMessages) {
+      for (const m of messages) if (m.partition !== undefined) explicit.set(`${topic}:${m.partition}`, (explicit.get(`${topic}:${m.partition}`) ?? 0) + 1);
+    }
+    const acks = await target.sendBatch({ topicMessages, acks: -1 });
+    for (const a of acks) {
+      const id = `${a.topicName}:${a.partition}`;
+      const n = explicit.get(id);
+      if (n !== undefined && a.baseOffset !== undefined) this.#next.set(id, BigInt(a.baseOffset) + BigInt(n));
+    }
     this.#sent += count;
   }
 }

@@ -70,6 +70,11 @@ export interface SourceHooks {
   onAssignment?: (owned: TopicPartition[]) => void;
   /** Offset to start a newly assigned partition from; `undefined` keeps the group's committed offset. */
   startOffset?: (tp: TopicPartition) => bigint | undefined;
+  /**
+   * Where reading a partition has got to: the offset after the last one fetched, including batches
+   * of only transaction markers or aborted records, which are never handed over.
+   */
+  onProgress?: (tp: TopicPartition, nextOffset: bigint) => void;
 }
 
 /**
@@ -102,6 +107,13 @@ export class KafkaSource<T> {
       heartbeatInterval: this.#opts.heartbeatIntervalMs,
     });
     this.#consumer.on(this.#consumer.events.GROUP_JOIN, (e) => this.#onJoin(e.payload.memberAssignment));
+    if (hooks.onProgress) {
+      const onProgress = hooks.onProgress;
+      this.#consumer.on(this.#consumer.events.END_BATCH_PROCESS, (e) => {
+        const p = e.payload as { topic: string; partition: number; lastOffset: string };
+        onProgress({ topic: p.topic, partition: p.partition }, BigInt(p.lastOffset) + 1n);
+      });
+    }
   }
 
   /** The partitions this member owns now. */

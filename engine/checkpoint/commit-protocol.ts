@@ -1,0 +1,74 @@
+/**
+ * The commit protocol of a task, as pure decisions. The I/O shell (runtime/task.ts) performs the
+ * steps in this order, in one Kafka transaction per task:
+ *
+ *   1. Process records: outputs, partial top-Ks and dead letters are sent inside the open transaction;
+ *      state changes stay in the task's overlay (state/transactional-state.ts).
+ *   2. Put the task's own progress (watermark, newest event time, end reached) into the overlay.
+ *   3. Send every overlay change to the task's changelog partition (tombstones for deletions).
+ *   4. Send a watermark marker to the partials topic (partition tasks of jobs with a top-K).
+ *   5. Add the input offset to the transaction (sendOffsets) and commit it.
+ *   6. Only then write the overlay, plus the changelog offset reached, to local RocksDB, atomically.
+ *
+ * A crash before 5 aborts everything (the next owner's producer fences and aborts the open
+ * transaction). A crash between 5 and 6 leaves local state one commit behind the changelog: recovery
+ * replays the changelog from the offset stored in step 6 to its end. So local state only ever holds
+ * committed data, and recovery reads at most what was committed since the last local apply.
+ */
+
+/** A task's progress, carried in its changelog so a new owner resumes the event-time clock too. */
+export interface TaskProgress {
+  /** The task's watermark (null = none yet; "end" = bounded input exhausted). */
+  watermark: number | null | 'end';
+  /** Newest event time seen (null = none yet). */
+  maxTimestamp: number | null;
+}
+
+export const INITIAL_PROGRESS: TaskProgress = { watermark: null, maxTimestamp: null };
+
+/** The watermark of a task that reads one partition: newest event time − out-of-orderness − 1. */
+export function partitionWatermark(p: TaskProgress, outOfOrdernessMs: number): number {
+  if (p.watermark === 'end') return Infinity;
+  if (p.maxTimestamp === null) return -Infinity;
+  return Math.max(p.watermark ?? -Infinity, p.maxTimestamp - outOfOrdernessMs - 1);
+}
+
+/** Progress after seeing event times. */
+export function observe(p: TaskProgress, timestamps: Iterable<number>): TaskProgress {
+  let max = p.maxTimestamp ?? -Infinity;
+  for (const t of timestamps) if (t > max) max = t;
+  return { ...p, maxTimestamp: Number.isFinite(max) ? max : p.maxTimestamp };
+}
+
+/** A watermark marker on the partials topic: what the merge stage needs from each input partition. */
+export interface WatermarkMarker {
+  type: 'watermark';
+  partition: number;
+  /** null: none yet; "end": the partition is exhausted (bounded mode). */
+  watermark: number | null | 'end';
+  /** The partition has had no records for the idle timeout: it does not hold the merge back. */
+  idle: boolean;
+}
+
+/**
+ * The merge stage's watermark: the minimum over the input partitions that are not idle, once every
+ * partition has reported; +∞ when all have ended.
+ */
+export function mergeWatermark(markers: ReadonlyMap<number, WatermarkMarker>, partitions: number): number {
+  let min = Infinity;
+  let active = 0;
+  for (let p = 0; p < partitions; p += 1) {
+    const m = markers.get(p);
+    if (!m) return -Infinity;
+    if (m.watermark === 'end' || m.idle) continue;
+    active += 1;
+    const wm = m.watermark ?? -Infinity;
+    if (wm < min) min = wm;
+  }
+  return active === 0 && [...markers.values()].some((m) => m.idle && m.watermark !== 'end') ? -Infinity : min;
+}
+
+/** Encodes numbers that JSON cannot hold. */
+export function encodeWatermark(w: number): number | null | 'end' {
+  return w === Infinity ? 'end' : Number.isFinite(w) ? w : null;
+}

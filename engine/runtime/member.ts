@@ -1,0 +1,215 @@
+/**
+ * A group member: one consumer in the job's consumer group (and one in the merge stage's group), and
+ * the tasks of the partitions Kafka assigns to it. A runner process hosts several members, one per
+ * worker thread; members in other processes share the same groups, so Kafka spreads partitions over
+ * every thread of every process. Records never cross threads.
+ */
+import { KafkaAdmin } from '../../connectors/kafka/admin.js';
+import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
+import type { RejectedRecord } from '../../connectors/kafka/dead-letter.js';
+import { bytesSerde } from '../../connectors/kafka/serde.js';
+import { KafkaSource, type PartitionBatch, type TopicPartition } from '../../connectors/kafka/source.js';
+import type { BuiltJob } from '../api/job-builder.js';
+import { Task, type PartialsRecord } from './task.js';
+
+export interface MemberOptions {
+  job: BuiltJob;
+  kafka: KafkaClientOptions;
+  groupId: string;
+  stateDir: string;
+  stateBackend: 'rocksdb' | 'memory';
+  bounded: boolean;
+  /** How often tasks commit (the checkpoint interval). */
+  commitIntervalMs: number;
+  /** Identifies this member in logs. */
+  name: string;
+  log: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+/** The internal topics of a job, named after its group (as Kafka Streams names them after the application id). */
+export function internalTopics(groupId: string): { changelog: string; partials: string; mergeChangelog: string } {
+  return { changelog: `${groupId}-changelog`, partials: `${groupId}-partials`, mergeChangelog: `${groupId}-merge-changelog` };
+}
+
+/** Creates the job's topics: outputs, dead letters and the internal ones. */
+export async function ensureJobTopics(job: BuiltJob, kafka: KafkaClientOptions, groupId: string): Promise<{ input: string; partitions: number }> {
+  const source = job.graph.nodes.find((n) => n.kind === 'source');
+  if (source?.kind !== 'source') throw new Error(`job ${job.graph.job} has no source`);
+  const admin = new KafkaAdmin(kafka);
+  await admin.connect();
+  try {
+    const [input] = await admin.ensureTopics([{ name: source.config.topic, partitions: 1 }]);
+    const internal = internalTopics(groupId);
+    const compacted = { 'cleanup.policy': 'compact' };
+    const sinks = job.graph.nodes.flatMap((n) => (n.kind === 'sink' ? [n.config.topic] : []));
+    await admin.ensureTopics([
+      ...[...new Set([...sinks, source.config.deadLetterTopic])].map((name) => ({ name, partitions: 1 })),
+      { name: internal.changelog, partitions: input!.partitions, config: compacted },
+      { name: internal.partials, partitions: 1 },
+      { name: internal.mergeChangelog, partitions: 1, config: compacted },
+    ]);
+    return { input: source.config.topic, partitions: input!.partitions };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Runs one member until the signal aborts it or, bounded, until the whole job has finished. */
+export async function runMember(opts: MemberOptions): Promise<void> {
+  const { job } = opts;
+  const { input, partitions } = await ensureJobTopics(job, opts.kafka, opts.groupId);
+  const topics = internalTopics(opts.groupId);
+  const hasTopK = job.graph.nodes.some((n) => n.kind === 'topK');
+  const source = job.graph.nodes.find((n) => n.kind === 'source')!;
+  const fns = job.functions.get(source.id);
+  if (fns?.kind !== 'source') throw new Error(`source '${source.id}' has no functions`);
+
+  const admin = new KafkaAdmin(opts.kafka);
+  await admin.connect();
+  const ends = new Map((await admin.offsets(input)).map((o) => [o.partition, o.high]));
+
+  /** One queue per task: batches and commits of a task never overlap. */
+  interface Slot { task: Promise<Task>; queue: Promise<unknown>; next: bigint | undefined; lastRecordAt: number; ended: boolean }
+  const slots = new Map<string, Slot>();
+  const run = <T>(slot: Slot, work: (t: Task) => Promise<T>): Promise<T> => {
+    const p = slot.queue.then(async () => work(await slot.task));
+    slot.queue = p.catch(() => undefined);
+    return p;
+  };
+  const openTask = (mode: 'partition' | 'merge', tp: TopicPartition): Slot => {
+    const task = Task.open({
+      job, kafka: opts.kafka, mode,
+      input: { topic: tp.topic, partition: tp.partition, groupId: mode === 'merge' ? `${opts.groupId}-merge` : opts.groupId },
+      inputPartitions: partitions,
+      topics: { changelog: mode === 'merge' ? topics.mergeChangelog : topics.changelog, partials: hasTopK ? topics.partials : undefined },
+      stateDir: opts.stateDir, stateBackend: opts.stateBackend,
+      transactionalId: `${opts.groupId}-${mode}-${tp.partition}`,
+      log: opts.log,
+    });
+    return { task, queue: task, next: undefined, lastRecordAt: Date.now(), ended: false };
+  };
+  const reconcile = (mode: 'partition' | 'merge', owned: readonly TopicPartition[]): void => {
+    const wanted = new Set(owned.map((tp) => `${mode}:${tp.partition}`));
+    for (const [id, slot] of slots) {
+      if (!id.startsWith(`${mode}:`) || wanted.has(id)) continue;
+      slots.delete(id);
+      void run(slot, (t) => t.close()).catch((e: unknown) => opts.log(`${opts.name}: closing ${id}: ${(e as Error).message}`));
+    }
+    for (const tp of owned) if (!slots.has(`${mode}:${tp.partition}`)) slots.set(`${mode}:${tp.partition}`, openTask(mode, tp));
+  };
+
+  const advanceTo = (slot: Slot | undefined, next: bigint): void => {
+    if (slot && (slot.next === undefined || next > slot.next)) slot.next = next;
+  };
+  const deadLetters = {
+    write: async (records: readonly RejectedRecord[]) => {
+      const slot = slots.get(`partition:${records[0]!.partition}`);
+      if (slot) await run(slot, (t) => t.deadLetters(records));
+    },
+  };
+  const inputSource = new KafkaSource(
+    opts.kafka,
+    { groupId: opts.groupId, topics: [input], autoCommit: false },
+    fns.serde,
+    deadLetters,
+    {
+      onAssignment: (owned) => reconcile('partition', owned),
+      // A retained partition continues where its task is (the group only knows the committed offset).
+      startOffset: (tp) => slots.get(`partition:${tp.partition}`)?.next,
+      // Batches of only transaction markers move the position too; bounded mode must see them to end.
+      onProgress: (tp, next) => {
+        const slot = slots.get(`partition:${tp.partition}`);
+        advanceTo(slot, next);
+        if (slot && opts.bounded && !slot.ended && next >= (ends.get(tp.partition) ?? 0n)) void run(slot, (t) => finishPartition(slot, t));
+      },
+    },
+  );
+  const onInput = async (batch: PartitionBatch<unknown>): Promise<void> => {
+    const slot = slots.get(`partition:${batch.partition}`);
+    if (!slot || slot.ended) return;
+    const end = ends.get(batch.partition) ?? 0n;
+    const records = opts.bounded ? batch.records.filter((r) => BigInt(r.offset) < end) : batch.records;
+    await run(slot, async (t) => {
+      if (records.length > 0) await t.processRecords(records.map((r) => r.value), records.map((r) => fns.timestamp(r.value)));
+      advanceTo(slot, batch.nextOffset);
+      slot.lastRecordAt = Date.now();
+      if (opts.bounded && batch.nextOffset >= end) await finishPartition(slot, t);
+    });
+  };
+  const finishPartition = async (slot: Slot, t: Task): Promise<void> => {
+    if (slot.ended) return;
+    slot.ended = true;
+    await t.end();
+    await t.commit(slot.next);
+  };
+
+  const mergeSource = hasTopK
+    ? new KafkaSource<PartialsRecord>(
+        opts.kafka,
+        { groupId: `${opts.groupId}-merge`, topics: [topics.partials], autoCommit: false },
+        { decode: (v) => (v === null ? { ok: false, reason: 'empty' } : { ok: true, value: JSON.parse(v.toString()) as PartialsRecord }), encode: (v) => Buffer.from(JSON.stringify(v)) },
+        { write: async () => undefined },
+        {
+          onAssignment: (owned) => reconcile('merge', owned),
+          startOffset: (tp) => slots.get(`merge:${tp.partition}`)?.next,
+          onProgress: (tp, next) => advanceTo(slots.get(`merge:${tp.partition}`), next),
+        },
+      )
+    : undefined;
+
+  await inputSource.start(onInput);
+  await mergeSource?.start(async (batch) => {
+    const slot = slots.get(`merge:${batch.partition}`);
+    if (!slot) return;
+    await run(slot, async (t) => {
+      await t.processPartials(batch.records.map((r) => r.value));
+      advanceTo(slot, batch.nextOffset);
+    });
+  });
+
+  // Bounded partitions that are empty (or already read to the end) end without any batch.
+  const committed = await admin.committedOffsets(opts.groupId, input);
+  const idleTimeout = source.kind === 'source' ? source.config.idleTimeoutMs : 0;
+  let finished = false;
+  const tick = async (): Promise<void> => {
+    for (const [id, slot] of slots) {
+      await run(slot, async (t) => {
+        if (id.startsWith('partition:') && opts.bounded && !slot.ended) {
+          const p = Number(id.slice('partition:'.length));
+          if ((committed.get(p) ?? -1n) >= (ends.get(p) ?? 0n) || ends.get(p) === 0n) {
+            slot.next = ends.get(p);
+            await finishPartition(slot, t);
+          }
+        }
+        const idle = idleTimeout > 0 && Date.now() - slot.lastRecordAt >= idleTimeout;
+        await t.commit(slot.next, idle);
+      }).catch((e: unknown) => opts.log(`${opts.name}: commit of ${id} failed: ${(e as Error).message}`));
+    }
+    if (opts.bounded && !finished) finished = await jobFinished(admin, opts.groupId, input, ends, hasTopK ? topics.partials : undefined);
+  };
+
+  try {
+    while (!finished && !opts.signal?.aborted) {
+      await new Promise((r) => setTimeout(r, opts.commitIntervalMs));
+      await tick();
+    }
+  } finally {
+    await inputSource.stop();
+    await mergeSource?.stop();
+    // Graceful stop: what was processed is committed (a final checkpoint), then the tasks close.
+    if (!finished) await tick().catch(() => undefined);
+    for (const slot of slots.values()) await run(slot, (t) => t.close()).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
+/** Bounded: every input partition is committed at its end, and the merge stage has committed everything. */
+async function jobFinished(admin: KafkaAdmin, groupId: string, input: string, ends: Map<number, bigint>, partials: string | undefined): Promise<boolean> {
+  const committed = await admin.committedOffsets(groupId, input);
+  for (const [p, end] of ends) if (end > 0n && (committed.get(p) ?? -1n) < end) return false;
+  if (!partials) return true;
+  const [high] = await admin.offsets(partials);
+  const merged = (await admin.committedOffsets(`${groupId}-merge`, partials)).get(0) ?? -1n;
+  return merged >= (high?.high ?? 0n) && (high?.high ?? 0n) > 0n;
+}

@@ -1,0 +1,226 @@
+/**
+ * A task: the unit of exactly-once processing. A partition task owns one input partition (and the
+ * state of the keys that arrive on it); the merge task owns the partials topic. Each has its own
+ * transactional producer (transactional id stable per partition, so a new owner fences the old
+ * one), its own changelog partition and its own local store. The commit order is in
+ * checkpoint/commit-protocol.ts; the numbered steps below refer to it.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
+import { KafkaDeadLetterQueue, type RejectedRecord } from '../../connectors/kafka/dead-letter.js';
+import { readPartition } from '../../connectors/kafka/partition-reader.js';
+import { KafkaSink, type OutRecord } from '../../connectors/kafka/sink.js';
+import type { BuiltJob } from '../api/job-builder.js';
+import { encodeWatermark, INITIAL_PROGRESS, mergeWatermark, observe, partitionWatermark, type TaskProgress, type WatermarkMarker } from '../checkpoint/commit-protocol.js';
+import type { PartialTopK } from '../operators/top-k-local.js';
+import { MemoryStateBackend } from '../state/memory-backend.js';
+import { RocksDbStateBackend } from '../state/rocksdb-backend.js';
+import { META_PREFIX, TransactionalState } from '../state/transactional-state.js';
+import { LocalExecutor } from './local-executor.js';
+
+/** A record on the partials topic. */
+export type PartialsRecord = { type: 'partial'; topK: string; partial: PartialTopK } | WatermarkMarker;
+
+export interface TaskConfig {
+  job: BuiltJob;
+  kafka: KafkaClientOptions;
+  mode: 'partition' | 'merge';
+  /** The topic and partition this task reads, and the group its offsets are committed for. */
+  input: { topic: string; partition: number; groupId: string };
+  /** Input partitions of the job (the merge waits for a marker from each). */
+  inputPartitions: number;
+  topics: { changelog: string; partials: string | undefined };
+  stateDir: string;
+  stateBackend: 'rocksdb' | 'memory';
+  transactionalId: string;
+  log: (line: string) => void;
+}
+
+const PROGRESS_KEY = Buffer.concat([META_PREFIX, Buffer.from('progress')]);
+const MARKERS_KEY = Buffer.concat([META_PREFIX, Buffer.from('markers')]);
+
+export class Task {
+  #executor!: LocalExecutor;
+  #progress: TaskProgress = INITIAL_PROGRESS;
+  #markers = new Map<number, WatermarkMarker>();
+  #dirty = false;
+  #sentMarker = '';
+  #committedOffset: bigint | undefined;
+  readonly #outputs: Record<string, number> = {};
+
+  private constructor(
+    readonly config: TaskConfig,
+    private readonly state: TransactionalState,
+    private readonly sink: KafkaSink,
+    private readonly sinkTopics: Map<string, string>,
+    private readonly dlq: KafkaDeadLetterQueue,
+  ) {}
+
+  /** Opens the task: fences older owners, replays the changelog tail into local state, restores. */
+  static async open(config: TaskConfig): Promise<Task> {
+    const { job, input } = config;
+    const dir = join(config.stateDir, `${config.mode}-${input.topic}-${input.partition}`);
+    mkdirSync(dir, { recursive: true });
+    const base = config.stateBackend === 'memory' ? new MemoryStateBackend() : await RocksDbStateBackend.open(dir);
+    const state = new TransactionalState(base);
+    // Connecting initialises the transactional id: an older producer with it is fenced from here on.
+    const sink = new KafkaSink(config.kafka, { mode: 'transactional', transactionalId: config.transactionalId, batchSize: 10_000 });
+    await sink.connect();
+    const sinkTopics = new Map(job.graph.nodes.flatMap((n) => (n.kind === 'sink' ? [[n.id, n.config.topic] as const] : [])));
+    const source = job.graph.nodes.find((n) => n.kind === 'source');
+    const dlq = new KafkaDeadLetterQueue(sink, source?.kind === 'source' ? source.config.deadLetterTopic : `${input.topic}-dlq`);
+    const task = new Task(config, state, sink, sinkTopics, dlq);
+    await task.#recover();
+    return task;
+  }
+
+  get progress(): TaskProgress {
+    return this.#progress;
+  }
+
+  get outputs(): Readonly<Record<string, number>> {
+    return this.#outputs;
+  }
+
+  async #recover(): Promise<void> {
+    const { changelog } = this.config.topics;
+    const partition = this.#changelogPartition();
+    const local = await this.state.meta('changelog');
+    const from = local === undefined ? 0n : BigInt(local);
+    const { end, records } = await readPartition(this.config.kafka, changelog, partition, from, async (recs) => {
+      await this.state.base.write({
+        puts: recs.filter((r) => r.value !== null && r.key !== null).map((r) => [r.key!, r.value!] as const),
+        deletes: recs.filter((r) => r.value === null && r.key !== null).map((r) => r.key!),
+      });
+    });
+    if (end > from) await this.state.apply({ changelog: end.toString() });
+    if (records > 0) this.config.log(`task ${this.#name()}: replayed ${records} changelog records (${from}..${end})`);
+    await this.#rebuild();
+  }
+
+  /** A fresh executor over committed state (after recovery or an aborted transaction). */
+  async #rebuild(): Promise<void> {
+    const [progress, markers] = await this.state.getMany([PROGRESS_KEY, MARKERS_KEY]);
+    this.#progress = progress ? (JSON.parse(progress.toString()) as TaskProgress) : INITIAL_PROGRESS;
+    this.#markers = new Map(markers ? (JSON.parse(markers.toString()) as [number, WatermarkMarker][]) : []);
+    this.#executor = new LocalExecutor(this.config.job, {
+      parallelism: 1,
+      backends: [this.state],
+      mode: this.config.mode,
+      onSink: (sinkId, records) => {
+        this.#outputs[sinkId] = (this.#outputs[sinkId] ?? 0) + records.length;
+        return this.#send(this.sinkTopics.get(sinkId)!, records.map((r) => ({ key: r.key, value: r.encoded })));
+      },
+      onPartials: (topK, partials) =>
+        this.#send(this.config.topics.partials!, partials.map((p) => ({ key: String(this.config.input.partition), value: JSON.stringify({ type: 'partial', topK, partial: p.value as PartialTopK } satisfies PartialsRecord), partition: 0 }))),
+    });
+    await this.#executor.restore(this.#watermark());
+  }
+
+  #watermark(): number {
+    if (this.config.mode === 'merge') return mergeWatermark(this.#markers, this.config.inputPartitions);
+    const source = this.config.job.graph.nodes.find((n) => n.kind === 'source');
+    return partitionWatermark(this.#progress, source?.kind === 'source' ? source.config.outOfOrdernessMs : 0);
+  }
+
+  async #send(topic: string, records: OutRecord[]): Promise<void> {
+    if (!this.sink.inTransaction) await this.sink.begin();
+    this.#dirty = true;
+    await this.sink.send(topic, records);
+  }
+
+  /** Step 1: records that failed decoding go to the dead-letter topic inside the transaction. */
+  async deadLetters(rejected: readonly RejectedRecord[]): Promise<void> {
+    if (rejected.length === 0) return;
+    if (!this.sink.inTransaction) await this.sink.begin();
+    this.#dirty = true;
+    await this.dlq.write(rejected);
+  }
+
+  /** Step 1, partition tasks: decoded records of the input partition. */
+  async processRecords(values: readonly unknown[], timestamps: readonly number[]): Promise<void> {
+    if (!this.sink.inTransaction) await this.sink.begin();
+    this.#dirty = true;
+    this.#progress = observe(this.#progress, timestamps);
+    const source = this.config.job.graph.nodes.find((n) => n.kind === 'source')!;
+    await this.#executor.pushSource(source.id, values);
+    await this.#executor.advanceWatermark(this.#watermark());
+  }
+
+  /** Step 1, the merge task: records of the partials topic. */
+  async processPartials(records: readonly PartialsRecord[]): Promise<void> {
+    if (!this.sink.inTransaction) await this.sink.begin();
+    this.#dirty = true;
+    for (const r of records) {
+      if (r.type === 'watermark') this.#markers.set(r.partition, r);
+      else await this.#executor.pushPartials(r.topK, [{ value: r.partial, timestamp: r.partial.windowEnd - 1 }]);
+    }
+    await this.#executor.advanceWatermark(this.#watermark());
+  }
+
+  /** Bounded mode: the input partition is exhausted; the watermark goes to +∞ and every window fires. */
+  async end(): Promise<void> {
+    this.#progress = { ...this.#progress, watermark: 'end' };
+    if (!this.sink.inTransaction) await this.sink.begin();
+    this.#dirty = true;
+    await this.#executor.advanceWatermark(Infinity);
+  }
+
+  /** Steps 2–6: commits what was processed, with the input offset to resume from. */
+  async commit(nextInputOffset: bigint | undefined, idle = false): Promise<boolean> {
+    const marker: WatermarkMarker = { type: 'watermark', partition: this.config.input.partition, watermark: this.#progress.watermark === 'end' ? 'end' : encodeWatermark(this.#watermark()), idle };
+    const markerChanged = this.config.mode === 'partition' && this.config.topics.partials !== undefined && JSON.stringify(marker) !== this.#sentMarker;
+    const offsetMoved = nextInputOffset !== undefined && nextInputOffset !== this.#committedOffset;
+    if (!this.#dirty && !markerChanged && !offsetMoved) return false;
+    if (!this.sink.inTransaction) await this.sink.begin();
+    // 2. The task's own progress rides in the changelog.
+    await this.state.write({
+      puts: [
+        [PROGRESS_KEY, Buffer.from(JSON.stringify(this.#progress))],
+        ...(this.config.mode === 'merge' ? [[MARKERS_KEY, Buffer.from(JSON.stringify([...this.#markers]))] as const] : []),
+      ],
+      deletes: [],
+    });
+    // 3. Every state change to the changelog partition.
+    const partition = this.#changelogPartition();
+    await this.sink.send(this.config.topics.changelog, this.state.pending().map((c) => ({ key: c.key, value: c.value, partition })));
+    // 4. The watermark marker for the merge stage.
+    if (markerChanged) await this.sink.send(this.config.topics.partials!, [{ key: String(marker.partition), value: JSON.stringify(marker), partition: 0 }]);
+    // 5. Input offsets and everything above, atomically.
+    const offsets = nextInputOffset === undefined ? [] : [{ topic: this.config.input.topic, partition: this.config.input.partition, offset: nextInputOffset }];
+    await this.sink.commit({ consumerGroupId: this.config.input.groupId, offsets });
+    // 6. Local state catches up with what is now committed.
+    const reached = this.sink.nextOffset(this.config.topics.changelog, partition);
+    await this.state.apply(reached === undefined ? {} : { changelog: (reached + 1n).toString() });
+    this.#dirty = false;
+    this.#committedOffset = nextInputOffset ?? this.#committedOffset;
+    if (markerChanged) this.#sentMarker = JSON.stringify(marker);
+    return true;
+  }
+
+  /** Drops everything since the last commit: the caller re-reads from the committed offset. */
+  async abort(): Promise<void> {
+    if (this.sink.inTransaction) await this.sink.abort();
+    this.state.discard();
+    this.#dirty = false;
+    await this.#rebuild();
+  }
+
+  async close(): Promise<void> {
+    try {
+      if (this.sink.inTransaction) await this.sink.abort();
+    } finally {
+      await this.sink.disconnect().catch(() => undefined);
+      await this.state.close();
+    }
+  }
+
+  #changelogPartition(): number {
+    return this.config.mode === 'merge' ? 0 : this.config.input.partition;
+  }
+
+  #name(): string {
+    return `${this.config.mode}:${this.config.input.topic}-${this.config.input.partition}`;
+  }
+}
