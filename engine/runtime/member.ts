@@ -7,7 +7,6 @@
 import { KafkaAdmin } from '../../connectors/kafka/admin.js';
 import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
 import type { RejectedRecord } from '../../connectors/kafka/dead-letter.js';
-import { bytesSerde } from '../../connectors/kafka/serde.js';
 import { KafkaSource, type PartitionBatch, type TopicPartition } from '../../connectors/kafka/source.js';
 import type { BuiltJob } from '../api/job-builder.js';
 import { Task, type PartialsRecord } from './task.js';
