@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import * as z from 'zod';
 import { DEFAULT_BROKERS, KafkaClientOptionsSchema, kafkaClientOptions } from '../../connectors/kafka/config.js';
 import { buildJob } from '../api/job-definition.js';
-import { numberFlag } from '../config/units.js';
-import { runJob } from '../runtime/job-runner.js';
+import { durationMs, numberFlag } from '../config/units.js';
+import { runRunner } from '../runtime/runner.js';
 import type { Command } from './command.js';
 import { CliError, parseCommand, type FlagSpec } from './flags.js';
 import { jobFlagSpec, jobOptionsHelp } from './job-flags.js';
@@ -18,8 +18,10 @@ const RunnerOptions = z.object({
   stateBackend: z.enum(['rocksdb', 'memory']).default('rocksdb'),
   groupId: z.string().min(1).optional(),
   bounded: z.boolean().default(false),
+  checkpointInterval: durationMs.prefault('5s'),
+  sessionTimeout: durationMs.prefault('30s'),
 });
-const RUNNER_KEYS = new Set(['brokers', 'kafka', 'parallelism', 'stateDir', 'stateBackend', 'groupId', 'bounded']);
+const RUNNER_KEYS = new Set(['brokers', 'kafka', 'parallelism', 'stateDir', 'stateBackend', 'groupId', 'bounded', 'checkpointInterval', 'sessionTimeout']);
 
 const runnerFlags: FlagSpec = {
   brokers: { type: 'string' },
@@ -28,6 +30,8 @@ const runnerFlags: FlagSpec = {
   'state-backend': { type: 'string' },
   'group-id': { type: 'string' },
   bounded: { type: 'boolean' },
+  'checkpoint-interval': { type: 'string' },
+  'session-timeout': { type: 'string' },
 };
 
 const usage = (jobHelp = '  (run `eddy run <job> --help` for the job\'s options)'): string => `Usage: eddy run <job> [options]
@@ -36,11 +40,13 @@ Runs a job in the foreground against Kafka. <job> is a name from 'eddy jobs' or 
 
 Runner options:
   --brokers LIST         Kafka bootstrap servers (default ${DEFAULT_BROKERS})
-  --parallelism N        tasks (key-group ranges) in this process (default 1)
+  --parallelism N        worker threads in this process, each a consumer-group member (default 1)
   --state-backend KIND   rocksdb (default) or memory
   --state-dir DIR        where RocksDB state lives (default: a folder under the system temp dir)
   --group-id ID          consumer group (default: the job's name)
   --bounded              read every input partition to its end offset at start, fire all windows, exit 0
+  --checkpoint-interval D  how often each task commits its Kafka transaction (default 5s)
+  --session-timeout D    how soon the group notices a dead process (default 30s; broker minimum 1s)
   --config FILE          JSON file with any option (camelCase keys)
   -D key=value           any option, including Kafka client settings: -D kafka.client-id=x
 
@@ -72,7 +78,7 @@ export const runCommand: Command = {
       const flag = issue.path.length === 1 ? `--${String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : issue.path.join('.') || 'options';
       throw new CliError(`${flag}: ${issue.code === 'unrecognized_keys' ? `unknown option(s) ${issue.keys.join(', ')}` : issue.message}`);
     }
-    const job = buildJob(def, jobInput);
+    buildJob(def, jobInput); // validates the graph here, before any thread starts
     const abort = new AbortController();
     const stop = (): void => abort.abort();
     process.once('SIGINT', stop);
@@ -80,13 +86,17 @@ export const runCommand: Command = {
     try {
       const groupId = options.groupId ?? def.name;
       console.error(`running ${def.name} (${path}) as group ${groupId}, parallelism ${options.parallelism}, ${options.stateBackend} state${options.bounded ? ', bounded' : ''}`);
-      const summary = await runJob(job, {
+      const summary = await runRunner({
+        jobModule: path,
+        jobOptions: jobInput,
         kafka: kafkaClientOptions({ ...options.kafka, brokers: options.brokers, clientId: options.kafka.clientId ?? `eddy-${def.name}` }),
         groupId,
         parallelism: options.parallelism,
         stateBackend: options.stateBackend,
-        stateDir: options.stateDir ?? join(tmpdir(), 'eddy-state', def.name),
+        stateDir: options.stateDir ?? join(tmpdir(), 'eddy-state', groupId),
         bounded: options.bounded,
+        commitIntervalMs: options.checkpointInterval,
+        sessionTimeoutMs: options.sessionTimeout,
         signal: abort.signal,
       });
       console.log(JSON.stringify(summary));

@@ -9,6 +9,7 @@ import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
 import type { RejectedRecord } from '../../connectors/kafka/dead-letter.js';
 import { KafkaSource, type PartitionBatch, type TopicPartition } from '../../connectors/kafka/source.js';
 import type { BuiltJob } from '../api/job-builder.js';
+import type { MemberStats } from './protocol.js';
 import { Task, type PartialsRecord } from './task.js';
 
 export interface MemberOptions {
@@ -20,6 +21,8 @@ export interface MemberOptions {
   bounded: boolean;
   /** How often tasks commit (the checkpoint interval). */
   commitIntervalMs: number;
+  /** Group session timeout: how soon the group notices a member that died. */
+  sessionTimeoutMs?: number;
   /** Identifies this member in logs. */
   name: string;
   log: (line: string) => void;
@@ -55,7 +58,8 @@ export async function ensureJobTopics(job: BuiltJob, kafka: KafkaClientOptions, 
 }
 
 /** Runs one member until the signal aborts it or, bounded, until the whole job has finished. */
-export async function runMember(opts: MemberOptions): Promise<void> {
+export async function runMember(opts: MemberOptions): Promise<MemberStats> {
+  const stats: MemberStats = { records: 0, deadLettered: 0, outputs: {} };
   const { job } = opts;
   const { input, partitions } = await ensureJobTopics(job, opts.kafka, opts.groupId);
   const topics = internalTopics(opts.groupId);
@@ -104,12 +108,13 @@ export async function runMember(opts: MemberOptions): Promise<void> {
   const deadLetters = {
     write: async (records: readonly RejectedRecord[]) => {
       const slot = slots.get(`partition:${records[0]!.partition}`);
+      stats.deadLettered += records.length;
       if (slot) await run(slot, (t) => t.deadLetters(records));
     },
   };
   const inputSource = new KafkaSource(
     opts.kafka,
-    { groupId: opts.groupId, topics: [input], autoCommit: false },
+    { groupId: opts.groupId, topics: [input], autoCommit: false, ...session(opts.sessionTimeoutMs) },
     fns.serde,
     deadLetters,
     {
@@ -131,6 +136,7 @@ export async function runMember(opts: MemberOptions): Promise<void> {
     const records = opts.bounded ? batch.records.filter((r) => BigInt(r.offset) < end) : batch.records;
     await run(slot, async (t) => {
       if (records.length > 0) await t.processRecords(records.map((r) => r.value), records.map((r) => fns.timestamp(r.value)));
+      stats.records += records.length;
       advanceTo(slot, batch.nextOffset);
       slot.lastRecordAt = Date.now();
       if (opts.bounded && batch.nextOffset >= end) await finishPartition(slot, t);
@@ -146,7 +152,7 @@ export async function runMember(opts: MemberOptions): Promise<void> {
   const mergeSource = hasTopK
     ? new KafkaSource<PartialsRecord>(
         opts.kafka,
-        { groupId: `${opts.groupId}-merge`, topics: [topics.partials], autoCommit: false },
+        { groupId: `${opts.groupId}-merge`, topics: [topics.partials], autoCommit: false, ...session(opts.sessionTimeoutMs) },
         { decode: (v) => (v === null ? { ok: false, reason: 'empty' } : { ok: true, value: JSON.parse(v.toString()) as PartialsRecord }), encode: (v) => Buffer.from(JSON.stringify(v)) },
         { write: async () => undefined },
         {
@@ -198,9 +204,15 @@ export async function runMember(opts: MemberOptions): Promise<void> {
     await mergeSource?.stop();
     // Graceful stop: what was processed is committed (a final checkpoint), then the tasks close.
     if (!finished) await tick().catch(() => undefined);
-    for (const slot of slots.values()) await run(slot, (t) => t.close()).catch(() => undefined);
+    for (const slot of slots.values()) {
+      await run(slot, async (t) => {
+        for (const [sink, n] of Object.entries(t.outputs)) stats.outputs[sink] = (stats.outputs[sink] ?? 0) + n;
+        await t.close();
+      }).catch(() => undefined);
+    }
     await admin.disconnect();
   }
+  return stats;
 }
 
 /** Bounded: every input partition is committed at its end, and the merge stage has committed everything. */
@@ -211,4 +223,9 @@ async function jobFinished(admin: KafkaAdmin, groupId: string, input: string, en
   const [high] = await admin.offsets(partials);
   const merged = (await admin.committedOffsets(`${groupId}-merge`, partials)).get(0) ?? -1n;
   return merged >= (high?.high ?? 0n) && (high?.high ?? 0n) > 0n;
+}
+
+/** Consumer timeouts for a session timeout (heartbeats ten times per session). */
+function session(sessionTimeoutMs: number | undefined): { sessionTimeoutMs?: number; heartbeatIntervalMs?: number } {
+  return sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs, heartbeatIntervalMs: Math.max(100, Math.floor(sessionTimeoutMs / 10)) };
 }

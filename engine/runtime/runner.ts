@@ -1,0 +1,77 @@
+/**
+ * The runner process: a fixed pool of P worker threads (piscina), each hosting one long-lived group
+ * member (member-worker.ts). piscina gives the pool, thread lifecycle and error propagation; it
+ * routes nothing, because each member consumes its own partitions: records never cross threads.
+ * A failed member restarts with exponential backoff (1 s doubling to 60 s), counted.
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import type { FromMember, MemberStart, MemberStats, ToMember } from './protocol.js';
+
+export type RunnerOptions = Omit<MemberStart, 'port' | 'name'> & {
+  parallelism: number;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+};
+
+export interface RunnerResult extends MemberStats {
+  restarts: number;
+}
+
+const WORKER = join(dirname(fileURLToPath(import.meta.url)), 'member-worker.js');
+const MAX_BACKOFF_MS = 60_000;
+
+/**
+ * @example
+ * await runRunner({ jobModule: 'dist/jobs/content-popularity/job.js', jobOptions: {}, parallelism: 2, … });
+ */
+export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
+  const { parallelism, signal, log = (l: string) => console.error(l), ...start } = opts;
+  const pool = new Piscina({ filename: WORKER, minThreads: parallelism, maxThreads: parallelism, idleTimeout: Infinity, concurrentTasksPerWorker: 1 });
+  const ports: MessagePort[] = [];
+  let restarts = 0;
+  const totals: MemberStats = { records: 0, deadLettered: 0, outputs: {} };
+  const onMessage = (m: FromMember): void => log(m.line);
+  const add = (s: MemberStats): void => {
+    totals.records += s.records;
+    totals.deadLettered += s.deadLettered;
+    for (const [k, n] of Object.entries(s.outputs)) totals.outputs[k] = (totals.outputs[k] ?? 0) + n;
+  };
+  const stopping = (): boolean => signal?.aborted === true;
+
+  const runOne = async (index: number): Promise<void> => {
+    for (let backoff = 1_000; ; backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
+      const channel = new MessageChannel();
+      channel.port1.on('message', onMessage);
+      ports[index] = channel.port1;
+      const task: MemberStart = { ...start, name: `member-${index}`, port: channel.port2 };
+      try {
+        add((await pool.run(task, { transferList: [channel.port2 as never] })) as MemberStats);
+        return;
+      } catch (e) {
+        if (stopping()) return;
+        restarts += 1;
+        log(`member-${index} failed (restart ${restarts}, in ${backoff / 1000} s): ${(e as Error).message}`);
+        await new Promise((r) => setTimeout(r, backoff));
+        if (stopping()) return;
+      } finally {
+        channel.port1.close();
+      }
+    }
+  };
+
+  const onStop = (): void => {
+    const stop: ToMember = { type: 'stop' };
+    for (const port of ports) port.postMessage(stop);
+  };
+  signal?.addEventListener('abort', onStop, { once: true });
+  try {
+    await Promise.all(Array.from({ length: parallelism }, (_, i) => runOne(i)));
+  } finally {
+    signal?.removeEventListener('abort', onStop);
+    await pool.destroy();
+  }
+  return { restarts, ...totals };
+}
