@@ -75,6 +75,8 @@ export interface SourceHooks {
    * of only transaction markers or aborted records, which are never handed over.
    */
   onProgress?: (tp: TopicPartition, nextOffset: bigint) => void;
+  /** The consumer stopped for good on an error kafkajs does not retry. */
+  onCrash?: (error: Error) => void;
 }
 
 /**
@@ -107,6 +109,13 @@ export class KafkaSource<T> {
       heartbeatInterval: this.#opts.heartbeatIntervalMs,
     });
     this.#consumer.on(this.#consumer.events.GROUP_JOIN, (e) => this.#onJoin(e.payload.memberAssignment));
+    if (hooks.onCrash) {
+      const onCrash = hooks.onCrash;
+      this.#consumer.on(this.#consumer.events.CRASH, (e) => {
+        const { error, restart } = e.payload as { error: Error; restart: boolean };
+        if (!restart) onCrash(error);
+      });
+    }
     if (hooks.onProgress) {
       const onProgress = hooks.onProgress;
       this.#consumer.on(this.#consumer.events.END_BATCH_PROCESS, (e) => {

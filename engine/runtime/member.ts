@@ -57,9 +57,17 @@ export async function ensureJobTopics(job: BuiltJob, kafka: KafkaClientOptions, 
   }
 }
 
-/** Runs one member until the signal aborts it or, bounded, until the whole job has finished. */
+/**
+ * Runs one member until the signal aborts it or, bounded, until the whole job has finished. Any task
+ * error fails the member (its open transactions abort); the runner restarts it, and the new member
+ * recovers from Kafka and local state, as Flink restarts a failed task.
+ */
 export async function runMember(opts: MemberOptions): Promise<MemberStats> {
   const stats: MemberStats = { records: 0, deadLettered: 0, outputs: {} };
+  let fatal: Error | undefined;
+  const fail = (e: unknown): void => {
+    fatal ??= e instanceof Error ? e : new Error(String(e));
+  };
   const { job } = opts;
   const { input, partitions } = await ensureJobTopics(job, opts.kafka, opts.groupId);
   const topics = internalTopics(opts.groupId);
@@ -107,6 +115,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
   };
   const deadLetters = {
     write: async (records: readonly RejectedRecord[]) => {
+      if (records.length === 0) return;
       const slot = slots.get(`partition:${records[0]!.partition}`);
       stats.deadLettered += records.length;
       if (slot) await run(slot, (t) => t.deadLetters(records));
@@ -119,13 +128,14 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     deadLetters,
     {
       onAssignment: (owned) => reconcile('partition', owned),
+      onCrash: fail,
       // A retained partition continues where its task is (the group only knows the committed offset).
       startOffset: (tp) => slots.get(`partition:${tp.partition}`)?.next,
       // Batches of only transaction markers move the position too; bounded mode must see them to end.
       onProgress: (tp, next) => {
         const slot = slots.get(`partition:${tp.partition}`);
         advanceTo(slot, next);
-        if (slot && opts.bounded && !slot.ended && next >= (ends.get(tp.partition) ?? 0n)) void run(slot, (t) => finishPartition(slot, t));
+        if (slot && opts.bounded && !slot.ended && next >= (ends.get(tp.partition) ?? 0n)) void run(slot, (t) => finishPartition(slot, t)).catch(fail);
       },
     },
   );
@@ -134,13 +144,14 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     if (!slot || slot.ended) return;
     const end = ends.get(batch.partition) ?? 0n;
     const records = opts.bounded ? batch.records.filter((r) => BigInt(r.offset) < end) : batch.records;
+    if (fatal) return;
     await run(slot, async (t) => {
       if (records.length > 0) await t.processRecords(records.map((r) => r.value), records.map((r) => fns.timestamp(r.value)));
       stats.records += records.length;
       advanceTo(slot, batch.nextOffset);
       slot.lastRecordAt = Date.now();
       if (opts.bounded && batch.nextOffset >= end) await finishPartition(slot, t);
-    });
+    }).catch(fail);
   };
   const finishPartition = async (slot: Slot, t: Task): Promise<void> => {
     if (slot.ended) return;
@@ -157,6 +168,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
         { write: async () => undefined },
         {
           onAssignment: (owned) => reconcile('merge', owned),
+          onCrash: fail,
           startOffset: (tp) => slots.get(`merge:${tp.partition}`)?.next,
           onProgress: (tp, next) => advanceTo(slots.get(`merge:${tp.partition}`), next),
         },
@@ -167,10 +179,11 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
   await mergeSource?.start(async (batch) => {
     const slot = slots.get(`merge:${batch.partition}`);
     if (!slot) return;
+    if (fatal) return;
     await run(slot, async (t) => {
       await t.processPartials(batch.records.map((r) => r.value));
       advanceTo(slot, batch.nextOffset);
-    });
+    }).catch(fail);
   });
 
   // Bounded partitions that are empty (or already read to the end) end without any batch.
@@ -189,13 +202,13 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
         }
         const idle = idleTimeout > 0 && Date.now() - slot.lastRecordAt >= idleTimeout;
         await t.commit(slot.next, idle);
-      }).catch((e: unknown) => opts.log(`${opts.name}: commit of ${id} failed: ${(e as Error).message}`));
+      }).catch(fail);
     }
     if (opts.bounded && !finished) finished = await jobFinished(admin, opts.groupId, input, ends, hasTopK ? topics.partials : undefined);
   };
 
   try {
-    while (!finished && !opts.signal?.aborted) {
+    while (!finished && !opts.signal?.aborted && !fatal) {
       await new Promise((r) => setTimeout(r, opts.commitIntervalMs));
       await tick();
     }
@@ -203,15 +216,17 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     await inputSource.stop();
     await mergeSource?.stop();
     // Graceful stop: what was processed is committed (a final checkpoint), then the tasks close.
-    if (!finished) await tick().catch(() => undefined);
+    // After a failure nothing is committed: closing aborts the open transactions.
+    if (!finished && !fatal) await tick().catch(() => undefined);
     for (const slot of slots.values()) {
       await run(slot, async (t) => {
         for (const [sink, n] of Object.entries(t.outputs)) stats.outputs[sink] = (stats.outputs[sink] ?? 0) + n;
         await t.close();
       }).catch(() => undefined);
     }
-    await admin.disconnect();
+    await admin.disconnect().catch(() => undefined);
   }
+  if (fatal) throw fatal;
   return stats;
 }
 
