@@ -1,38 +1,63 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as z from 'zod';
 import { GeneratorOptionsSchema } from '../../connectors/generator/generator-options.js';
-import { runGenerator } from '../../connectors/generator/run-generator.js';
+import { runGenerator, type GeneratorProgress } from '../../connectors/generator/run-generator.js';
 import { KafkaAdmin } from '../../connectors/kafka/admin.js';
-import { DEFAULT_BROKERS, kafkaClientOptions } from '../../connectors/kafka/config.js';
-import type { DeadLetterWriter } from '../../connectors/kafka/dead-letter.js';
-import { bytesSerde } from '../../connectors/kafka/serde.js';
-import { KafkaSource } from '../../connectors/kafka/source.js';
+import { kafkaClientOptions } from '../../connectors/kafka/config.js';
 import { LocalBroker } from '../../deploy/local/local-broker.js';
-import { ratePerSecond } from '../config/units.js';
+import { TrendingReader } from '../../jobs/content-popularity/trending-reader.js';
+import type { TrendingRecord } from '../../jobs/content-popularity/trending-record.js';
+import { durationMs, formatDuration, ratePerSecond } from '../config/units.js';
+import { runRunner } from '../runtime/runner.js';
 import type { Command } from './command.js';
 import { parseCommand } from './flags.js';
+import { jobModulePath } from './job-registry.js';
 
-const usage = `Usage: eddy demo [--rate 20000/min] [--topic watch-events] [--brokers LIST]
+const usage = `Usage: eddy demo [--rate 20000/min] [--window 1m] [--slide 10s] [--top 10] [--brokers LIST]
 
-Starts the local Kafka broker if it is not running, produces watch events at the rate, and prints the
-rate a consumer group reads them at, every second. Ctrl-C stops everything the demo started.
-(The content-popularity job joins the demo when the engine exists.)
+The content-popularity demo, end to end: starts the local Kafka broker if it is not running,
+produces watch events at the rate, runs the content-popularity job (exactly-once), and prints the
+live top-K of the newest window, overall and per category, as rankings arrive on the 'trending'
+topic. The demo uses a short window so rankings appear within seconds (the job's own default is 10m
+sliding by 1m). Ctrl-C stops everything the demo started, the broker too if it started it.
 `;
 
 const Options = z.strictObject({
   rate: z.string().default('20000/min').pipe(ratePerSecond),
-  topic: z.string().min(1).default('watch-events'),
+  window: durationMs.prefault('1m'),
+  slide: durationMs.prefault('10s'),
+  top: z.coerce.number().int().min(1).max(50).default(10),
   brokers: z.string().optional(),
 });
 
-/** Counts what it is handed; the demo's stand-in for a job. */
-const countOnly: DeadLetterWriter = { write: async () => undefined };
+function render(reader: TrendingReader, gen: GeneratorProgress | undefined, settings: string): string {
+  const all = reader.latest('all');
+  const lines = [`Eddy demo — content-popularity (${settings})`, ''];
+  lines.push(gen ? `generator: ${gen.produced.toLocaleString('en-US')} events in ${(gen.elapsedMs / 1000).toFixed(0)} s` : 'generator: starting');
+  if (!all) {
+    lines.push('', 'waiting for the first window to close (watermark = newest event time − 5 s)…');
+    return lines.join('\n');
+  }
+  const when = (r: TrendingRecord): string => `${new Date(r.windowStart).toISOString().slice(11, 19)}–${new Date(r.windowEnd).toISOString().slice(11, 19)} UTC`;
+  lines.push('', `Top ${all.rankings.length} overall, window ${when(all)}:`, '  rank  content     views   watch-min');
+  for (const e of all.rankings) lines.push(`  ${String(e.rank).padStart(4)}  ${e.contentId.padEnd(10)} ${String(e.views).padStart(6)}  ${String(Math.round(e.watchSeconds / 60)).padStart(10)}`);
+  lines.push('', 'Per category (top 3):');
+  for (const r of reader.all().filter((x) => x.category !== 'all')) {
+    lines.push(`  ${r.category.padEnd(8)} ${r.rankings.slice(0, 3).map((e) => `${e.contentId} (${e.views})`).join('  ')}`);
+  }
+  lines.push('', 'Ctrl-C stops the demo.');
+  return lines.join('\n');
+}
 
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'run the demo: broker, generator at 20k events/min, a consumer printing the rate',
+  summary: 'run the content-popularity demo: broker, generator, job, live top-K',
   usage,
   async run(argv) {
-    const { options, help } = parseCommand(argv, { rate: { type: 'string' }, topic: { type: 'string' }, brokers: { type: 'string' } }, Options);
+    const flags = { rate: { type: 'string' }, window: { type: 'string' }, slide: { type: 'string' }, top: { type: 'string' }, brokers: { type: 'string' } } as const;
+    const { options, help } = parseCommand(argv, flags, Options);
     if (help) {
       process.stdout.write(usage);
       return 0;
@@ -50,36 +75,46 @@ export const demoCommand: Command = {
       if (!info.reused) startedBroker = broker;
       brokers = info.bootstrap;
     }
-    const client = kafkaClientOptions({ brokers: brokers ?? DEFAULT_BROKERS, clientId: 'eddy-demo' });
-    const admin = new KafkaAdmin(client);
+    const kafka = kafkaClientOptions({ brokers, clientId: 'eddy-demo' });
+    const admin = new KafkaAdmin(kafka);
     await admin.connect();
-    await admin.ensureTopics([{ name: options.topic, partitions: 8 }]);
+    // The reader starts before the job has created its output topic.
+    await admin.ensureTopics([{ name: 'watch-events', partitions: 8 }, { name: 'trending', partitions: 1 }]);
     await admin.disconnect();
 
-    let consumed = 0;
-    const source = new KafkaSource(client, { groupId: `eddy-demo-${process.pid}`, topics: [options.topic], startFrom: 'latest' }, bytesSerde, countOnly);
-    await source.start(async (batch) => {
-      consumed += batch.records.length;
+    const settings = `window ${formatDuration(options.window)} sliding ${formatDuration(options.slide)}, top ${options.top}, ${Math.round(options.rate * 60)} events/min`;
+    const tty = process.stdout.isTTY;
+    let progress: GeneratorProgress | undefined;
+    const reader = new TrendingReader({
+      kafka: { brokers },
+      onUpdate: (changed) => !tty && changed.includes('all') && console.log(`\n${render(reader, progress, settings)}`),
     });
-    const generator = runGenerator(
-      GeneratorOptionsSchema.parse({ brokers, topic: options.topic, rate: `${options.rate}/s` }),
-      { signal: abort.signal, log: (l) => console.log(l) },
-    );
-    console.log(`demo: generating ${Math.round(options.rate * 60)} events/min to ${options.topic} at ${brokers}; Ctrl-C stops it`);
-    let last = consumed;
-    let lastAt = Date.now();
-    const ticker = setInterval(() => {
-      const now = Date.now();
-      const rate = ((consumed - last) * 1000) / (now - lastAt);
-      [last, lastAt] = [consumed, now];
-      console.log(`consumer: ${rate.toFixed(0).padStart(6)} records/s   total ${consumed}   partitions ${source.owned.length}`);
-    }, 1_000);
+    await reader.start();
+    const generator = runGenerator(GeneratorOptionsSchema.parse({ brokers, rate: `${options.rate}/s` }), {
+      signal: abort.signal,
+      onProgress: (p) => (progress = p),
+      log: () => undefined,
+    });
+    const job = runRunner({
+      jobModule: jobModulePath('content-popularity'),
+      jobOptions: { window: options.window, slide: options.slide, top: options.top, outOfOrderness: '5s', idleTimeout: '10s' },
+      kafka,
+      groupId: `eddy-demo-${Date.now()}`,
+      stateDir: mkdtempSync(join(tmpdir(), 'eddy-demo-')),
+      stateBackend: 'rocksdb',
+      bounded: false,
+      commitIntervalMs: 1_000,
+      sessionTimeoutMs: 10_000,
+      parallelism: 1,
+      signal: abort.signal,
+      log: () => undefined,
+    });
+    const screen = tty ? setInterval(() => process.stdout.write(`\x1b[2J\x1b[H${render(reader, progress, settings)}\n`), 1_000) : undefined;
     try {
-      const done = await generator;
-      console.log(`generator: produced ${done.produced} events in ${(done.elapsedMs / 1000).toFixed(1)} s`);
+      await Promise.all([generator, job]);
     } finally {
-      clearInterval(ticker);
-      await source.stop();
+      clearInterval(screen);
+      await reader.stop();
       if (startedBroker) {
         console.log('stopping the broker the demo started…');
         await startedBroker.stop();
