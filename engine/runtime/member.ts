@@ -78,7 +78,10 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
 
   const admin = new KafkaAdmin(opts.kafka);
   await admin.connect();
-  const ends = new Map((await admin.offsets(input)).map((o) => [o.partition, o.high]));
+  const inputOffsets = await admin.offsets(input);
+  const ends = new Map(inputOffsets.map((o) => [o.partition, o.high]));
+  // Partitions with nothing left to read (empty, or everything expired by retention).
+  const empty = new Set(inputOffsets.filter((o) => o.low >= o.high).map((o) => o.partition));
 
   /** One queue per task: batches and commits of a task never overlap. */
   interface Slot { task: Promise<Task>; queue: Promise<unknown>; next: bigint | undefined; lastRecordAt: number; ended: boolean }
@@ -195,7 +198,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
       await run(slot, async (t) => {
         if (id.startsWith('partition:') && opts.bounded && !slot.ended) {
           const p = Number(id.slice('partition:'.length));
-          if ((committed.get(p) ?? -1n) >= (ends.get(p) ?? 0n) || ends.get(p) === 0n) {
+          if ((committed.get(p) ?? -1n) >= (ends.get(p) ?? 0n) || empty.has(p)) {
             slot.next = ends.get(p);
             await finishPartition(slot, t);
           }
