@@ -2,53 +2,27 @@
  * `eddy generate` through its real entry point (dist/engine/cli/eddy.js, built by `npm test`), and
  * interoperability with an independent client: Apache Kafka's Java client.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
 import { WatchEventSchema } from '../../connectors/generator/watch-event.js';
 import type { DeadLetterWriter } from '../../connectors/kafka/dead-letter.js';
-import { bytesSerde, jsonSerde } from '../../connectors/kafka/serde.js';
+import { jsonSerde } from '../../connectors/kafka/serde.js';
 import { KafkaSource, type SourceRecord } from '../../connectors/kafka/source.js';
-import { createTopics, testClient, uniqueName, waitFor } from '../../connectors/kafka/testing/fixtures.js';
+import { createTopics, readTopic, testClient, uniqueName, waitFor } from '../../connectors/kafka/testing/fixtures.js';
 import { brokerPaths } from '../../deploy/local/local-broker.js';
+import { runEddy } from './eddy-process.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const eddy = join(root, 'dist', 'engine', 'cli', 'eddy.js');
 const interop = join(root, 'connectors', 'kafka', 'testing', 'KafkaInterop.java');
 
-function runEddy(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  if (!existsSync(eddy)) throw new Error(`${eddy} is missing: run 'npm run build' (npm test does)`);
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [eddy, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 const failOnDeadLetter: DeadLetterWriter = {
   write: async (r) => {
     if (r.length > 0) throw new Error(`unexpected dead letters: ${r[0]!.reason}`);
   },
 };
-
-/** Reads exactly `n` records of a topic (all partitions) with a fresh group. */
-async function readAll(topic: string, n: number): Promise<SourceRecord<Buffer>[]> {
-  const out: SourceRecord<Buffer>[] = [];
-  const source = new KafkaSource(testClient(), { groupId: uniqueName('g'), topics: [topic], maxWaitTimeMs: 100 }, bytesSerde, failOnDeadLetter);
-  await source.start(async (b) => void out.push(...b.records));
-  try {
-    await waitFor(`${n} records on ${topic}`, () => out.length >= n, 60_000);
-    await new Promise((r) => setTimeout(r, 300));
-  } finally {
-    await source.stop();
-  }
-  return out;
-}
 
 const brokers = (): string => inject('kafkaBrokers');
 const startTime = '1763800000000';
@@ -65,7 +39,7 @@ describe('eddy generate', () => {
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(runs[0]!.stdout) as { produced: number; bad: number; late: number };
     expect(summary.produced).toBe(3000);
-    const [ra, rb, rc] = await Promise.all([readAll(a, 3000), readAll(b, 3000), readAll(c, 3000)]);
+    const [ra, rb, rc] = await Promise.all([readTopic(a, 3000), readTopic(b, 3000), readTopic(c, 3000)]);
     const canon = (rs: SourceRecord<Buffer>[]): string[] => rs.map((r) => `${r.key?.toString('hex')}:${r.value.toString('hex')}`).sort();
     expect(ra).toHaveLength(3000);
     expect(canon(ra)).toEqual(canon(rb));
@@ -85,7 +59,7 @@ describe('eddy generate', () => {
     expect(summary.elapsedMs).toBeLessThan(10_300);
     expect(wall).toBeLessThan(20_000);
     // Broker-side check: record timestamps (set when produced) spread evenly over the 10 s.
-    const records = await readAll(topic, 6000);
+    const records = await readTopic(topic, 6000);
     const times = records.map((x) => x.timestamp).sort((x, y) => x - y);
     const t0 = times[0]!;
     const perSecond = new Array<number>(10).fill(0);

@@ -1,40 +1,12 @@
 /** `eddy run`, `eddy plan` and `eddy jobs` through the real entry point (dist/engine/cli/eddy.js). */
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { bytesSerde } from '../../connectors/kafka/serde.js';
-import { KafkaSource, type SourceRecord } from '../../connectors/kafka/source.js';
-import { testClient, uniqueName, waitFor } from '../../connectors/kafka/testing/fixtures.js';
+import { readTopic, uniqueName } from '../../connectors/kafka/testing/fixtures.js';
+import { runEddy } from './eddy-process.js';
 
-const eddy = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'engine', 'cli', 'eddy.js');
 
-function runEddy(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [eddy, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-/** Reads a topic (read_committed) until `n` records arrived, then a little longer to catch extras. */
-async function readAll(topic: string, n: number): Promise<SourceRecord<Buffer>[]> {
-  const out: SourceRecord<Buffer>[] = [];
-  const source = new KafkaSource(testClient(), { groupId: uniqueName('reader'), topics: [topic], maxWaitTimeMs: 100 }, bytesSerde, { write: async () => undefined });
-  await source.start(async (b) => void out.push(...b.records));
-  try {
-    await waitFor(`${n} records on ${topic}`, () => out.length >= n, 60_000);
-    await new Promise((r) => setTimeout(r, 1_000));
-  } finally {
-    await source.stop();
-  }
-  return out;
-}
 
 describe('eddy run / plan / jobs', () => {
   it('runs content-popularity bounded over generated events and exits 0', async () => {
@@ -53,10 +25,10 @@ describe('eddy run / plan / jobs', () => {
     // (window-aligned) start time, jittered up to 5 s back. Windows of 10 s every 5 s that hold some
     // of [start−5 s, start+15 s) start at −10, −5, 0, 5 and 10 s: 5 windows × (5 categories + "all"),
     // each exactly once for a read_committed reader.
-    const trending = await readAll(output, 5 * 6);
+    const trending = await readTopic(output, 5 * 6);
     expect(trending).toHaveLength(5 * 6);
     expect(new Set(trending.map((r) => `${r.key?.toString()}|${JSON.parse(r.value.toString()).windowStart}`)).size).toBe(5 * 6);
-    expect(await readAll(`${input}-dlq`, bad)).toHaveLength(bad);
+    expect(await readTopic(`${input}-dlq`, bad)).toHaveLength(bad);
   });
 
   it('lists jobs and prints a plan', async () => {

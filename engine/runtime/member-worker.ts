@@ -12,20 +12,8 @@ export default async function memberWorker(start: MemberStart): Promise<MemberSt
   port.on('message', (m: ToMember) => m.type === 'stop' && abort.abort());
   const post = (m: FromMember): void => port.postMessage(m);
   try {
-    const job = buildJob(await loadJob(start.jobModule), start.jobOptions);
-    return await runMember({
-      job,
-      kafka: start.kafka,
-      groupId: start.groupId,
-      stateDir: start.stateDir,
-      stateBackend: start.stateBackend,
-      bounded: start.bounded,
-      commitIntervalMs: start.commitIntervalMs,
-      sessionTimeoutMs: start.sessionTimeoutMs,
-      name: start.name,
-      log: (line) => post({ type: 'log', line }),
-      signal: abort.signal,
-    });
+    const { jobModule, jobOptions, port: _port, ...member } = start;
+    return await runMember({ ...member, job: buildJob(await loadJob(jobModule), jobOptions), log: (line) => post({ type: 'log', line }), signal: abort.signal });
   } finally {
     port.close();
   }

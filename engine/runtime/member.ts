@@ -101,7 +101,11 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
       transactionalId: `${opts.groupId}-${mode}-${tp.partition}`,
       log: opts.log,
     });
-    return { task, queue: task, next: undefined, lastRecordAt: Date.now(), ended: false };
+    const slot: Slot = { task, queue: task, next: undefined, lastRecordAt: Date.now(), ended: false };
+    // Resume exactly at the offset committed when the task fenced its predecessor: the consumer may
+    // have fetched from an older one, so records below the task's position are skipped (see below).
+    slot.queue = task.then((t) => t.resumeOffset !== undefined && advanceTo(slot, t.resumeOffset), fail);
+    return slot;
   };
   const reconcile = (mode: 'partition' | 'merge', owned: readonly TopicPartition[]): void => {
     const wanted = new Set(owned.map((tp) => `${mode}:${tp.partition}`));
@@ -120,8 +124,13 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     write: async (records: readonly RejectedRecord[]) => {
       if (records.length === 0) return;
       const slot = slots.get(`partition:${records[0]!.partition}`);
-      stats.deadLettered += records.length;
-      if (slot) await run(slot, (t) => t.deadLetters(records));
+      if (!slot) return;
+      await run(slot, (t) => {
+        // The same skip as for good records: a repeated batch must not repeat its dead letters.
+        const fresh = records.filter((r) => BigInt(r.offset) >= (slot.next ?? -1n) && (!opts.bounded || BigInt(r.offset) < (ends.get(r.partition) ?? 0n)));
+        stats.deadLettered += fresh.length;
+        return t.deadLetters(fresh);
+      });
     },
   };
   const inputSource = new KafkaSource(
@@ -146,9 +155,12 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     const slot = slots.get(`partition:${batch.partition}`);
     if (!slot || slot.ended) return;
     const end = ends.get(batch.partition) ?? 0n;
-    const records = opts.bounded ? batch.records.filter((r) => BigInt(r.offset) < end) : batch.records;
     if (fatal) return;
     await run(slot, async (t) => {
+      // Skip what this task has processed already (a batch fetched before the task knew its position
+      // can repeat records), and in bounded mode what lies past the end.
+      const from = slot.next ?? -1n;
+      const records = batch.records.filter((r) => BigInt(r.offset) >= from && (!opts.bounded || BigInt(r.offset) < end));
       if (records.length > 0) await t.processRecords(records.map((r) => r.value), records.map((r) => fns.timestamp(r.value)));
       stats.records += records.length;
       advanceTo(slot, batch.nextOffset);
@@ -184,7 +196,8 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     if (!slot) return;
     if (fatal) return;
     await run(slot, async (t) => {
-      await t.processPartials(batch.records.map((r) => r.value));
+      const from = slot.next ?? -1n;
+      await t.processPartials(batch.records.filter((r) => BigInt(r.offset) >= from).map((r) => r.value));
       advanceTo(slot, batch.nextOffset);
     }).catch(fail);
   });

@@ -3,20 +3,12 @@
  * data crosses: the job is loaded by module path in each thread.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
+import type { MemberOptions } from './member.js';
 
-/** What a member thread is started with (piscina task argument). */
-export interface MemberStart {
+/** What a member thread is started with (piscina task argument): the member's options, with the job as a module path. */
+export interface MemberStart extends Omit<MemberOptions, 'job' | 'log' | 'signal'> {
   jobModule: string;
   jobOptions: unknown;
-  kafka: KafkaClientOptions;
-  groupId: string;
-  stateDir: string;
-  stateBackend: 'rocksdb' | 'memory';
-  bounded: boolean;
-  commitIntervalMs: number;
-  sessionTimeoutMs: number;
-  name: string;
   /** The runner's end of the conversation; the member posts {@link FromMember} on it. */
   port: MessagePort;
 }

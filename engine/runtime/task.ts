@@ -8,6 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
+import { KafkaAdmin } from '../../connectors/kafka/admin.js';
 import { KafkaDeadLetterQueue, type RejectedRecord } from '../../connectors/kafka/dead-letter.js';
 import { readPartition } from '../../connectors/kafka/partition-reader.js';
 import { KafkaSink, type OutRecord } from '../../connectors/kafka/sink.js';
@@ -64,16 +65,32 @@ export class Task {
     mkdirSync(dir, { recursive: true });
     const base = config.stateBackend === 'memory' ? new MemoryStateBackend() : await RocksDbStateBackend.open(dir);
     const state = new TransactionalState(base);
-    // Connecting initialises the transactional id: an older producer with it is fenced from here on.
     const sink = new KafkaSink(config.kafka, { mode: 'transactional', transactionalId: config.transactionalId, batchSize: 10_000 });
     await sink.connect();
+    // Fence first: kafkajs registers the transactional id with the first transaction, so open and drop
+    // an empty one. From here on an older owner can commit nothing more (its open transaction is
+    // aborted), so the committed offset and the changelog read next are final.
+    await sink.begin();
+    await sink.abort();
+    const admin = new KafkaAdmin(config.kafka);
+    await admin.connect();
+    const committed = await admin.committedOffsets(input.groupId, input.topic).finally(() => admin.disconnect());
     const sinkTopics = new Map(job.graph.nodes.flatMap((n) => (n.kind === 'sink' ? [[n.id, n.config.topic] as const] : [])));
     const source = job.graph.nodes.find((n) => n.kind === 'source');
     const dlq = new KafkaDeadLetterQueue(sink, source?.kind === 'source' ? source.config.deadLetterTopic : `${input.topic}-dlq`);
     const task = new Task(config, state, sink, sinkTopics, dlq);
+    const from = committed.get(input.partition) ?? -1n;
+    task.resumeOffset = from >= 0n ? from : undefined;
+    task.#committedOffset = task.resumeOffset;
     await task.#recover();
     return task;
   }
+
+  /**
+   * The committed input offset when the task opened (undefined: none yet). The consumer may have
+   * fetched from an older position before the fence; records below this offset are already in state.
+   */
+  resumeOffset: bigint | undefined;
 
   get progress(): TaskProgress {
     return this.#progress;

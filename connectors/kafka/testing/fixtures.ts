@@ -7,6 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { inject } from 'vitest';
 import { KafkaAdmin, type TopicSpec } from '../admin.js';
 import { kafkaClientOptions, type KafkaClientOptions } from '../config.js';
+import { bytesSerde } from '../serde.js';
+import { KafkaSource, type SourceRecord } from '../source.js';
 
 /** Client options for the test broker. */
 export function testClient(clientId = 'eddy-itest'): KafkaClientOptions {
@@ -36,4 +38,21 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(50);
   }
+}
+
+/**
+ * Reads a topic from the start with a fresh group (read_committed) until `n` records have arrived,
+ * then a little longer, so that duplicates would show up too.
+ */
+export async function readTopic(topic: string, n: number, settleMs = 1_000): Promise<SourceRecord<Buffer>[]> {
+  const out: SourceRecord<Buffer>[] = [];
+  const source = new KafkaSource(testClient('eddy-itest-reader'), { groupId: uniqueName('reader'), topics: [topic], maxWaitTimeMs: 100 }, bytesSerde, { write: async () => undefined });
+  await source.start(async (b) => void out.push(...b.records));
+  try {
+    await waitFor(`${n} records on ${topic}`, () => out.length >= n, 60_000);
+    await new Promise((r) => setTimeout(r, settleMs));
+  } finally {
+    await source.stop();
+  }
+  return out;
 }

@@ -1,0 +1,45 @@
+/** Test helpers: the `eddy` CLI as a child process, through its real entry point (dist/, built by `npm test`). */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const eddy = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'engine', 'cli', 'eddy.js');
+
+/** Runs `eddy <args>` to completion. */
+export function runEddy(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  if (!existsSync(eddy)) throw new Error(`${eddy} is missing: run 'npm run build' (npm test does)`);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [eddy, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+export interface EddyProcess {
+  exited: Promise<{ code: number | null; signal: string | null; stderr: string }>;
+  kill(): void;
+}
+
+/** Starts a bounded content-popularity run (1m windows sliding by 20s, top 5) on the given topics. */
+export function startContentPopularity(o: { brokers: string; input: string; output: string; groupId: string; parallelism: number; sessionTimeout: string; stateDir?: string }): EddyProcess {
+  const child = spawn(process.execPath, [
+    eddy, 'run', 'content-popularity', '--brokers', o.brokers, '--input-topic', o.input, '--output-topic', o.output,
+    '--window', '1m', '--slide', '20s', '--top', '5', '--out-of-orderness', '5s', '--idle-timeout', '0ms', '--bounded',
+    '--parallelism', String(o.parallelism), '--state-dir', o.stateDir ?? mkdtempSync(join(tmpdir(), 'eddy-proc-')), '--group-id', o.groupId,
+    '--checkpoint-interval', '250ms', '--session-timeout', o.sessionTimeout,
+  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return {
+    exited: new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr: stderr.slice(-3_000) }))),
+    kill: () => child.kill('SIGKILL'),
+  };
+}
+
+/** The window settings `startContentPopularity` runs with, for the reference. */
+export const WINDOW = { size: 60_000, slide: 20_000, k: 5 };
