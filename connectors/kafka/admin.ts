@@ -82,13 +82,6 @@ export class KafkaAdmin {
     return meta.topics.map((t) => ({ name: t.name, created: created.has(t.name), partitions: t.partitions.length }));
   }
 
-  /** Deletes topics; missing ones are ignored. */
-  async deleteTopics(names: readonly string[]): Promise<void> {
-    const existing = new Set(await this.#admin.listTopics());
-    const present = names.filter((n) => existing.has(n));
-    if (present.length > 0) await this.#admin.deleteTopics({ topics: present });
-  }
-
   /** Low and high offsets of every partition of a topic, sorted by partition. */
   async offsets(topic: string): Promise<PartitionOffsets[]> {
     const rows = await this.#admin.fetchTopicOffsets(topic);

@@ -4,7 +4,6 @@
  * partition keeps flowing. Partitions can be paused and resumed one by one (backpressure) and can
  * start from given offsets (a checkpoint's) instead of the group's committed ones.
  */
-import type kafkajs from 'kafkajs';
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import * as z from 'zod';
 import { createKafka, type KafkaClientOptions } from './config.js';
@@ -133,11 +132,6 @@ export class KafkaSource<T> {
   /** Counters per partition this member has read from. */
   stats(): PartitionStats[] {
     return [...this.#stats.values()].map((s) => ({ ...s }));
-  }
-
-  /** The underlying kafkajs consumer, for a transactional sink's `sendOffsets`. */
-  get consumer(): kafkajs.Consumer {
-    return this.#consumer;
   }
 
   /** Joins the group and starts handing batches to `handler`; resolves once running. */

@@ -92,10 +92,6 @@ export class Task {
    */
   resumeOffset: bigint | undefined;
 
-  get progress(): TaskProgress {
-    return this.#progress;
-  }
-
   get outputs(): Readonly<Record<string, number>> {
     return this.#outputs;
   }

@@ -87,10 +87,6 @@ export class TransactionalState implements StateBackend {
     return [...this.#overlay.range(Buffer.alloc(0), Buffer.from([0xff, 0xff, 0xff, 0xff]))].map(([key, value]) => ({ key, value }));
   }
 
-  get pendingCount(): number {
-    return this.#overlay.size;
-  }
-
   /** Writes the pending changes and the metadata entries to the base store atomically. */
   async apply(meta: Record<string, string> = {}): Promise<void> {
     const changes = this.pending();
