@@ -21,7 +21,7 @@ describe('broker fault', () => {
     const output = uniqueName('fault-out');
     await createTopics([{ name: input, partitions: 4 }]);
     const produced = await produceWatchEvents(input, 200_000, { seed: 9 });
-    const runner = startContentPopularity({ brokers: local.bootstrap, input, output, groupId: uniqueName('fault'), parallelism: 2, sessionTimeout: '3s' });
+    const runner = startContentPopularity({ brokers: local.bootstrap, input, output, groupId: uniqueName('fault'), parallelism: 1, sessionTimeout: '3s' });
 
     await new Promise((r) => setTimeout(r, 3_000));
     await broker.stop();
