@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{engine,connectors,jobs,deploy,bench}/**/*.test.ts'],
+          include: ['{engine,connectors,jobs,deploy,bench,grafana}/**/*.test.ts'],
           pool: 'forks',
           testTimeout: 20_000,
         },
@@ -17,7 +17,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['{engine,connectors,jobs,deploy,bench}/**/*.itest.ts'],
+          include: ['{engine,connectors,jobs,deploy,bench,grafana}/**/*.itest.ts'],
           pool: 'forks',
           // Group rebalances across files would interfere with each other on one broker.
           fileParallelism: false,

@@ -21,7 +21,7 @@ const RunnerOptions = z.object({
   checkpointInterval: durationMs.prefault('5s'),
   sessionTimeout: durationMs.prefault('30s'),
 });
-const RUNNER_KEYS = new Set(['brokers', 'kafka', 'parallelism', 'stateDir', 'stateBackend', 'groupId', 'bounded', 'checkpointInterval', 'sessionTimeout']);
+const RUNNER_KEYS = new Set(Object.keys(RunnerOptions.shape));
 
 const runnerFlags: FlagSpec = {
   brokers: { type: 'string' },

@@ -115,23 +115,16 @@ export class LocalExecutor {
   async advanceWatermark(watermark: number): Promise<void> {
     if (watermark <= this.#watermark) return;
     this.#watermark = watermark;
-    for (const node of this.graph.nodes) {
-      const lanes = this.#instances.get(node.id)!;
-      for (let lane = 0; lane < lanes.length; lane += 1) {
-        const op = lanes[lane];
-        if (!op?.onWatermark) continue;
-        if (this.#mode === 'merge' && !this.#downstreamOfTopK.has(node.id)) continue;
-        const out = new Collector();
-        await op.onWatermark(watermark, out);
-        await this.#emitted(node, lane, out);
-      }
-      const merge = this.#merges.get(node.id);
-      if (merge) {
+    await this.#everyOperator(
+      (op, out) => op.onWatermark?.(watermark, out),
+      async (node) => {
+        const merge = this.#merges.get(node.id);
+        if (!merge) return;
         const out = new Collector();
         await merge.onWatermark!(watermark, out);
         await this.#deliver(node.id, 'main', 0, out.main);
-      }
-    }
+      },
+    );
   }
 
   /** Feeds partial top-Ks (from the partials topic) to a topK node's merge phase, in merge mode. */
@@ -145,15 +138,29 @@ export class LocalExecutor {
   async advanceProcessingTime(nowMs: number): Promise<void> {
     if (nowMs <= this.#now) return;
     this.#now = nowMs;
+    await this.#everyOperator((op, out) => op.onProcessingTime?.(nowMs, out));
+  }
+
+  /**
+   * Calls `hook` on every operator instance in graph order (each node's lanes, then `afterNode`),
+   * delivering what it emits downstream before the next node runs. In merge mode only the nodes
+   * after a top-K run: the others never receive records there.
+   */
+  async #everyOperator(hook: (op: Operator, out: Collector) => Promise<void> | void, afterNode?: (node: GraphNode) => Promise<void>): Promise<void> {
     for (const node of this.graph.nodes) {
+      if (this.#mode === 'merge' && !this.#downstreamOfTopK.has(node.id)) {
+        await afterNode?.(node);
+        continue;
+      }
       const lanes = this.#instances.get(node.id)!;
       for (let lane = 0; lane < lanes.length; lane += 1) {
         const op = lanes[lane];
-        if (!op?.onProcessingTime) continue;
+        if (!op) continue;
         const out = new Collector();
-        await op.onProcessingTime(nowMs, out);
+        await hook(op, out);
         await this.#emitted(node, lane, out);
       }
+      await afterNode?.(node);
     }
   }
 

@@ -120,17 +120,14 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
   const advanceTo = (slot: Slot | undefined, next: bigint): void => {
     if (slot && (slot.next === undefined || next > slot.next)) slot.next = next;
   };
+  // The source hands a batch's rejected records over just before the batch itself. They are written
+  // in the same queued step as the batch's good records: were they a step of their own, a commit could
+  // slip in between and commit the dead letters with an offset that will read them again.
+  const rejectedOf = new Map<number, readonly RejectedRecord[]>();
   const deadLetters = {
-    write: async (records: readonly RejectedRecord[]) => {
-      if (records.length === 0) return;
-      const slot = slots.get(`partition:${records[0]!.partition}`);
-      if (!slot) return;
-      await run(slot, (t) => {
-        // The same skip as for good records: a repeated batch must not repeat its dead letters.
-        const fresh = records.filter((r) => BigInt(r.offset) >= (slot.next ?? -1n) && (!opts.bounded || BigInt(r.offset) < (ends.get(r.partition) ?? 0n)));
-        stats.deadLettered += fresh.length;
-        return t.deadLetters(fresh);
-      });
+    write: (records: readonly RejectedRecord[]): Promise<void> => {
+      if (records.length > 0) rejectedOf.set(records[0]!.partition, records);
+      return Promise.resolve();
     },
   };
   const inputSource = new KafkaSource(
@@ -152,6 +149,8 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     },
   );
   const onInput = async (batch: PartitionBatch<unknown>): Promise<void> => {
+    const rejected = rejectedOf.get(batch.partition) ?? [];
+    rejectedOf.delete(batch.partition);
     const slot = slots.get(`partition:${batch.partition}`);
     if (!slot || slot.ended) return;
     const end = ends.get(batch.partition) ?? 0n;
@@ -160,7 +159,11 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
       // Skip what this task has processed already (a batch fetched before the task knew its position
       // can repeat records), and in bounded mode what lies past the end.
       const from = slot.next ?? -1n;
-      const records = batch.records.filter((r) => BigInt(r.offset) >= from && (!opts.bounded || BigInt(r.offset) < end));
+      const fresh = (offset: string): boolean => BigInt(offset) >= from && (!opts.bounded || BigInt(offset) < end);
+      const letters = rejected.filter((r) => fresh(r.offset));
+      stats.deadLettered += letters.length;
+      await t.deadLetters(letters);
+      const records = batch.records.filter((r) => fresh(r.offset));
       if (records.length > 0) await t.processRecords(records.map((r) => r.value), records.map((r) => fns.timestamp(r.value)));
       stats.records += records.length;
       advanceTo(slot, batch.nextOffset);
