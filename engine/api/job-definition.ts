@@ -5,6 +5,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as z from 'zod';
+import type { ViewSpec } from '../views/latest-view.js';
 import { JobBuilder, type BuiltJob } from './job-builder.js';
 
 export interface JobDefinition<S extends z.ZodType = z.ZodType> {
@@ -14,6 +15,12 @@ export interface JobDefinition<S extends z.ZodType = z.ZodType> {
   /** The job's options (with defaults); CLI flags and `--config` are validated against it. */
   options: S;
   build(b: JobBuilder, options: z.output<S>): void;
+  /**
+   * Queryable views of the job's output that the runner serves over HTTP (`GET /v1/<name>`): the
+   * newest committed record per key of an output topic.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each view has its own record type
+  views?(options: z.output<S>): ViewSpec<any>[];
 }
 
 /**

@@ -10,17 +10,20 @@ import { LocalBroker } from '../../deploy/local/local-broker.js';
 import { TrendingReader } from '../../jobs/content-popularity/trending-reader.js';
 import type { TrendingRecord } from '../../jobs/content-popularity/trending-record.js';
 import { durationMs, formatDuration, ratePerSecond } from '../config/units.js';
+import { buildJob, loadJob } from '../api/job-definition.js';
+import { startRunnerHttp } from '../runtime/runner-http.js';
 import { runRunner } from '../runtime/runner.js';
 import type { Command } from './command.js';
-import { parseCommand } from './flags.js';
+import { CliError, parseCommand } from './flags.js';
 import { jobModulePath } from './job-registry.js';
 
-const usage = `Usage: eddy demo [--rate 20000/min] [--window 1m] [--slide 10s] [--top 10] [--brokers LIST]
+const usage = `Usage: eddy demo [--rate 20000/min] [--window 1m] [--slide 10s] [--top 10] [--brokers LIST] [--metrics-port 9464]
 
 The content-popularity demo, end to end: starts the local Kafka broker if it is not running,
 produces watch events at the rate, runs the content-popularity job (exactly-once), and prints the
 live top-K of the newest window, overall and per category, as rankings arrive on the 'trending'
-topic. The demo uses a short window so rankings appear within seconds (the job's own default is 10m
+topic. Metrics, status and the trending view are served at http://127.0.0.1:<metrics-port>
+(/metrics, /v1/status, /v1/trending). The demo uses a short window so rankings appear within seconds (the job's own default is 10m
 sliding by 1m). Ctrl-C stops everything the demo started, the broker too if it started it.
 `;
 
@@ -30,11 +33,12 @@ const Options = z.strictObject({
   slide: durationMs.prefault('10s'),
   top: z.coerce.number().int().min(1).max(50).default(10),
   brokers: z.string().optional(),
+  metricsPort: z.coerce.number().int().min(0).max(65_535).default(9464),
 });
 
-function render(reader: TrendingReader, gen: GeneratorProgress | undefined, settings: string): string {
+function render(reader: TrendingReader, gen: GeneratorProgress | undefined, settings: string, url: string): string {
   const all = reader.latest('all');
-  const lines = [`Eddy demo — content-popularity (${settings})`, ''];
+  const lines = [`Eddy demo — content-popularity (${settings})`, `metrics: ${url}/metrics   trending: ${url}/v1/trending?category=all`, ''];
   lines.push(gen ? `generator: ${gen.produced.toLocaleString('en-US')} events in ${(gen.elapsedMs / 1000).toFixed(0)} s` : 'generator: starting');
   if (!all) {
     lines.push('', 'waiting for the first window to close (watermark = newest event time − 5 s)…');
@@ -56,7 +60,7 @@ export const demoCommand: Command = {
   summary: 'run the content-popularity demo: broker, generator, job, live top-K',
   usage,
   async run(argv) {
-    const flags = { rate: { type: 'string' }, window: { type: 'string' }, slide: { type: 'string' }, top: { type: 'string' }, brokers: { type: 'string' } } as const;
+    const flags = { rate: { type: 'string' }, window: { type: 'string' }, slide: { type: 'string' }, top: { type: 'string' }, brokers: { type: 'string' }, 'metrics-port': { type: 'string' } } as const;
     const { options, help } = parseCommand(argv, flags, Options);
     if (help) {
       process.stdout.write(usage);
@@ -85,9 +89,18 @@ export const demoCommand: Command = {
     const settings = `window ${formatDuration(options.window)} sliding ${formatDuration(options.slide)}, top ${options.top}, ${Math.round(options.rate * 60)} events/min`;
     const tty = process.stdout.isTTY;
     let progress: GeneratorProgress | undefined;
+    const jobOptions = { window: options.window, slide: options.slide, top: options.top, outOfOrderness: '5s', idleTimeout: '10s' };
+    const def = await loadJob(jobModulePath('content-popularity'));
+    const groupId = `eddy-demo-${Date.now()}`;
+    const http = await startRunnerHttp({
+      def, options: def.options.parse(jobOptions), job: buildJob(def, jobOptions), kafka, groupId, parallelism: 1,
+      host: '127.0.0.1', port: options.metricsPort, stop,
+    }).catch((e: Error) => {
+      throw new CliError(`--metrics-port: ${e.message}`);
+    });
     const reader = new TrendingReader({
       kafka: { brokers },
-      onUpdate: (changed) => !tty && changed.includes('all') && console.log(`\n${render(reader, progress, settings)}`),
+      onUpdate: (changed) => !tty && changed.includes('all') && console.log(`\n${render(reader, progress, settings, http.url)}`),
     });
     await reader.start();
     const generator = runGenerator(GeneratorOptionsSchema.parse({ brokers, rate: `${options.rate}/s` }), {
@@ -97,9 +110,10 @@ export const demoCommand: Command = {
     });
     const job = runRunner({
       jobModule: jobModulePath('content-popularity'),
-      jobOptions: { window: options.window, slide: options.slide, top: options.top, outOfOrderness: '5s', idleTimeout: '10s' },
+      jobOptions,
       kafka,
-      groupId: `eddy-demo-${Date.now()}`,
+      groupId,
+      monitor: http.monitor,
       stateDir: mkdtempSync(join(tmpdir(), 'eddy-demo-')),
       stateBackend: 'rocksdb',
       bounded: false,
@@ -109,12 +123,13 @@ export const demoCommand: Command = {
       signal: abort.signal,
       log: () => undefined,
     });
-    const screen = tty ? setInterval(() => process.stdout.write(`\x1b[2J\x1b[H${render(reader, progress, settings)}\n`), 1_000) : undefined;
+    const screen = tty ? setInterval(() => process.stdout.write(`\x1b[2J\x1b[H${render(reader, progress, settings, http.url)}\n`), 1_000) : undefined;
     try {
       await Promise.all([generator, job]);
     } finally {
       clearInterval(screen);
       await reader.stop();
+      await http.close();
       if (startedBroker) {
         console.log('stopping the broker the demo started…');
         await startedBroker.stop();

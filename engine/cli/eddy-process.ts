@@ -31,7 +31,7 @@ export function startContentPopularity(o: { brokers: string; input: string; outp
     eddy, 'run', 'content-popularity', '--brokers', o.brokers, '--input-topic', o.input, '--output-topic', o.output,
     '--window', '1m', '--slide', '20s', '--top', '5', '--out-of-orderness', '5s', '--idle-timeout', '0ms', '--bounded',
     '--parallelism', String(o.parallelism), '--state-dir', o.stateDir ?? mkdtempSync(join(tmpdir(), 'eddy-proc-')), '--group-id', o.groupId,
-    '--checkpoint-interval', '250ms', '--session-timeout', o.sessionTimeout,
+    '--checkpoint-interval', '250ms', '--session-timeout', o.sessionTimeout, '--metrics-port', '0',
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { DEFAULT_BROKERS, KafkaClientOptionsSchema, kafkaClientOptions } from '../../connectors/kafka/config.js';
 import { buildJob } from '../api/job-definition.js';
 import { durationMs, numberFlag } from '../config/units.js';
+import { startRunnerHttp } from '../runtime/runner-http.js';
 import { runRunner } from '../runtime/runner.js';
 import type { Command } from './command.js';
 import { CliError, parseCommand, type FlagSpec } from './flags.js';
@@ -20,6 +21,8 @@ const RunnerOptions = z.object({
   bounded: z.boolean().default(false),
   checkpointInterval: durationMs.prefault('5s'),
   sessionTimeout: durationMs.prefault('30s'),
+  metricsPort: numberFlag((n) => n.int().min(0).max(65_535)).default(9464),
+  httpHost: z.string().min(1).default('127.0.0.1'),
 });
 const RUNNER_KEYS = new Set(Object.keys(RunnerOptions.shape));
 
@@ -32,6 +35,8 @@ const runnerFlags: FlagSpec = {
   bounded: { type: 'boolean' },
   'checkpoint-interval': { type: 'string' },
   'session-timeout': { type: 'string' },
+  'metrics-port': { type: 'string' },
+  'http-host': { type: 'string' },
 };
 
 const usage = (jobHelp = '  (run `eddy run <job> --help` for the job\'s options)'): string => `Usage: eddy run <job> [options]
@@ -47,6 +52,9 @@ Runner options:
   --bounded              read every input partition to its end offset at start, fire all windows, exit 0
   --checkpoint-interval D  how often each task commits its Kafka transaction (default 5s)
   --session-timeout D    how soon the group notices a dead process (default 30s; broker minimum 1s)
+  --metrics-port N       HTTP port for /metrics, /v1/status, /v1/checkpoints and the job's views such as
+                         /v1/trending (default 9464; 0 = any free port)
+  --http-host HOST       address the HTTP server binds (default 127.0.0.1)
   --config FILE          JSON file with any option (camelCase keys)
   -D key=value           any option, including Kafka client settings: -D kafka.client-id=x
 
@@ -78,18 +86,34 @@ export const runCommand: Command = {
       const flag = issue.path.length === 1 ? `--${String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : issue.path.join('.') || 'options';
       throw new CliError(`${flag}: ${issue.code === 'unrecognized_keys' ? `unknown option(s) ${issue.keys.join(', ')}` : issue.message}`);
     }
-    buildJob(def, jobInput); // validates the graph here, before any thread starts
+    const built = buildJob(def, jobInput); // validates the graph here, before any thread starts
     const abort = new AbortController();
     const stop = (): void => abort.abort();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    const groupId = options.groupId ?? def.name;
+    const kafka = kafkaClientOptions({ ...options.kafka, brokers: options.brokers, clientId: options.kafka.clientId ?? `eddy-${def.name}` });
+    let stoppedByApi = false;
+    const token = process.env.EDDY_API_TOKEN;
+    const http = await startRunnerHttp({
+      def, options: parsedJob.data, job: built, kafka, groupId, parallelism: options.parallelism, host: options.httpHost, port: options.metricsPort,
+      stop: () => {
+        stoppedByApi = true;
+        abort.abort();
+      },
+      ...(token ? { token } : {}),
+    }).catch((e: Error) => {
+      throw /^cannot listen/.test(e.message) ? new CliError(`--metrics-port: ${e.message}`) : e;
+    });
+    const { monitor } = http;
     try {
-      const groupId = options.groupId ?? def.name;
       console.error(`running ${def.name} (${path}) as group ${groupId}, parallelism ${options.parallelism}, ${options.stateBackend} state${options.bounded ? ', bounded' : ''}`);
+      console.error(`eddy: serving ${http.url} (metrics, status${http.views.map((v) => `, ${v}`).join('')})`);
       const summary = await runRunner({
         jobModule: path,
         jobOptions: jobInput,
-        kafka: kafkaClientOptions({ ...options.kafka, brokers: options.brokers, clientId: options.kafka.clientId ?? `eddy-${def.name}` }),
+        kafka,
+        monitor,
         groupId,
         parallelism: options.parallelism,
         stateBackend: options.stateBackend,
@@ -99,12 +123,18 @@ export const runCommand: Command = {
         sessionTimeoutMs: options.sessionTimeout,
         signal: abort.signal,
       });
+      monitor.state = 'finished';
       console.log(JSON.stringify(summary));
-      // Exit 0 only for a bounded run that finished; an unbounded run ends only when stopped.
-      return options.bounded && !abort.signal.aborted ? 0 : 1;
+      // Exit 0 only for a bounded run that finished, or a run stopped through the API.
+      return (options.bounded && !abort.signal.aborted) || stoppedByApi ? 0 : 1;
+    } catch (e) {
+      monitor.state = 'failed';
+      throw e;
     } finally {
+      await http.close();
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
     }
   },
 };
+

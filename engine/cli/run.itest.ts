@@ -18,7 +18,7 @@ describe('eddy run / plan / jobs', () => {
     const { bad } = JSON.parse(gen.stdout) as { bad: number };
     const run = await runEddy([
       'run', 'content-popularity', '--brokers', brokers, '--input-topic', input, '--output-topic', output, '--bounded',
-      '--window', '10s', '--slide', '5s', '--top', '3', '--parallelism', '1', '--checkpoint-interval', '300ms', '--state-dir', mkdtempSync(join(tmpdir(), 'eddy-run-')), '--group-id', uniqueName('g'),
+      '--window', '10s', '--slide', '5s', '--top', '3', '--parallelism', '1', '--checkpoint-interval', '300ms', '--metrics-port', '0', '--state-dir', mkdtempSync(join(tmpdir(), 'eddy-run-')), '--group-id', uniqueName('g'),
     ]);
     expect(run.code, run.stderr).toBe(0);
     // Unpaced, event time still advances at the nominal 20k/min: 5000 events span 15 s after the

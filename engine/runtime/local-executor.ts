@@ -5,6 +5,7 @@
  * per worker thread, by the runner.
  */
 import type { FunctionTable } from '../api/functions.js';
+import type { OperatorMeter } from '../metrics/member-metrics.js';
 import type { BuiltJob } from '../api/job-builder.js';
 import { consumersOf, type GraphNode, type JobGraph, type Port } from '../graph/job-graph.js';
 import type { Operator, OperatorContext, Output, StreamRecord } from '../operators/operator.js';
@@ -46,6 +47,8 @@ export interface ExecutorOptions {
   nowMs?: number;
   /** Receives everything sinks get, per sink node id (default: kept in memory, see `sinkOutput`). */
   onSink?: (sinkId: string, records: readonly SinkRecord[]) => void | Promise<void>;
+  /** Counts records in and out of each operator (metrics). */
+  meter?: OperatorMeter;
 }
 
 export class LocalExecutor {
@@ -58,6 +61,7 @@ export class LocalExecutor {
   readonly #onSink: ExecutorOptions['onSink'];
   readonly #mode: ExecutorMode;
   readonly #onPartials: ExecutorOptions['onPartials'];
+  readonly #meter: OperatorMeter | undefined;
   /** In merge mode, only nodes downstream of a topK run. */
   readonly #downstreamOfTopK = new Set<string>();
   #watermark = -Infinity;
@@ -70,6 +74,7 @@ export class LocalExecutor {
     this.#onSink = opts.onSink;
     this.#mode = opts.mode ?? 'whole';
     this.#onPartials = opts.onPartials;
+    this.#meter = opts.meter;
     if (this.#mode === 'partition' && !this.#onPartials) throw new Error('partition mode needs onPartials');
     this.#now = opts.nowMs ?? Date.now();
     if (opts.backends.length !== opts.parallelism) throw new Error(`expected ${opts.parallelism} state backends, got ${opts.backends.length}`);
@@ -108,6 +113,7 @@ export class LocalExecutor {
   async pushSource(sourceId: string, values: readonly unknown[], lane = 0): Promise<void> {
     const f = this.#functions.get(sourceId);
     if (!f || f.kind !== 'source') throw new Error(`'${sourceId}' is not a source of job ${this.graph.job}`);
+    this.#meter?.records(sourceId, 'out', values.length);
     await this.#deliver(sourceId, 'main', lane, values.map((value) => ({ value, timestamp: f.timestamp(value) })));
   }
 
@@ -122,6 +128,7 @@ export class LocalExecutor {
         if (!merge) return;
         const out = new Collector();
         await merge.onWatermark!(watermark, out);
+        this.#meter?.records(node.id, 'out', out.main.length);
         await this.#deliver(node.id, 'main', 0, out.main);
       },
     );
@@ -171,6 +178,7 @@ export class LocalExecutor {
   }
 
   async #emitted(node: GraphNode, lane: number, out: Collector): Promise<void> {
+    this.#meter?.records(node.id, 'late', out.late.length);
     if (node.kind === 'topK') {
       // Local partials go to the merge phase, which emits on the watermark.
       if (out.main.length === 0) return;
@@ -178,6 +186,7 @@ export class LocalExecutor {
       else await this.#merges.get(node.id)!.processBatch(out.main, new Collector());
       return;
     }
+    this.#meter?.records(node.id, 'out', out.main.length);
     if (out.main.length > 0) await this.#deliver(node.id, 'main', lane, out.main);
     if (out.late.length > 0) await this.#deliver(node.id, 'late', lane, out.late);
   }
@@ -187,6 +196,7 @@ export class LocalExecutor {
   }
 
   async #process(node: GraphNode, lane: number, records: StreamRecord[]): Promise<void> {
+    this.#meter?.records(node.id, 'in', records.length);
     if (node.kind === 'keyBy') return this.#route(node, records);
     if (node.kind === 'sink') return this.#sink(node, records);
     const op = this.#instances.get(node.id)![lane]!;
@@ -198,6 +208,7 @@ export class LocalExecutor {
   async #route(node: GraphNode, records: StreamRecord[]): Promise<void> {
     const f = this.#functions.get(node.id);
     if (f?.kind !== 'keyBy') throw new Error(`node '${node.id}': missing keyBy function`);
+    this.#meter?.records(node.id, 'out', records.length);
     const byLane: StreamRecord[][] = Array.from({ length: this.#parallelism }, () => []);
     for (const r of records) {
       const key = f.fn(r.value);
@@ -214,6 +225,7 @@ export class LocalExecutor {
       const e = f.encode(r.value);
       return { value: r.value, timestamp: r.timestamp, key: e.key, encoded: e.value };
     });
+    this.#meter?.records(node.id, 'out', out.length);
     if (this.#onSink) await this.#onSink(node.id, out);
     else {
       let list = this.#sinks.get(node.id);

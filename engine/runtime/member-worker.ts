@@ -1,19 +1,34 @@
 /**
  * The entry of a member thread (a long-lived piscina task): loads the job by path, runs one group
- * member until the runner says stop or, bounded, until the job has finished.
+ * member until the runner says stop or, bounded, until the job has finished. Answers the runner's
+ * metric collections from the member's own registry.
  */
 import { buildJob, loadJob } from '../api/job-definition.js';
+import { MemberMetrics } from '../metrics/member-metrics.js';
 import { runMember } from './member.js';
 import type { FromMember, MemberStart, MemberStats, ToMember } from './protocol.js';
 
 export default async function memberWorker(start: MemberStart): Promise<MemberStats> {
   const { port } = start;
   const abort = new AbortController();
-  port.on('message', (m: ToMember) => m.type === 'stop' && abort.abort());
   const post = (m: FromMember): void => port.postMessage(m);
+  let metrics: MemberMetrics | undefined;
+  port.on('message', (m: ToMember) => {
+    if (m.type === 'stop') abort.abort();
+    else void (metrics?.collect() ?? Promise.resolve([])).then((json) => post({ type: 'metrics', id: m.id, metrics: json }));
+  });
   try {
     const { jobModule, jobOptions, port: _port, ...member } = start;
-    return await runMember({ ...member, job: buildJob(await loadJob(jobModule), jobOptions), log: (line) => post({ type: 'log', line }), signal: abort.signal });
+    const def = await loadJob(jobModule);
+    metrics = new MemberMetrics(def.name);
+    return await runMember({
+      ...member,
+      job: buildJob(def, jobOptions),
+      log: (line) => post({ type: 'log', line }),
+      signal: abort.signal,
+      metrics,
+      onCheckpoint: (event) => post({ type: 'checkpoint', ...event }),
+    });
   } finally {
     port.close();
   }

@@ -9,7 +9,8 @@ import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
 import type { RejectedRecord } from '../../connectors/kafka/dead-letter.js';
 import { KafkaSource, type PartitionBatch, type TopicPartition } from '../../connectors/kafka/source.js';
 import type { BuiltJob } from '../api/job-builder.js';
-import type { MemberStats } from './protocol.js';
+import type { MemberMetrics } from '../metrics/member-metrics.js';
+import type { CheckpointEvent, MemberStats } from './protocol.js';
 import { Task, type PartialsRecord } from './task.js';
 
 export interface MemberOptions {
@@ -27,6 +28,9 @@ export interface MemberOptions {
   name: string;
   log: (line: string) => void;
   signal?: AbortSignal;
+  metrics?: MemberMetrics;
+  /** Every task commit, completed or failed. */
+  onCheckpoint?: (event: CheckpointEvent) => void;
 }
 
 /** The internal topics of a job, named after its group (as Kafka Streams names them after the application id). */
@@ -91,7 +95,11 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     slot.queue = p.catch(() => undefined);
     return p;
   };
+  const { metrics } = opts;
+  /** A task's `partition` label in metrics: the input partition, or `merge-N`. */
+  const labelOf = (slotId: string): string => (slotId.startsWith('merge:') ? `merge-${slotId.slice('merge:'.length)}` : slotId.slice('partition:'.length));
   const openTask = (mode: 'partition' | 'merge', tp: TopicPartition): Slot => {
+    const opening = Date.now();
     const task = Task.open({
       job, kafka: opts.kafka, mode,
       input: { topic: tp.topic, partition: tp.partition, groupId: mode === 'merge' ? `${opts.groupId}-merge` : opts.groupId },
@@ -100,7 +108,9 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
       stateDir: opts.stateDir, stateBackend: opts.stateBackend,
       transactionalId: `${opts.groupId}-${mode}-${tp.partition}`,
       log: opts.log,
+      ...(metrics ? { meter: metrics } : {}),
     });
+    void task.then(() => metrics?.restored(labelOf(`${mode}:${tp.partition}`), Date.now() - opening), () => undefined);
     const slot: Slot = { task, queue: task, next: undefined, lastRecordAt: Date.now(), ended: false };
     // Resume exactly at the offset committed when the task fenced its predecessor: the consumer may
     // have fetched from an older one, so records below the task's position are skipped (see below).
@@ -112,9 +122,39 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     for (const [id, slot] of slots) {
       if (!id.startsWith(`${mode}:`) || wanted.has(id)) continue;
       slots.delete(id);
+      metrics?.forget(labelOf(id));
       void run(slot, (t) => t.close()).catch((e: unknown) => opts.log(`${opts.name}: closing ${id}: ${(e as Error).message}`));
     }
     for (const tp of owned) if (!slots.has(`${mode}:${tp.partition}`)) slots.set(`${mode}:${tp.partition}`, openTask(mode, tp));
+    metrics?.tasks(slots.size);
+  };
+  /** A task commit, timed and reported (a failed one still fails the member). */
+  const commit = async (t: Task, partition: string, next: bigint | undefined, idle = false): Promise<void> => {
+    const begun = Date.now();
+    try {
+      const done = await t.commit(next, idle);
+      if (!done) return;
+      const event: CheckpointEvent = { task: partition, completedAt: Date.now(), durationMs: Date.now() - begun, sizeBytes: done.sizeBytes, outcome: 'completed' };
+      metrics?.checkpoint(partition, 'completed', event.durationMs, event.sizeBytes);
+      opts.onCheckpoint?.(event);
+    } catch (e) {
+      metrics?.checkpoint(partition, 'failed', Date.now() - begun, 0);
+      opts.onCheckpoint?.({ task: partition, completedAt: Date.now(), durationMs: Date.now() - begun, sizeBytes: 0, outcome: 'failed' });
+      throw e;
+    }
+  };
+  /** Work on a task, counted as busy time; the wait before it as backpressure. */
+  const timed = async <T>(slot: Slot, work: (t: Task) => Promise<T>): Promise<T> => {
+    const queued = Date.now();
+    return run(slot, async (t) => {
+      const begun = Date.now();
+      metrics?.backpressure(begun - queued);
+      try {
+        return await work(t);
+      } finally {
+        metrics?.busy(Date.now() - begun);
+      }
+    });
   };
 
   const advanceTo = (slot: Slot | undefined, next: bigint): void => {
@@ -155,17 +195,21 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     if (!slot || slot.ended) return;
     const end = ends.get(batch.partition) ?? 0n;
     if (fatal) return;
-    await run(slot, async (t) => {
+    metrics?.lag(String(batch.partition), batch.highWatermark - batch.nextOffset);
+    await timed(slot, async (t) => {
       // Skip what this task has processed already (a batch fetched before the task knew its position
       // can repeat records), and in bounded mode what lies past the end.
       const from = slot.next ?? -1n;
       const fresh = (offset: string): boolean => BigInt(offset) >= from && (!opts.bounded || BigInt(offset) < end);
       const letters = rejected.filter((r) => fresh(r.offset));
       stats.deadLettered += letters.length;
+      metrics?.deadLetters(letters.length);
       await t.deadLetters(letters);
       const records = batch.records.filter((r) => fresh(r.offset));
       if (records.length > 0) await t.processRecords(records.map((r) => r.value), records.map((r) => fns.timestamp(r.value)));
       stats.records += records.length;
+      metrics?.sourceRecords(String(batch.partition), records.length);
+      metrics?.watermark(String(batch.partition), t.watermark);
       advanceTo(slot, batch.nextOffset);
       slot.lastRecordAt = Date.now();
       if (opts.bounded && batch.nextOffset >= end) await finishPartition(slot, t);
@@ -175,7 +219,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     if (slot.ended) return;
     slot.ended = true;
     await t.end();
-    await t.commit(slot.next);
+    await commit(t, String(t.config.input.partition), slot.next);
   };
 
   const mergeSource = hasTopK
@@ -198,7 +242,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     const slot = slots.get(`merge:${batch.partition}`);
     if (!slot) return;
     if (fatal) return;
-    await run(slot, async (t) => {
+    await timed(slot, async (t) => {
       const from = slot.next ?? -1n;
       await t.processPartials(batch.records.filter((r) => BigInt(r.offset) >= from).map((r) => r.value));
       advanceTo(slot, batch.nextOffset);
@@ -209,6 +253,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
   const committed = await admin.committedOffsets(opts.groupId, input);
   const idleTimeout = source.kind === 'source' ? source.config.idleTimeoutMs : 0;
   let finished = false;
+  const memory = new Map<string, number>();
   const tick = async (): Promise<void> => {
     for (const [id, slot] of slots) {
       await run(slot, async (t) => {
@@ -220,9 +265,17 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
           }
         }
         const idle = idleTimeout > 0 && Date.now() - slot.lastRecordAt >= idleTimeout;
-        await t.commit(slot.next, idle);
+        const partition = labelOf(id);
+        await commit(t, partition, slot.next, idle);
+        if (metrics) {
+          const usage = await t.usage();
+          metrics.state(partition, usage.storedBytes);
+          memory.set(id, usage.memoryBytes);
+          metrics.watermark(partition, t.watermark);
+        }
       }).catch(fail);
     }
+    if (metrics && opts.stateBackend === 'rocksdb') metrics.rocksDbMemory([...memory.entries()].filter(([id]) => slots.has(id)).reduce((a, [, b]) => a + b, 0));
     if (opts.bounded && !finished) finished = await jobFinished(admin, opts.groupId, input, ends, hasTopK ? topics.partials : undefined);
   };
 

@@ -3,6 +3,7 @@
  * data crosses: the job is loaded by module path in each thread.
  */
 import type { MessagePort } from 'node:worker_threads';
+import type { MemberMetricsJson } from '../metrics/runner-metrics.js';
 import type { MemberOptions } from './member.js';
 
 /** What a member thread is started with (piscina task argument): the member's options, with the job as a module path. */
@@ -13,8 +14,8 @@ export interface MemberStart extends Omit<MemberOptions, 'job' | 'log' | 'signal
   port: MessagePort;
 }
 
-/** Runner → member. */
-export type ToMember = { type: 'stop' };
+/** Runner → member: stop gracefully, or answer with the member's metrics. */
+export type ToMember = { type: 'stop' } | { type: 'collect'; id: number };
 
 /** What a member processed in this run (records re-read after a restart count again). */
 export interface MemberStats {
@@ -23,5 +24,17 @@ export interface MemberStats {
   outputs: Record<string, number>;
 }
 
+/** One task commit (a checkpoint of that task), as the runner's history lists it. */
+export interface CheckpointEvent {
+  task: string;
+  completedAt: number;
+  durationMs: number;
+  sizeBytes: number;
+  outcome: 'completed' | 'failed';
+}
+
 /** Member → runner (a member's stats come back as its task's result). */
-export type FromMember = { type: 'log'; line: string };
+export type FromMember =
+  | { type: 'log'; line: string }
+  | { type: 'metrics'; id: number; metrics: MemberMetricsJson }
+  | ({ type: 'checkpoint' } & CheckpointEvent);

@@ -9,11 +9,14 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { FromMember, MemberStart, MemberStats, ToMember } from './protocol.js';
+import type { RunnerMonitor } from './runner-monitor.js';
 
 export type RunnerOptions = Omit<MemberStart, 'port' | 'name'> & {
   parallelism: number;
   signal?: AbortSignal;
   log?: (line: string) => void;
+  /** Receives metrics, checkpoints and restarts (for the HTTP server). */
+  monitor?: RunnerMonitor;
 };
 
 export interface RunnerResult extends MemberStats {
@@ -28,12 +31,12 @@ const MAX_BACKOFF_MS = 60_000;
  * await runRunner({ jobModule: 'dist/jobs/content-popularity/job.js', jobOptions: {}, parallelism: 2, … });
  */
 export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
-  const { parallelism, signal, log = (l: string) => console.error(l), ...start } = opts;
+  const { parallelism, signal, monitor, log = (l: string) => console.error(l), ...start } = opts;
   const pool = new Piscina({ filename: WORKER, minThreads: parallelism, maxThreads: parallelism, idleTimeout: Infinity, concurrentTasksPerWorker: 1 });
   const ports: MessagePort[] = [];
   let restarts = 0;
   const totals: MemberStats = { records: 0, deadLettered: 0, outputs: {} };
-  const onMessage = (m: FromMember): void => log(m.line);
+  const onMessage = (m: FromMember): void => (m.type === 'log' ? log(m.line) : monitor?.onMessage(m));
   const add = (s: MemberStats): void => {
     totals.records += s.records;
     totals.deadLettered += s.deadLettered;
@@ -46,6 +49,7 @@ export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
       const channel = new MessageChannel();
       channel.port1.on('message', onMessage);
       ports[index] = channel.port1;
+      monitor?.attach(index, channel.port1);
       const task: MemberStart = { ...start, name: `member-${index}`, port: channel.port2 };
       try {
         add((await pool.run(task, { transferList: [channel.port2 as never] })) as MemberStats);
@@ -53,10 +57,12 @@ export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
       } catch (e) {
         if (stopping()) return;
         restarts += 1;
+        monitor?.restarted();
         log(`member-${index} failed (restart ${restarts}, in ${backoff / 1000} s): ${(e as Error).message}`);
         await new Promise((r) => setTimeout(r, backoff));
         if (stopping()) return;
       } finally {
+        monitor?.detach(index);
         channel.port1.close();
       }
     }

@@ -14,7 +14,9 @@ import { readPartition } from '../../connectors/kafka/partition-reader.js';
 import { KafkaSink, type OutRecord } from '../../connectors/kafka/sink.js';
 import type { BuiltJob } from '../api/job-builder.js';
 import { encodeWatermark, INITIAL_PROGRESS, mergeWatermark, observe, partitionWatermark, type TaskProgress, type WatermarkMarker } from '../checkpoint/commit-protocol.js';
+import type { OperatorMeter } from '../metrics/member-metrics.js';
 import type { PartialTopK } from '../operators/top-k-local.js';
+import type { StateUsage } from '../state/state-backend.js';
 import { MemoryStateBackend } from '../state/memory-backend.js';
 import { RocksDbStateBackend } from '../state/rocksdb-backend.js';
 import { META_PREFIX, TransactionalState } from '../state/transactional-state.js';
@@ -36,6 +38,7 @@ export interface TaskConfig {
   stateBackend: 'rocksdb' | 'memory';
   transactionalId: string;
   log: (line: string) => void;
+  meter?: OperatorMeter;
 }
 
 const PROGRESS_KEY = Buffer.concat([META_PREFIX, Buffer.from('progress')]);
@@ -121,6 +124,7 @@ export class Task {
       parallelism: 1,
       backends: [this.state],
       mode: this.config.mode,
+      ...(this.config.meter ? { meter: this.config.meter } : {}),
       onSink: (sinkId, records) => {
         this.#outputs[sinkId] = (this.#outputs[sinkId] ?? 0) + records.length;
         return this.#send(this.sinkTopics.get(sinkId)!, records.map((r) => ({ key: r.key, value: r.encoded })));
@@ -129,6 +133,15 @@ export class Task {
         this.#send(this.config.topics.partials!, partials.map((p) => ({ key: String(this.config.input.partition), value: JSON.stringify({ type: 'partial', topK, partial: p.value as PartialTopK } satisfies PartialsRecord), partition: 0 }))),
     });
     await this.#executor.restore(this.#watermark());
+  }
+
+  /** The task's event-time watermark. */
+  get watermark(): number {
+    return this.#watermark();
+  }
+
+  usage(): Promise<StateUsage> {
+    return this.state.usage();
   }
 
   #watermark(): number {
@@ -180,12 +193,15 @@ export class Task {
     await this.#executor.advanceWatermark(Infinity);
   }
 
-  /** Steps 2–6: commits what was processed, with the input offset to resume from. */
-  async commit(nextInputOffset: bigint | undefined, idle = false): Promise<boolean> {
+  /**
+   * Steps 2–6: commits what was processed, with the input offset to resume from. Returns the bytes of
+   * state changes committed, or undefined when there was nothing to commit.
+   */
+  async commit(nextInputOffset: bigint | undefined, idle = false): Promise<{ sizeBytes: number } | undefined> {
     const marker: WatermarkMarker = { type: 'watermark', partition: this.config.input.partition, watermark: this.#progress.watermark === 'end' ? 'end' : encodeWatermark(this.#watermark()), idle };
     const markerChanged = this.config.mode === 'partition' && this.config.topics.partials !== undefined && JSON.stringify(marker) !== this.#sentMarker;
     const offsetMoved = nextInputOffset !== undefined && nextInputOffset !== this.#committedOffset;
-    if (!this.#dirty && !markerChanged && !offsetMoved) return false;
+    if (!this.#dirty && !markerChanged && !offsetMoved) return undefined;
     if (!this.sink.inTransaction) await this.sink.begin();
     // 2. The task's own progress rides in the changelog.
     await this.state.write({
@@ -197,7 +213,9 @@ export class Task {
     });
     // 3. Every state change to the changelog partition.
     const partition = this.#changelogPartition();
-    await this.sink.send(this.config.topics.changelog, this.state.pending().map((c) => ({ key: c.key, value: c.value, partition })));
+    const changes = this.state.pending();
+    const sizeBytes = changes.reduce((n, c) => n + c.key.length + (c.value?.length ?? 0), 0);
+    await this.sink.send(this.config.topics.changelog, changes.map((c) => ({ key: c.key, value: c.value, partition })));
     // 4. The watermark marker for the merge stage.
     if (markerChanged) await this.sink.send(this.config.topics.partials!, [{ key: String(marker.partition), value: JSON.stringify(marker), partition: 0 }]);
     // 5. Input offsets and everything above, atomically.
@@ -209,7 +227,7 @@ export class Task {
     this.#dirty = false;
     this.#committedOffset = nextInputOffset ?? this.#committedOffset;
     if (markerChanged) this.#sentMarker = JSON.stringify(marker);
-    return true;
+    return { sizeBytes };
   }
 
   /** Drops everything since the last commit: the caller re-reads from the committed offset. */

@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { WatchEventSchema, encodeWatchEvent, type WatchEvent } from '../../connectors/generator/watch-event.js';
 import { aggregates, attribute, count, defineJob, durationMs, jsonSerde, numberFlag, sliding, sum } from '../../engine/index.js';
+import { trendingViewSpec } from './trending-reader.js';
 import { ALL_CATEGORIES, type TrendingRecord } from './trending-record.js';
 
 const topic = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'expected a Kafka topic name');
@@ -40,6 +41,7 @@ export default defineJob({
   name: 'content-popularity',
   description: 'top-K content per sliding window, per category and overall, from watch events',
   options: ContentPopularityOptions,
+  views: (o) => [trendingViewSpec(o.outputTopic)],
   build(b, o) {
     const perContent = b
       .source('watch-events', {

@@ -2,10 +2,8 @@
  * For recommendation services: follows the `trending` topic (read_committed, so only complete,
  * committed rankings) and always holds the latest ranking per category.
  */
-import { randomUUID } from 'node:crypto';
-import { kafkaClientOptions, type KafkaClientInput } from '../../connectors/kafka/config.js';
-import { jsonSerde } from '../../connectors/kafka/serde.js';
-import { KafkaSource } from '../../connectors/kafka/source.js';
+import type { KafkaClientInput } from '../../connectors/kafka/config.js';
+import { LatestView, type ViewSpec } from '../../engine/views/latest-view.js';
 import { TrendingRecordSchema, type TrendingRecord } from './trending-record.js';
 
 export interface TrendingReaderOptions {
@@ -17,56 +15,58 @@ export interface TrendingReaderOptions {
 }
 
 /**
+ * The trending view: the newest window's ranking per category. The runner serves it at
+ * `GET /v1/trending?category=<c>` and exports it as `eddy_trending_views`.
+ */
+export function trendingViewSpec(topic: string): ViewSpec<TrendingRecord> {
+  return {
+    name: 'trending',
+    param: 'category',
+    topic,
+    schema: TrendingRecordSchema,
+    keyOf: (r) => r.category,
+    orderOf: (r) => r.windowEnd,
+    ranking: (r) => ({ group: r.category, entries: r.rankings.map((e) => ({ rank: e.rank, id: e.contentId, score: e.views })) }),
+  };
+}
+
+/**
  * @example
  * const reader = new TrendingReader({ kafka: { brokers: '127.0.0.1:9092' } });
  * await reader.start();
  * reader.latest('all')?.rankings[0]?.contentId; // the most viewed content of the newest window
  */
 export class TrendingReader {
-  readonly #latest = new Map<string, TrendingRecord>();
-  readonly #source: KafkaSource<TrendingRecord>;
-  #invalid = 0;
+  readonly #view: LatestView<TrendingRecord>;
 
-  constructor(private readonly opts: TrendingReaderOptions = {}) {
-    this.#source = new KafkaSource(
-      kafkaClientOptions({ clientId: 'eddy-trending-reader', ...opts.kafka }),
-      // A group of its own: every reader sees every ranking; it starts from the oldest kept.
-      { groupId: `eddy-trending-reader-${randomUUID()}`, topics: [opts.topic ?? 'trending'], isolation: 'read_committed', maxWaitTimeMs: 200 },
-      jsonSerde(TrendingRecordSchema),
-      { write: async (bad) => void (this.#invalid += bad.length) },
-    );
+  constructor(opts: TrendingReaderOptions = {}) {
+    this.#view = new LatestView({
+      ...trendingViewSpec(opts.topic ?? 'trending'),
+      kafka: { clientId: 'eddy-trending-reader', ...opts.kafka },
+      ...(opts.onUpdate ? { onUpdate: opts.onUpdate } : {}),
+    });
   }
 
-  async start(): Promise<void> {
-    await this.#source.start(async (batch) => {
-      const changed = new Set<string>();
-      for (const { value } of batch.records) {
-        const before = this.#latest.get(value.category);
-        if (!before || value.windowEnd >= before.windowEnd) {
-          this.#latest.set(value.category, value);
-          changed.add(value.category);
-        }
-      }
-      if (changed.size > 0) this.opts.onUpdate?.([...changed]);
-    });
+  start(): Promise<void> {
+    return this.#view.start();
   }
 
   /** The newest complete ranking of a category (`"all"` for the overall one). */
   latest(category: string): TrendingRecord | undefined {
-    return this.#latest.get(category);
+    return this.#view.latest(category);
   }
 
-  /** The newest ranking of every category seen. */
+  /** The newest ranking of every category seen, by category. */
   all(): TrendingRecord[] {
-    return [...this.#latest.values()].sort((a, b) => a.category.localeCompare(b.category));
+    return [...this.#view.all().values()];
   }
 
   /** Records on the topic that did not match the schema (none, unless something else writes there). */
   get invalidRecords(): number {
-    return this.#invalid;
+    return this.#view.invalidRecords;
   }
 
   stop(): Promise<void> {
-    return this.#source.stop();
+    return this.#view.stop();
   }
 }

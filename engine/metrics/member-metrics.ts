@@ -1,0 +1,133 @@
+/**
+ * The metrics of one member (worker thread): a prom-client registry holding the catalog's
+ * `member` metrics. The runner collects every member's registry as JSON and sums them
+ * (runner-metrics.ts), so each thread only counts its own work. Hot paths increment bound children
+ * by batch size, never per record.
+ */
+import { Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { METRICS, type MetricName, type MetricSpec } from './metrics-catalog.js';
+
+type Metric = Counter | Gauge | Histogram;
+
+/** Builds a catalog metric into a registry. */
+export function catalogMetric(spec: MetricSpec, registry: Registry): Metric {
+  const config = { name: spec.name, help: spec.help, labelNames: [...spec.labels], registers: [registry] };
+  if (spec.type === 'counter') return new Counter(config);
+  if (spec.type === 'gauge') return new Gauge(config);
+  return new Histogram({ ...config, buckets: [...(spec.buckets ?? [])] });
+}
+
+/** Counts records per operator: what the executor reports to. */
+export interface OperatorMeter {
+  records(operator: string, kind: 'in' | 'out' | 'late', n: number): void;
+}
+
+/**
+ * @example
+ * const m = new MemberMetrics('content-popularity');
+ * m.sourceRecords(3, 500);
+ * const json = await m.collect(); // posted to the runner, which sums all members
+ */
+export class MemberMetrics implements OperatorMeter {
+  readonly #registry = new Registry();
+  readonly #m = new Map<string, Metric>();
+  readonly #watermarks = new Map<string, number>();
+  readonly #job: string;
+
+  constructor(job: string) {
+    this.#job = job;
+    for (const spec of METRICS) if (spec.scope === 'member') this.#m.set(spec.name, catalogMetric(spec, this.#registry));
+    // Watermark lag moves with the wall clock: computed when collected.
+    const lag = this.#gauge('eddy_watermark_lag_seconds');
+    this.#beforeCollect = () => {
+      const now = Date.now();
+      for (const [partition, wm] of this.#watermarks) lag.set({ job, partition }, (now - wm) / 1000);
+    };
+    this.#counter('eddy_checkpoints_total').inc({ job, outcome: 'completed' }, 0);
+    this.#counter('eddy_checkpoints_total').inc({ job, outcome: 'failed' }, 0);
+    this.#counter('eddy_dead_letter_records_total').inc({ job }, 0);
+    this.#counter('eddy_busy_seconds_total').inc({ job }, 0);
+    this.#counter('eddy_backpressure_seconds_total').inc({ job }, 0);
+  }
+
+  readonly #beforeCollect: () => void;
+
+  records(operator: string, kind: 'in' | 'out' | 'late', n: number): void {
+    if (n === 0) return;
+    const name = kind === 'in' ? 'eddy_records_in_total' : kind === 'out' ? 'eddy_records_out_total' : 'eddy_late_records_total';
+    this.#counter(name).inc({ job: this.#job, operator }, n);
+  }
+
+  sourceRecords(partition: string, n: number): void {
+    this.#counter('eddy_source_records_total').inc({ job: this.#job, partition }, n);
+  }
+
+  deadLetters(n: number): void {
+    if (n > 0) this.#counter('eddy_dead_letter_records_total').inc({ job: this.#job }, n);
+  }
+
+  lag(partition: string, records: bigint): void {
+    this.#gauge('eddy_consumer_lag_records').set({ job: this.#job, partition }, Number(records < 0n ? 0n : records));
+  }
+
+  watermark(partition: string, watermarkMs: number): void {
+    if (!Number.isFinite(watermarkMs)) return;
+    this.#watermarks.set(partition, watermarkMs);
+    this.#gauge('eddy_watermark_seconds').set({ job: this.#job, partition }, watermarkMs / 1000);
+  }
+
+  checkpoint(partition: string, outcome: 'completed' | 'failed', durationMs: number, sizeBytes: number): void {
+    this.#counter('eddy_checkpoints_total').inc({ job: this.#job, outcome });
+    if (outcome === 'failed') return;
+    (this.#m.get('eddy_checkpoint_duration_seconds') as Histogram).observe({ job: this.#job }, durationMs / 1000);
+    this.#gauge('eddy_checkpoint_size_bytes').set({ job: this.#job, partition }, sizeBytes);
+    this.#gauge('eddy_last_checkpoint_timestamp_seconds').set({ job: this.#job, partition }, Date.now() / 1000);
+  }
+
+  restored(partition: string, durationMs: number): void {
+    this.#gauge('eddy_restore_duration_seconds').set({ job: this.#job, partition }, durationMs / 1000);
+  }
+
+  busy(ms: number): void {
+    this.#counter('eddy_busy_seconds_total').inc({ job: this.#job }, ms / 1000);
+  }
+
+  backpressure(ms: number): void {
+    this.#counter('eddy_backpressure_seconds_total').inc({ job: this.#job }, ms / 1000);
+  }
+
+  tasks(n: number): void {
+    this.#gauge('eddy_tasks').set({ job: this.#job }, n);
+  }
+
+  state(partition: string, storedBytes: number): void {
+    this.#gauge('eddy_state_size_bytes').set({ job: this.#job, partition }, storedBytes);
+  }
+
+  rocksDbMemory(bytes: number): void {
+    this.#gauge('eddy_rocksdb_memory_bytes').set({ job: this.#job }, bytes);
+  }
+
+  /** A task moved away: its per-partition series leave this thread (its new owner reports them). */
+  forget(partition: string): void {
+    this.#watermarks.delete(partition);
+    for (const spec of METRICS) {
+      if (spec.scope !== 'member' || !(spec.labels as readonly string[]).includes('partition') || spec.type !== 'gauge') continue;
+      this.#gauge(spec.name).remove({ job: this.#job, partition });
+    }
+  }
+
+  /** The registry as JSON, for the runner to aggregate. */
+  collect(): Promise<MetricObjectWithValues<MetricValue<string>>[]> {
+    this.#beforeCollect();
+    return this.#registry.getMetricsAsJSON();
+  }
+
+  #counter(name: MetricName): Counter {
+    return this.#m.get(name) as Counter;
+  }
+
+  #gauge(name: MetricName): Gauge {
+    return this.#m.get(name) as Gauge;
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Every metric Eddy exports, in one place: the registries are built from this list, the README's
+ * catalog and the Grafana dashboards are checked against it. Labels are bounded: job, operator,
+ * partition, outcome, and (only in the trending gauge) category, rank and content id for at most
+ * K × categories series.
+ */
+
+export type MetricType = 'counter' | 'gauge' | 'histogram';
+
+/**
+ * Where a metric is measured. `member`: in each worker thread (summed across threads at scrape);
+ * `runner`: in the runner's main thread.
+ */
+export type MetricScope = 'member' | 'runner';
+
+export interface MetricSpec {
+  name: string;
+  type: MetricType;
+  help: string;
+  labels: readonly string[];
+  scope: MetricScope;
+  buckets?: readonly number[];
+}
+
+const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export const METRICS = [
+  { name: 'eddy_records_in_total', type: 'counter', scope: 'member', labels: ['job', 'operator'], help: 'Records that entered an operator.' },
+  { name: 'eddy_records_out_total', type: 'counter', scope: 'member', labels: ['job', 'operator'], help: 'Records an operator emitted (sinks: records written).' },
+  { name: 'eddy_source_records_total', type: 'counter', scope: 'member', labels: ['job', 'partition'], help: 'Records read and decoded from each input partition.' },
+  { name: 'eddy_records_per_second', type: 'gauge', scope: 'runner', labels: ['job'], help: 'Input records per second over the last scrape interval (at least 1 s).' },
+  { name: 'eddy_dead_letter_records_total', type: 'counter', scope: 'member', labels: ['job'], help: 'Input records that failed decoding or validation and went to the dead-letter topic.' },
+  { name: 'eddy_late_records_total', type: 'counter', scope: 'member', labels: ['job', 'operator'], help: 'Records that arrived after all their windows closed (sent to the late output).' },
+  { name: 'eddy_consumer_lag_records', type: 'gauge', scope: 'member', labels: ['job', 'partition'], help: "Records between a partition's high watermark and the task's position." },
+  { name: 'eddy_watermark_seconds', type: 'gauge', scope: 'member', labels: ['job', 'partition'], help: "A partition task's event-time watermark, in epoch seconds." },
+  { name: 'eddy_watermark_lag_seconds', type: 'gauge', scope: 'member', labels: ['job', 'partition'], help: "Wall clock minus a partition task's watermark." },
+  { name: 'eddy_checkpoints_total', type: 'counter', scope: 'member', labels: ['job', 'outcome'], help: 'Checkpoints (task commits: state changelog, outputs and offsets in one transaction) by outcome: completed or failed.' },
+  { name: 'eddy_checkpoint_duration_seconds', type: 'histogram', scope: 'member', labels: ['job'], help: 'Time a task commit took, from flushing the changelog to the committed transaction.', buckets: SECONDS_BUCKETS },
+  { name: 'eddy_checkpoint_size_bytes', type: 'gauge', scope: 'member', labels: ['job', 'partition'], help: "Bytes of state changes in a task's last checkpoint." },
+  { name: 'eddy_last_checkpoint_timestamp_seconds', type: 'gauge', scope: 'member', labels: ['job', 'partition'], help: "When a task's last checkpoint completed, in epoch seconds." },
+  { name: 'eddy_restore_duration_seconds', type: 'gauge', scope: 'member', labels: ['job', 'partition'], help: 'How long a task took to open: fence, replay the changelog tail, rebuild operators.' },
+  { name: 'eddy_restarts_total', type: 'counter', scope: 'runner', labels: ['job'], help: 'Worker restarts after a failure.' },
+  { name: 'eddy_busy_seconds_total', type: 'counter', scope: 'member', labels: ['job'], help: 'Time worker threads spent processing records and commits (rate = busy share of one thread).' },
+  { name: 'eddy_backpressure_seconds_total', type: 'counter', scope: 'member', labels: ['job'], help: 'Time input partitions spent paused because processing fell behind, summed over partitions.' },
+  { name: 'eddy_tasks', type: 'gauge', scope: 'member', labels: ['job'], help: 'Tasks (input partitions and merge stages) this process owns.' },
+  { name: 'eddy_state_size_bytes', type: 'gauge', scope: 'member', labels: ['job', 'partition'], help: "Estimated size of a task's keyed state." },
+  { name: 'eddy_rocksdb_memory_bytes', type: 'gauge', scope: 'member', labels: ['job'], help: 'Memory held by RocksDB memtables across tasks.' },
+  { name: 'eddy_trending_views', type: 'gauge', scope: 'runner', labels: ['job', 'category', 'rank', 'content_id'], help: 'Views of the content at each rank of the latest complete ranking per category (at most K x categories series).' },
+] as const satisfies readonly MetricSpec[];
+
+export type MetricName = (typeof METRICS)[number]['name'];
+
+/**
+ * Node.js process metrics (prom-client defaults) come with this prefix, from the runner's main
+ * thread only: CPU, resident memory, event-loop lag, heap, GC.
+ */
+export const PROCESS_METRICS_PREFIX = 'eddy_';
+
+/** The process metrics the dashboards and the README rely on (a subset of prom-client's defaults). */
+export const PROCESS_METRICS = [
+  { name: 'eddy_process_cpu_seconds_total', type: 'counter', help: 'User and system CPU time of the runner process.' },
+  { name: 'eddy_process_resident_memory_bytes', type: 'gauge', help: 'Resident memory of the runner process.' },
+  { name: 'eddy_nodejs_eventloop_lag_seconds', type: 'gauge', help: "Event-loop lag of the runner's main thread." },
+] as const;

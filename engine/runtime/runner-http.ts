@@ -1,0 +1,68 @@
+/**
+ * Everything a runner process serves over HTTP, started in one call: the monitor the runner feeds,
+ * the job's views (following their output topics) and the server.
+ */
+import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
+import type { BuiltJob } from '../api/job-builder.js';
+import type { JobDefinition } from '../api/job-definition.js';
+import type { RunnerMetrics } from '../metrics/runner-metrics.js';
+import { LatestView, type ViewSpec } from '../views/latest-view.js';
+import { ensureJobTopics } from './member.js';
+import { RunnerMonitor } from './runner-monitor.js';
+import { startRunnerServer } from './runner-server.js';
+
+export interface RunnerHttpOptions {
+  def: JobDefinition;
+  /** The job's options, parsed by its schema. */
+  options: unknown;
+  job: BuiltJob;
+  kafka: KafkaClientOptions;
+  groupId: string;
+  parallelism: number;
+  host: string;
+  port: number;
+  /** What `POST /v1/stop` does. */
+  stop: () => void;
+  token?: string;
+}
+
+/**
+ * @example
+ * const http = await startRunnerHttp({ def, options, job, kafka, groupId, parallelism: 2, host: '127.0.0.1', port: 9464, stop });
+ * await runRunner({ ...runnerOptions, monitor: http.monitor });
+ * await http.close();
+ */
+export async function startRunnerHttp(o: RunnerHttpOptions): Promise<{ monitor: RunnerMonitor; url: string; views: string[]; close: () => Promise<void> }> {
+  const monitor = new RunnerMonitor({ job: o.def.name, groupId: o.groupId, parallelism: o.parallelism });
+  const views = openViews(o.def.views?.(o.options) ?? [], o.kafka, monitor.metrics);
+  const server = await startRunnerServer({ host: o.host, port: o.port, monitor, views, stop: o.stop, ...(o.token ? { token: o.token } : {}) }).catch((e: Error) => {
+    throw new Error(`cannot listen on ${o.host}:${o.port} (${e.message}): choose another --metrics-port (0 = any free port)`);
+  });
+  const close = async (): Promise<void> => {
+    for (const v of views) await v.view.stop().catch(() => undefined);
+    await server.close();
+  };
+  try {
+    // Views follow output topics: the job's topics exist first.
+    if (views.length > 0) await ensureJobTopics(o.job, o.kafka, o.groupId);
+    for (const v of views) await v.view.start();
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return { monitor, url: server.url, views: views.map((v) => v.spec.name), close };
+}
+
+/** The job's views; rankings feed the trending gauge. */
+function openViews(specs: readonly ViewSpec[], kafka: KafkaClientOptions, metrics: RunnerMetrics): { spec: ViewSpec; view: LatestView<unknown> }[] {
+  return specs.map((spec) => {
+    const view: LatestView<unknown> = new LatestView({
+      ...spec,
+      kafka,
+      onUpdate: (keys) => {
+        if (spec.ranking) metrics.rankings(keys.map((k) => spec.ranking!(view.latest(k))));
+      },
+    });
+    return { spec, view };
+  });
+}
