@@ -1,8 +1,12 @@
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import * as z from 'zod';
-import { DEFAULT_BROKERS, KafkaClientOptionsSchema, kafkaClientOptions } from '../../connectors/kafka/config.js';
+import { DEFAULT_BROKERS, KafkaClientOptionsSchema, kafkaClientOptions, type KafkaClientOptions } from '../../connectors/kafka/config.js';
+import { KafkaAdmin } from '../../connectors/kafka/admin.js';
+import type { BuiltJob } from '../api/job-builder.js';
 import { buildJob } from '../api/job-definition.js';
+import { readManifest, type SavepointTask } from '../checkpoint/savepoint.js';
+import { ensureJobTopics } from '../runtime/member.js';
 import { durationMs, numberFlag } from '../config/units.js';
 import { startRunnerHttp } from '../runtime/runner-http.js';
 import { runRunner } from '../runtime/runner.js';
@@ -23,6 +27,7 @@ const RunnerOptions = z.object({
   sessionTimeout: durationMs.prefault('30s'),
   metricsPort: numberFlag((n) => n.int().min(0).max(65_535)).default(9464),
   httpHost: z.string().min(1).default('127.0.0.1'),
+  fromSavepoint: z.string().min(1).optional(),
 });
 const RUNNER_KEYS = new Set(Object.keys(RunnerOptions.shape));
 
@@ -37,6 +42,7 @@ const runnerFlags: FlagSpec = {
   'session-timeout': { type: 'string' },
   'metrics-port': { type: 'string' },
   'http-host': { type: 'string' },
+  'from-savepoint': { type: 'string' },
 };
 
 const usage = (jobHelp = '  (run `eddy run <job> --help` for the job\'s options)'): string => `Usage: eddy run <job> [options]
@@ -55,6 +61,8 @@ Runner options:
   --metrics-port N       HTTP port for /metrics, /v1/status, /v1/checkpoints and the job's views such as
                          /v1/trending (default 9464; 0 = any free port)
   --http-host HOST       address the HTTP server binds (default 127.0.0.1)
+  --from-savepoint DIR   start from a savepoint (taken at any parallelism) into a group without
+                         progress; a savepoint of a different job graph is refused
   --config FILE          JSON file with any option (camelCase keys)
   -D key=value           any option, including Kafka client settings: -D kafka.client-id=x
 
@@ -107,6 +115,7 @@ export const runCommand: Command = {
     });
     const { monitor } = http;
     try {
+      const savepoint = options.fromSavepoint === undefined ? undefined : await savepointToRestore(options.fromSavepoint, built, kafka, groupId);
       console.error(`running ${def.name} (${path}) as group ${groupId}, parallelism ${options.parallelism}, ${options.stateBackend} state${options.bounded ? ', bounded' : ''}`);
       console.error(`eddy: serving ${http.url} (metrics, status${http.views.map((v) => `, ${v}`).join('')})`);
       const summary = await runRunner({
@@ -122,6 +131,7 @@ export const runCommand: Command = {
         commitIntervalMs: options.checkpointInterval,
         sessionTimeoutMs: options.sessionTimeout,
         signal: abort.signal,
+        ...(savepoint ? { savepoint } : {}),
       });
       monitor.state = 'finished';
       console.log(JSON.stringify(summary));
@@ -138,3 +148,17 @@ export const runCommand: Command = {
   },
 };
 
+
+/** Checks a savepoint against the job and its group; what the members restore from. */
+async function savepointToRestore(dir: string, job: BuiltJob, kafka: KafkaClientOptions, groupId: string): Promise<{ dir: string; tasks: SavepointTask[] }> {
+  const { input, partitions } = await ensureJobTopics(job, kafka, groupId);
+  const manifest = await readManifest(resolve(dir), job.graph, partitions).catch((e: Error) => {
+    throw new CliError(e.message);
+  });
+  const admin = new KafkaAdmin(kafka);
+  await admin.connect();
+  const committed = await admin.committedOffsets(groupId, input).finally(() => admin.disconnect());
+  // Tasks with committed progress would (rightly, after a crash) resume from it, not the savepoint.
+  if ([...committed.values()].some((o) => o >= 0n)) throw new CliError(`--from-savepoint: group ${groupId} already has committed progress on ${input}: restore into a new --group-id`);
+  return { dir: resolve(dir), tasks: manifest.tasks };
+}

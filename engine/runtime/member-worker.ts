@@ -6,16 +6,25 @@
 import { buildJob, loadJob } from '../api/job-definition.js';
 import { MemberMetrics } from '../metrics/member-metrics.js';
 import { runMember } from './member.js';
-import type { FromMember, MemberStart, MemberStats, ToMember } from './protocol.js';
+import type { FromMember, MemberStart, MemberStats, SavepointPhase, SavepointReply, ToMember } from './protocol.js';
 
 export default async function memberWorker(start: MemberStart): Promise<MemberStats> {
   const { port } = start;
   const abort = new AbortController();
   const post = (m: FromMember): void => port.postMessage(m);
   let metrics: MemberMetrics | undefined;
+  let savepoints: ((p: SavepointPhase) => Promise<SavepointReply>) | undefined;
   port.on('message', (m: ToMember) => {
     if (m.type === 'stop') abort.abort();
-    else void (metrics?.collect() ?? Promise.resolve([])).then((json) => post({ type: 'metrics', id: m.id, metrics: json }));
+    else if (m.type === 'collect') void (metrics?.collect() ?? Promise.resolve([])).then((json) => post({ type: 'metrics', id: m.id, metrics: json }));
+    else {
+      const { type: _t, id, ...phase } = m;
+      const run = savepoints ? savepoints(phase) : Promise.reject(new Error('the member is still starting'));
+      void run.then(
+        (reply) => post({ type: 'savepoint', id, reply }),
+        (e: unknown) => post({ type: 'savepoint', id, error: (e as Error).message }),
+      );
+    }
   });
   try {
     const { jobModule, jobOptions, port: _port, ...member } = start;
@@ -28,6 +37,7 @@ export default async function memberWorker(start: MemberStart): Promise<MemberSt
       signal: abort.signal,
       metrics,
       onCheckpoint: (event) => post({ type: 'checkpoint', ...event }),
+      onSavepointControl: (handler) => (savepoints = handler),
     });
   } finally {
     port.close();

@@ -10,7 +10,8 @@ import type { RejectedRecord } from '../../connectors/kafka/dead-letter.js';
 import { KafkaSource, type PartitionBatch, type TopicPartition } from '../../connectors/kafka/source.js';
 import type { BuiltJob } from '../api/job-builder.js';
 import type { MemberMetrics } from '../metrics/member-metrics.js';
-import type { CheckpointEvent, MemberStats } from './protocol.js';
+import { writeEntries, type SavepointTask } from '../checkpoint/savepoint.js';
+import type { CheckpointEvent, MemberStats, SavepointPhase, SavepointReply } from './protocol.js';
 import { Task, type PartialsRecord } from './task.js';
 
 export interface MemberOptions {
@@ -31,6 +32,10 @@ export interface MemberOptions {
   metrics?: MemberMetrics;
   /** Every task commit, completed or failed. */
   onCheckpoint?: (event: CheckpointEvent) => void;
+  /** Restores tasks without committed progress from this savepoint (see Task). */
+  savepoint?: { dir: string; tasks: SavepointTask[] };
+  /** Receives the member's handler of savepoint phases (the runner drives them). */
+  onSavepointControl?: (handler: (p: SavepointPhase) => Promise<SavepointReply>) => void;
 }
 
 /** The internal topics of a job, named after its group (as Kafka Streams names them after the application id). */
@@ -96,6 +101,10 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     return p;
   };
   const { metrics } = opts;
+  const savepointOf = (task: string): { savepoint?: { dir: string; task: SavepointTask } } => {
+    const entry = opts.savepoint?.tasks.find((t) => t.task === task);
+    return entry ? { savepoint: { dir: opts.savepoint!.dir, task: entry } } : {};
+  };
   /** A task's `partition` label in metrics: the input partition, or `merge-N`. */
   const labelOf = (slotId: string): string => (slotId.startsWith('merge:') ? `merge-${slotId.slice('merge:'.length)}` : slotId.slice('partition:'.length));
   const openTask = (mode: 'partition' | 'merge', tp: TopicPartition): Slot => {
@@ -109,6 +118,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
       transactionalId: `${opts.groupId}-${mode}-${tp.partition}`,
       log: opts.log,
       ...(metrics ? { meter: metrics } : {}),
+      ...savepointOf(`${mode}-${tp.partition}`),
     });
     void task.then(() => metrics?.restored(labelOf(`${mode}:${tp.partition}`), Date.now() - opening), () => undefined);
     const slot: Slot = { task, queue: task, next: undefined, lastRecordAt: Date.now(), ended: false };
@@ -188,7 +198,12 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
       },
     },
   );
+  /** Closed while a savepoint is taken: input batches wait (the consumer is held, nothing is lost). */
+  let gate: { held: Promise<void>; open: () => void } | undefined;
   const onInput = async (batch: PartitionBatch<unknown>): Promise<void> => {
+    while (gate) await gate.held;
+    // Held by a stop with a savepoint: nothing more is processed (the offsets stay committed as they are).
+    if (opts.signal?.aborted) return;
     const rejected = rejectedOf.get(batch.partition) ?? [];
     rejectedOf.delete(batch.partition);
     const slot = slots.get(`partition:${batch.partition}`);
@@ -236,6 +251,44 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
         },
       )
     : undefined;
+
+  opts.onSavepointControl?.(async (p): Promise<SavepointReply> => {
+    const owned = [...slots.keys()].map((id) => id.replace(':', '-'));
+    if (p.phase === 'pause') {
+      if (!gate) {
+        let open!: () => void;
+        const held = new Promise<void>((resolve) => (open = resolve));
+        gate = { held, open };
+      }
+      // Queued behind whatever batches were already taken: afterwards each partition task is committed.
+      for (const [id, slot] of slots) if (id.startsWith('partition:')) await run(slot, (t) => commit(t, labelOf(id), slot.next));
+    } else if (p.phase === 'merge') {
+      const slot = slots.get('merge:0');
+      if (slot) {
+        const [partials] = await admin.offsets(topics.partials);
+        const end = partials?.high ?? 0n;
+        const deadline = Date.now() + 60_000;
+        while ((slot.next ?? 0n) < end) {
+          if (fatal || Date.now() > deadline) throw new Error(`the merge stage did not reach the end of ${topics.partials} (${slot.next ?? 0n} < ${end})`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        await run(slot, (t) => commit(t, 'merge-0', slot.next));
+      }
+    } else if (p.phase === 'dump') {
+      const tasks: SavepointTask[] = [];
+      for (const [id, slot] of slots) {
+        await run(slot, async (t) => {
+          const { offset, entries } = await t.dump();
+          tasks.push(await writeEntries(p.dir, id.replace(':', '-'), offset, entries));
+        });
+      }
+      return { owned, tasks };
+    } else {
+      gate?.open();
+      gate = undefined;
+    }
+    return { owned, tasks: [] };
+  });
 
   await inputSource.start(onInput);
   await mergeSource?.start(async (batch) => {
@@ -285,6 +338,8 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
       await tick();
     }
   } finally {
+    gate?.open();
+    gate = undefined;
     await inputSource.stop();
     await mergeSource?.stop();
     // Graceful stop: what was processed is committed (a final checkpoint), then the tasks close.

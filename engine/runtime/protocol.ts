@@ -3,19 +3,35 @@
  * data crosses: the job is loaded by module path in each thread.
  */
 import type { MessagePort } from 'node:worker_threads';
+import type { SavepointTask } from '../checkpoint/savepoint.js';
 import type { MemberMetricsJson } from '../metrics/runner-metrics.js';
 import type { MemberOptions } from './member.js';
 
 /** What a member thread is started with (piscina task argument): the member's options, with the job as a module path. */
-export interface MemberStart extends Omit<MemberOptions, 'job' | 'log' | 'signal'> {
+export interface MemberStart extends Omit<MemberOptions, 'job' | 'log' | 'signal' | 'metrics' | 'onCheckpoint' | 'onSavepointControl'> {
   jobModule: string;
   jobOptions: unknown;
   /** The runner's end of the conversation; the member posts {@link FromMember} on it. */
   port: MessagePort;
 }
 
-/** Runner → member: stop gracefully, or answer with the member's metrics. */
-export type ToMember = { type: 'stop' } | { type: 'collect'; id: number };
+/**
+ * The phases of a savepoint, run by the runner across all members in order: `pause` (hold input,
+ * commit partition tasks), `merge` (the merge stage consumes every partial and commits), `dump`
+ * (write each task's committed state), `resume`.
+ */
+export type SavepointPhase = { phase: 'pause' } | { phase: 'merge' } | { phase: 'dump'; dir: string } | { phase: 'resume' };
+
+/** What a member answers to a savepoint phase. */
+export interface SavepointReply {
+  /** Tasks this member owns, e.g. `partition-3`, `merge-0`. */
+  owned: string[];
+  /** Written in the `dump` phase. */
+  tasks: SavepointTask[];
+}
+
+/** Runner → member: stop gracefully, answer with the member's metrics, or run a savepoint phase. */
+export type ToMember = { type: 'stop' } | { type: 'collect'; id: number } | ({ type: 'savepoint'; id: number } & SavepointPhase);
 
 /** What a member processed in this run (records re-read after a restart count again). */
 export interface MemberStats {
@@ -37,4 +53,5 @@ export interface CheckpointEvent {
 export type FromMember =
   | { type: 'log'; line: string }
   | { type: 'metrics'; id: number; metrics: MemberMetricsJson }
+  | { type: 'savepoint'; id: number; reply?: SavepointReply; error?: string }
   | ({ type: 'checkpoint' } & CheckpointEvent);

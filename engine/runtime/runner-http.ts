@@ -8,7 +8,9 @@ import type { JobDefinition } from '../api/job-definition.js';
 import type { RunnerMetrics } from '../metrics/runner-metrics.js';
 import { LatestView, type ViewSpec } from '../views/latest-view.js';
 import { ensureJobTopics } from './member.js';
+import type { SavepointManifest } from '../checkpoint/savepoint.js';
 import { RunnerMonitor } from './runner-monitor.js';
+import { takeSavepoint } from './savepoint-coordinator.js';
 import { startRunnerServer } from './runner-server.js';
 
 export interface RunnerHttpOptions {
@@ -35,7 +37,12 @@ export interface RunnerHttpOptions {
 export async function startRunnerHttp(o: RunnerHttpOptions): Promise<{ monitor: RunnerMonitor; url: string; views: string[]; close: () => Promise<void> }> {
   const monitor = new RunnerMonitor({ job: o.def.name, groupId: o.groupId, parallelism: o.parallelism });
   const views = openViews(o.def.views?.(o.options) ?? [], o.kafka, monitor.metrics);
-  const server = await startRunnerServer({ host: o.host, port: o.port, monitor, views, stop: o.stop, ...(o.token ? { token: o.token } : {}) }).catch((e: Error) => {
+  let topics: { input: string; partitions: number } | undefined;
+  const savepoint = async (dir: string, thenStop: boolean): Promise<SavepointManifest> => {
+    topics ??= await ensureJobTopics(o.job, o.kafka, o.groupId);
+    return takeSavepoint(monitor, dir, { graph: o.job.graph, inputTopic: topics.input, partitions: topics.partitions }, { thenStop });
+  };
+  const server = await startRunnerServer({ host: o.host, port: o.port, monitor, views, stop: o.stop, savepoint, ...(o.token ? { token: o.token } : {}) }).catch((e: Error) => {
     throw new Error(`cannot listen on ${o.host}:${o.port} (${e.message}): choose another --metrics-port (0 = any free port)`);
   });
   const close = async (): Promise<void> => {
@@ -44,7 +51,7 @@ export async function startRunnerHttp(o: RunnerHttpOptions): Promise<{ monitor: 
   };
   try {
     // Views follow output topics: the job's topics exist first.
-    if (views.length > 0) await ensureJobTopics(o.job, o.kafka, o.groupId);
+    if (views.length > 0) topics = await ensureJobTopics(o.job, o.kafka, o.groupId);
     for (const v of views) await v.view.start();
   } catch (e) {
     await close();

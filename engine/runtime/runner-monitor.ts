@@ -6,6 +6,8 @@ import type { MessagePort } from 'node:worker_threads';
 import { RunnerMetrics, type MemberMetricsJson } from '../metrics/runner-metrics.js';
 import type { CheckpointEvent, FromMember, ToMember } from './protocol.js';
 
+type Reply = Extract<FromMember, { type: 'metrics' | 'savepoint' }>;
+
 const HISTORY = 100;
 const COLLECT_TIMEOUT_MS = 2_000;
 
@@ -34,9 +36,9 @@ export class RunnerMonitor {
   readonly startedAt = Date.now();
   readonly #ports = new Map<number, MessagePort>();
   readonly #history: (CheckpointEvent & { id: number })[] = [];
-  readonly #pending = new Map<number, (m: MemberMetricsJson) => void>();
+  readonly #pending = new Map<number, (m: Reply) => void>();
   #nextCheckpoint = 1;
-  #nextCollect = 1;
+  #nextRequest = 1;
   #completed = 0;
   #failed = 0;
   #restarts = 0;
@@ -60,7 +62,7 @@ export class RunnerMonitor {
 
   /** Handles what a member posts besides log lines. */
   onMessage(m: FromMember): void {
-    if (m.type === 'metrics') this.#pending.get(m.id)?.(m.metrics);
+    if (m.type === 'metrics' || m.type === 'savepoint') this.#pending.get(m.id)?.(m);
     if (m.type !== 'checkpoint') return;
     const { type: _type, ...event } = m;
     if (event.outcome === 'completed') this.#completed += 1;
@@ -69,23 +71,37 @@ export class RunnerMonitor {
     if (this.#history.length > HISTORY) this.#history.shift();
   }
 
-  /** Every live member's registry (a member that does not answer in time is left out). */
-  async collect(): Promise<MemberMetricsJson[]> {
+  /**
+   * Sends a request to every live member and gathers the answers (a member that does not answer
+   * within the timeout is left out: the caller decides whether that matters).
+   */
+  async ask(request: (id: number) => ToMember, timeoutMs: number): Promise<Reply[]> {
     const answers = [...this.#ports.values()].map(
       (port) =>
-        new Promise<MemberMetricsJson | undefined>((resolve) => {
-          const id = this.#nextCollect++;
-          const timer = setTimeout(() => finish(undefined), COLLECT_TIMEOUT_MS);
-          const finish = (m: MemberMetricsJson | undefined): void => {
+        new Promise<Reply | undefined>((resolve) => {
+          const id = this.#nextRequest++;
+          const timer = setTimeout(() => finish(undefined), timeoutMs);
+          const finish = (m: Reply | undefined): void => {
             clearTimeout(timer);
             this.#pending.delete(id);
             resolve(m);
           };
           this.#pending.set(id, finish);
-          port.postMessage({ type: 'collect', id } satisfies ToMember);
+          port.postMessage(request(id));
         }),
     );
-    return (await Promise.all(answers)).filter((m): m is MemberMetricsJson => m !== undefined);
+    return (await Promise.all(answers)).filter((m): m is Reply => m !== undefined);
+  }
+
+  /** Every live member's registry. */
+  async collect(): Promise<MemberMetricsJson[]> {
+    const replies = await this.ask((id) => ({ type: 'collect', id }), COLLECT_TIMEOUT_MS);
+    return replies.flatMap((r) => (r.type === 'metrics' ? [r.metrics] : []));
+  }
+
+  /** How many members are live (a savepoint needs an answer from each). */
+  get members(): number {
+    return this.#ports.size;
   }
 
   async renderMetrics(): Promise<{ contentType: string; body: string }> {

@@ -7,7 +7,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isAbsolute } from 'node:path';
 import * as z from 'zod';
+import type { SavepointManifest } from '../checkpoint/savepoint.js';
 import type { LatestView, ViewSpec } from '../views/latest-view.js';
 import type { RunnerMonitor } from './runner-monitor.js';
 
@@ -18,6 +20,8 @@ export interface RunnerServerOptions {
   views: readonly { spec: ViewSpec; view: LatestView<unknown> }[];
   /** Called by `POST /v1/stop`. */
   stop: () => void;
+  /** Takes a savepoint into the directory (`POST /v1/savepoints`, and stop with a savepoint). */
+  savepoint: (dir: string, thenStop: boolean) => Promise<SavepointManifest>;
   /** Enables the POST routes. */
   token?: string;
 }
@@ -95,17 +99,38 @@ async function post(path: string, req: IncomingMessage, res: ServerResponse, opt
   if (a.length !== b.length || !timingSafeEqual(a, b)) throw new HttpError(401, 'missing or wrong bearer token');
   const body = await readJson(req);
   if (path === '/v1/stop') {
-    const parsed = z.strictObject({}).safeParse(body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const field = issue.code === 'unrecognized_keys' ? issue.keys[0]! : 'body';
-      throw new HttpError(400, issue.code === 'unrecognized_keys' ? `unknown field '${field}'` : `body: ${issue.message}`, field);
-    }
+    const { savepointDirectory } = parseBody(StopBody, body);
+    const savepoint = savepointDirectory === undefined ? undefined : await savepointTo(opts, savepointDirectory, true);
     opts.stop();
     opts.monitor.state = 'stopping';
-    return send(res, 202, { state: 'stopping' });
+    return send(res, 202, { state: 'stopping', ...(savepoint ? { savepoint } : {}) });
+  }
+  if (path === '/v1/savepoints') {
+    const { directory } = parseBody(SavepointBody, body);
+    return send(res, 200, await savepointTo(opts, directory, false));
   }
   throw new HttpError(404, `no route POST ${path}`);
+}
+
+const directory = z.string().min(1).max(4_096).refine((d) => isAbsolute(d), 'expected an absolute path');
+const StopBody = z.strictObject({ savepointDirectory: directory.optional() });
+const SavepointBody = z.strictObject({ directory });
+
+function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = issue.code === 'unrecognized_keys' ? issue.keys[0]! : String(issue.path[0] ?? 'body');
+  throw new HttpError(400, issue.code === 'unrecognized_keys' ? `unknown field '${field}'` : `${field}: ${issue.message}`, field);
+}
+
+async function savepointTo(opts: RunnerServerOptions, dir: string, thenStop: boolean): Promise<{ path: string; tasks: number; bytes: number; createdAt: number }> {
+  try {
+    const m = await opts.savepoint(dir, thenStop);
+    return { path: dir, tasks: m.tasks.length, bytes: m.tasks.reduce((a, t) => a + t.bytes, 0), createdAt: m.createdAt };
+  } catch (e) {
+    throw new HttpError(409, `savepoint failed: ${(e as Error).message}`);
+  }
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {

@@ -19,7 +19,8 @@ import type { PartialTopK } from '../operators/top-k-local.js';
 import type { StateUsage } from '../state/state-backend.js';
 import { MemoryStateBackend } from '../state/memory-backend.js';
 import { RocksDbStateBackend } from '../state/rocksdb-backend.js';
-import { META_PREFIX, TransactionalState } from '../state/transactional-state.js';
+import { META_PREFIX, TransactionalState, metaKey } from '../state/transactional-state.js';
+import { readEntries, type SavepointTask } from '../checkpoint/savepoint.js';
 import { LocalExecutor } from './local-executor.js';
 
 /** A record on the partials topic. */
@@ -39,10 +40,14 @@ export interface TaskConfig {
   transactionalId: string;
   log: (line: string) => void;
   meter?: OperatorMeter;
+  /** Seeds a task that has no committed progress yet with this task's state from a savepoint. */
+  savepoint?: { dir: string; task: SavepointTask };
 }
 
 const PROGRESS_KEY = Buffer.concat([META_PREFIX, Buffer.from('progress')]);
 const MARKERS_KEY = Buffer.concat([META_PREFIX, Buffer.from('markers')]);
+/** Local bookkeeping (how far the changelog is applied): not part of the state a savepoint moves. */
+const CHANGELOG_POSITION_KEY = metaKey('changelog');
 
 export class Task {
   #executor!: LocalExecutor;
@@ -86,7 +91,35 @@ export class Task {
     task.resumeOffset = from >= 0n ? from : undefined;
     task.#committedOffset = task.resumeOffset;
     await task.#recover();
+    if (config.savepoint && task.resumeOffset === undefined) await task.#seed(config.savepoint);
     return task;
+  }
+
+  /**
+   * The first run after `--from-savepoint`: the savepoint's state and input offset are committed in
+   * one transaction (state through the changelog). Later restarts find that committed offset and
+   * recover normally, so the savepoint is applied exactly once.
+   */
+  async #seed(savepoint: { dir: string; task: SavepointTask }): Promise<void> {
+    const entries = await readEntries(savepoint.dir, savepoint.task);
+    await this.state.write({ puts: entries, deletes: [] });
+    await this.#rebuild();
+    this.#dirty = true;
+    // The merge stage starts its (new) partials topic from the beginning.
+    const offset = savepoint.task.offset === null ? 0n : BigInt(savepoint.task.offset);
+    await this.commit(offset);
+    this.resumeOffset = offset;
+    this.config.log(`task ${this.#name()}: restored ${entries.length} entries from savepoint ${savepoint.dir}, resuming at offset ${offset}`);
+  }
+
+  /** The task's committed state and input offset (for a savepoint; call between commits). */
+  async dump(): Promise<{ offset: bigint | undefined; entries: [Buffer, Buffer][] }> {
+    if (this.#dirty) throw new Error(`task ${this.#name()}: a savepoint needs the task committed first`);
+    const entries: [Buffer, Buffer][] = [];
+    for await (const [k, v] of this.state.base.scan({ gte: Buffer.alloc(0), lt: Buffer.from([0xff, 0xff, 0xff, 0xff]) })) {
+      if (!k.equals(CHANGELOG_POSITION_KEY)) entries.push([k, v]);
+    }
+    return { offset: this.config.mode === 'merge' ? undefined : this.#committedOffset, entries };
   }
 
   /**

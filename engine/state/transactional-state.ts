@@ -120,6 +120,7 @@ export class TransactionalState implements StateBackend {
   }
 }
 
-function metaKey(name: string): Buffer {
+/** The key of a metadata entry written by `apply`. */
+export function metaKey(name: string): Buffer {
   return Buffer.concat([META_PREFIX, Buffer.from(name, 'utf8')]);
 }

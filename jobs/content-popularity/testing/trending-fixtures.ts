@@ -10,17 +10,27 @@ import { readTopic, testClient } from '../../../connectors/kafka/testing/fixture
 import { referenceWindowTopK, type RefResult } from '../../../engine/testing/reference/window-top-k-reference.js';
 import { TrendingRecordSchema } from '../trending-record.js';
 
-/** Produces `count` seeded watch events (no late ones: the reference takes them as one step). */
-export async function produceWatchEvents(topic: string, count: number, opts: Partial<WatchEventGeneratorOptions> = {}): Promise<GeneratedRecord[]> {
+/** `count` seeded watch events (no late ones: the reference takes them as one step). */
+export function generateWatchEvents(count: number, opts: Partial<WatchEventGeneratorOptions> = {}): GeneratedRecord[] {
   const gen = new WatchEventGenerator({
     seed: 1, items: 500, zipf: 1.1, categories: ['movies', 'series', 'news'], startTime: 1_763_800_000_000, eventsPerSecond: 100,
     outOfOrderMs: 5_000, lateFraction: 0, badFraction: 0, ...opts,
   });
-  const produced = gen.nextBatch(count);
+  return gen.nextBatch(count);
+}
+
+/** Produces records to the topic, in order. */
+export async function produceRecords(topic: string, records: readonly GeneratedRecord[]): Promise<void> {
   const sink = new KafkaSink(testClient());
   await sink.connect();
-  for (let i = 0; i < produced.length; i += 10_000) await sink.send(topic, produced.slice(i, i + 10_000));
+  for (let i = 0; i < records.length; i += 10_000) await sink.send(topic, records.slice(i, i + 10_000));
   await sink.disconnect();
+}
+
+/** Produces `count` seeded watch events (no late ones: the reference takes them as one step). */
+export async function produceWatchEvents(topic: string, count: number, opts: Partial<WatchEventGeneratorOptions> = {}): Promise<GeneratedRecord[]> {
+  const produced = generateWatchEvents(count, opts);
+  await produceRecords(topic, produced);
   return produced;
 }
 
