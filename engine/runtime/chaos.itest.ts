@@ -24,7 +24,7 @@ describe('exactly-once under kill -9', () => {
     const output = uniqueName('chaos-out');
     await createTopics([{ name: input, partitions: 4 }]);
     const produced = await produceWatchEvents(input, 320_000, { seed: 5, badFraction: 0.005 });
-    const run = { brokers: inject('kafkaBrokers'), input, output, groupId: uniqueName('chaos'), parallelism: 1, sessionTimeout: '2s', stateDir: mkdtempSync(join(tmpdir(), 'eddy-chaos-')) };
+    const run = { brokers: inject('kafkaBrokers'), input, output, groupId: uniqueName('chaos'), parallelism: Number(process.env.EDDY_CHAOS_PARALLELISM ?? 1), sessionTimeout: '2s', stateDir: mkdtempSync(join(tmpdir(), 'eddy-chaos-')) };
 
     let kills = 0;
     let finishedEarly = false;

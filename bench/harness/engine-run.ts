@@ -1,0 +1,120 @@
+/**
+ * One engine run: the engine as a child process (its CPU time measured exactly, through the shell's
+ * `times` for the waited child; its peak RSS from /proc), and a read_committed reader of its output
+ * that checks every ranking against the expected one and notices when the output is complete.
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
+import { bytesSerde } from '../../connectors/kafka/serde.js';
+import { KafkaSource } from '../../connectors/kafka/source.js';
+import type { Expected } from './workload.js';
+
+export interface RunMeasure {
+  /** From start to the last expected ranking being visible to a read_committed reader. */
+  wallSeconds: number;
+  /** User + system CPU of the engine process, start to exit. */
+  cpuSeconds: number;
+  peakRssMb: number;
+  /** Rankings equal to the expected ones, each exactly once. */
+  correct: boolean;
+  problems: string[];
+  exitCode: number | null;
+}
+
+// The engine runs in the background of a shell that waits for it and then prints `times` (the CPU
+// of the shell's waited children) on fd 3; the engine's pid comes on fd 3 first.
+const WRAPPER = '"$@" & pid=$!; echo "pid $pid" >&3; wait $pid; code=$?; times >&3; exit $code';
+
+/** Output checker: ranking per window and category against the expected; duplicates and extras count as wrong. */
+export class OutputCheck {
+  readonly seen = new Set<string>();
+  readonly problems: string[] = [];
+
+  constructor(private readonly expected: Expected) {}
+
+  add(key: string | null, value: Buffer): void {
+    const r = JSON.parse(value.toString()) as { windowStart: number; category: string; rankings: unknown };
+    if (r.windowStart > this.expected.maxEventTime) return; // windows holding only flush events
+    const id = `${r.windowStart}|${r.category}`;
+    const want = this.expected.rankings.get(id);
+    if (this.problems.length < 10) {
+      if (want === undefined) this.problems.push(`unexpected ranking ${id}`);
+      else if (this.seen.has(id)) this.problems.push(`duplicate ranking ${id}`);
+      else if (JSON.stringify(r.rankings) !== want) this.problems.push(`wrong ranking ${id}: ${JSON.stringify(r.rankings).slice(0, 200)} ≠ ${want.slice(0, 200)}`);
+      else if (key !== r.category) this.problems.push(`ranking ${id} has key ${key}`);
+    }
+    this.seen.add(id);
+  }
+
+  get complete(): boolean {
+    return this.seen.size >= this.expected.rankings.size;
+  }
+}
+
+/**
+ * @example
+ * const m = await measureRun(['bench/baselines/flink/run', '--brokers', …], { kafka, output: 'out-1', expected, bounded: true });
+ */
+export async function measureRun(argv: readonly string[], o: { kafka: KafkaClientOptions; output: string; expected: Expected; timeoutMs: number; log: (line: string) => void }): Promise<RunMeasure> {
+  const check = new OutputCheck(o.expected);
+  let completeAt: number | undefined;
+  const reader = new KafkaSource(o.kafka, { groupId: `bench-reader-${randomUUID()}`, topics: [o.output], isolation: 'read_committed', maxWaitTimeMs: 100 }, bytesSerde, { write: async () => undefined });
+
+  const started = Date.now();
+  const child = spawn('bash', ['-c', WRAPPER, 'engine', ...argv], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+  let fd3 = '';
+  let stderr = '';
+  (child.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => (fd3 += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4_000)));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  let peakRss = 0;
+  const pidOf = (): number | undefined => Number(/pid (\d+)/.exec(fd3)?.[1]) || undefined;
+  const poll = setInterval(() => {
+    const pid = pidOf();
+    if (!pid) return;
+    try {
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (hwm) peakRss = Math.max(peakRss, Number(hwm[1]) / 1024);
+    } catch {
+      // exited
+    }
+  }, 250);
+
+  await reader.start(async (batch) => {
+    for (const r of batch.records) check.add(r.key?.toString() ?? null, r.value);
+    if (check.complete && completeAt === undefined) completeAt = Date.now();
+  });
+  let exitCode: number | null = null;
+  let done = false;
+  void exited.then((c) => ((exitCode = c), (done = true)));
+  const deadline = started + o.timeoutMs;
+  while (!done && completeAt === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  // Engines without a bounded mode are stopped once their output is complete (or at the deadline).
+  if (!done) process.kill(pidOf() ?? child.pid!, 'SIGTERM');
+  const killer = setTimeout(() => pidOf() && process.kill(pidOf()!, 'SIGKILL'), 60_000);
+  exitCode = await exited;
+  clearTimeout(killer);
+  clearInterval(poll);
+  // A bounded engine has committed everything when it exits: give the reader a moment to see it.
+  const settle = Date.now() + 5_000;
+  while (!check.complete && Date.now() < settle) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 1_000)); // late duplicates would show here
+  await reader.stop();
+
+  // `times` prints the shell's own user/system time, then its children's: the engine's.
+  const cpu = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/.exec(fd3.trim().split('\n').at(-1) ?? '');
+  const cpuSeconds = cpu ? Number(cpu[1]) * 60 + Number(cpu[2]) + Number(cpu[3]) * 60 + Number(cpu[4]) : NaN;
+  const problems = [...check.problems];
+  if (!check.complete) problems.push(`incomplete: ${check.seen.size} of ${o.expected.rankings.size} rankings`);
+  if (problems.length > 0) o.log(`  engine stderr (tail): ${stderr.slice(-800)}`);
+  return {
+    wallSeconds: ((completeAt ?? Date.now()) - started) / 1000,
+    cpuSeconds,
+    peakRssMb: Math.round(peakRss),
+    correct: problems.length === 0,
+    problems,
+    exitCode,
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * The engines the benchmark runs, each as a command line following one contract (see
+ * bench/baselines/README.md): the same input, output, group, state folder and job settings.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { WorkloadSpec } from './workload.js';
+
+/** The repository root (this file runs from bench/ under vitest and from dist/bench/ when built). */
+function findRoot(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) if (existsSync(join(dir, 'package.json'))) return dir;
+  throw new Error(`no package.json above ${from}`);
+}
+
+const ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
+
+export interface EngineRunArgs {
+  brokers: string;
+  input: string;
+  output: string;
+  groupId: string;
+  stateDir: string;
+  spec: WorkloadSpec;
+  checkpointIntervalMs: number;
+}
+
+export interface Engine {
+  name: string;
+  /** Prepares the engine (compile, virtualenv); undefined when nothing is needed. */
+  build?: string[];
+  argv(a: EngineRunArgs): string[];
+}
+
+const eddy = (name: string, backend: 'rocksdb' | 'memory'): Engine => ({
+  name,
+  argv: (a) => [
+    process.execPath, join(ROOT, 'dist', 'engine', 'cli', 'eddy.js'), 'run', 'content-popularity', '--brokers', a.brokers,
+    '--input-topic', a.input, '--output-topic', a.output, '--group-id', a.groupId, '--state-dir', a.stateDir, '--state-backend', backend,
+    '--window', `${a.spec.windowMs}ms`, '--slide', `${a.spec.slideMs}ms`, '--top', String(a.spec.top), '--out-of-orderness', `${a.spec.outOfOrdernessMs}ms`,
+    '--checkpoint-interval', `${a.checkpointIntervalMs}ms`, '--parallelism', '2', '--metrics-port', '0', '--bounded',
+  ],
+});
+
+const baseline = (name: string): Engine => {
+  const dir = join(ROOT, 'bench', 'baselines', name);
+  return {
+    name,
+    build: [join(dir, 'build')],
+    argv: (a) => [
+      join(dir, 'run'), '--brokers', a.brokers, '--input-topic', a.input, '--output-topic', a.output, '--group-id', a.groupId, '--state-dir', a.stateDir,
+      '--window-ms', String(a.spec.windowMs), '--slide-ms', String(a.spec.slideMs), '--top', String(a.spec.top),
+      '--out-of-orderness-ms', String(a.spec.outOfOrdernessMs), '--checkpoint-interval-ms', String(a.checkpointIntervalMs), '--bounded',
+    ],
+  };
+};
+
+export const ENGINES: readonly Engine[] = [eddy('eddy', 'rocksdb'), eddy('eddy-memory', 'memory'), baseline('flink'), baseline('kafka-streams'), baseline('quix')];
+
+/** Why an engine cannot run here, or undefined. */
+export function missing(engine: Engine): string | undefined {
+  if (engine.build && !existsSync(engine.build[0]!)) return `${engine.build[0]} does not exist`;
+  if (engine.name.startsWith('eddy') && !existsSync(join(ROOT, 'dist', 'engine', 'cli', 'eddy.js'))) return 'dist/ is missing: npm run build';
+  return undefined;
+}

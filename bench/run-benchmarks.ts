@@ -1,0 +1,136 @@
+/**
+ * The side-by-side benchmark: the content-popularity job in Eddy and the baselines (Apache Flink,
+ * Kafka Streams, Quix Streams) over the same input on the same broker, in one session, repetitions
+ * alternating engines. Writes bench/results/<time>.json, latest.json, latest.md and latest.svg.
+ *
+ *   npm run bench -- [--events 2000000] [--items 100000] [--repetitions 3] [--engines eddy,flink,kafka-streams,quix]
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import * as z from 'zod';
+import { KafkaAdmin } from '../connectors/kafka/admin.js';
+import { kafkaClientOptions, type KafkaClientOptions } from '../connectors/kafka/config.js';
+import { numberFlag } from '../engine/config/units.js';
+import { parseCommand } from '../engine/cli/flags.js';
+import { measureRun } from './harness/engine-run.js';
+import { ENGINES, missing } from './harness/engines.js';
+import { markdown, summarize, svgChart, type BenchResults } from './harness/report.js';
+import { benchRecords, expectedOutput, produceWorkload, type WorkloadSpec } from './harness/workload.js';
+
+const Options = z.strictObject({
+  brokers: z.string().default('127.0.0.1:9092'),
+  events: numberFlag((n) => n.int().positive()).default(2_000_000),
+  items: numberFlag((n) => n.int().positive()).default(100_000),
+  zipf: numberFlag((n) => n.min(0)).default(1.1),
+  partitions: numberFlag((n) => n.int().positive()).default(8),
+  repetitions: numberFlag((n) => n.int().positive()).default(3),
+  engines: z.string().default('eddy,flink,kafka-streams,quix').transform((s) => s.split(',').map((e) => e.trim())),
+  seed: numberFlag((n) => n.int().nonnegative()).default(1),
+  timeout: numberFlag((n) => n.positive()).default(1_800),
+  out: z.string().default('bench/results'),
+});
+
+export async function runBenchmarks(argv: string[], log: (line: string) => void = console.log): Promise<BenchResults> {
+  const flags = Object.fromEntries(Object.keys(Options.shape).map((k) => [k, { type: 'string' }] as const));
+  const { options: o } = parseCommand(argv, flags, Options);
+  const unknown = o.engines.filter((e) => !ENGINES.some((x) => x.name === e));
+  if (unknown.length > 0) throw new Error(`--engines: unknown engine(s) ${unknown.join(', ')} (known: ${ENGINES.map((e) => e.name).join(', ')})`);
+  const engines = ENGINES.filter((e) => o.engines.includes(e.name));
+  const spec: WorkloadSpec = { events: o.events, items: o.items, zipf: o.zipf, partitions: o.partitions, seed: o.seed, windowMs: 600_000, slideMs: 60_000, top: 10, outOfOrdernessMs: 30_000 };
+  const kafka = kafkaClientOptions({ brokers: o.brokers, clientId: 'eddy-bench', logLevel: 'nothing' });
+
+  const runnable = engines.filter((e) => {
+    const why = missing(e);
+    if (why) log(`skipping ${e.name}: ${why}`);
+    return !why;
+  });
+  for (const e of runnable) {
+    if (!e.build) continue;
+    log(`building ${e.name}…`);
+    execFileSync(e.build[0]!, e.build.slice(1), { stdio: ['ignore', 'inherit', 'inherit'] });
+  }
+
+  const startedAt = new Date().toISOString();
+  const input = `bench-in-${o.events}-${o.seed}-${Date.now()}`;
+  log(`generating ${o.events.toLocaleString('en-US')} events and the reference…`);
+  const records = benchRecords(spec);
+  const expected = expectedOutput(spec, records);
+  log(`producing to ${input} (${o.partitions} partitions)…`);
+  await produceWorkload(kafka, input, spec, records);
+  log(`expecting ${expected.rankings.size.toLocaleString('en-US')} rankings`);
+
+  const runs: BenchResults['runs'] = [];
+  for (let rep = 1; rep <= o.repetitions; rep += 1) {
+    // Alternate the order, so no engine always runs first (cold caches) or last.
+    const order = rep % 2 === 1 ? runnable : [...runnable].reverse();
+    for (const engine of order) {
+      const id = `bench-${engine.name}-${rep}-${Date.now()}`;
+      const stateDir = mkdtempSync(join(tmpdir(), `${id}-`));
+      log(`[${rep}/${o.repetitions}] ${engine.name}…`);
+      // Created here, so the checker can follow it from the start (and engines that do not create topics can write).
+      await ensureTopic(kafka, `${id}-out`);
+      const m = await measureRun(engine.argv({ brokers: o.brokers, input, output: `${id}-out`, groupId: id, stateDir, spec, checkpointIntervalMs: 5_000 }), {
+        kafka, output: `${id}-out`, expected, timeoutMs: o.timeout * 1000, log,
+      });
+      rmSync(stateDir, { recursive: true, force: true });
+      runs.push({ ...m, engine: engine.name, repetition: rep });
+      log(`  ${m.correct ? 'correct' : `WRONG (${m.problems[0]})`}: ${m.wallSeconds.toFixed(1)} s wall, ${m.cpuSeconds.toFixed(1)} CPU-s, ${Math.round(o.events / m.cpuSeconds).toLocaleString('en-US')} events/CPU-s, ${m.peakRssMb} MB`);
+    }
+  }
+
+  const summary = runnable.map((e) => summarize(e.name, runs.filter((r) => r.engine === e.name), o.events));
+  const eddy = summary.find((s) => s.engine === 'eddy');
+  const ratios: Record<string, number> = {};
+  for (const s of summary) if (eddy?.correct && s.correct && s.engine !== 'eddy') ratios[s.engine] = eddy.eventsPerCpuSecond / s.eventsPerCpuSecond;
+  const results: BenchResults = {
+    startedAt,
+    command: `npm run bench -- ${argv.join(' ')}`.trim(),
+    machine: machineFacts(),
+    workload: spec,
+    runs,
+    summary,
+    latency: [],
+    ratios,
+  };
+  mkdirSync(o.out, { recursive: true });
+  const json = `${JSON.stringify(results, null, 2)}\n`;
+  writeFileSync(join(o.out, `catch-up-${startedAt.replace(/[:.]/g, '-')}.json`), json);
+  writeFileSync(join(o.out, 'latest.json'), json);
+  writeFileSync(join(o.out, 'latest.md'), markdown(results));
+  writeFileSync(join(o.out, 'latest.svg'), svgChart(results));
+  log('');
+  log(markdown(results));
+  return results;
+}
+
+async function ensureTopic(kafka: KafkaClientOptions, name: string): Promise<void> {
+  const admin = new KafkaAdmin(kafka);
+  await admin.connect();
+  await admin.ensureTopics([{ name, partitions: 1 }]).finally(() => admin.disconnect());
+}
+
+function machineFacts(): Record<string, string | number> {
+  // `java -version` answers on stderr, `python3 --version` on stdout.
+  const version = (cmd: string, args: string[]): string => {
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n')[0]!.trim() || 'unavailable';
+  };
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    java: version('java', ['-version']),
+    python: version('python3', ['--version']),
+    kafka: 'Apache Kafka 4.4.0 (deploy/local, single-node KRaft)',
+  };
+}
+
+if (process.argv[1]?.endsWith('run-benchmarks.js')) {
+  runBenchmarks(process.argv.slice(2)).catch((e: Error) => {
+    console.error(`bench: ${e.message}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,28 @@
+/**
+ * Several processes: three runners (`eddy run`, one member thread each) share the job's consumer
+ * group; one is killed with SIGKILL mid-run; its partitions move to the other two, which rebuild the
+ * state from the changelog (each process has its own state folder) and finish. The output equals the
+ * reference exactly.
+ */
+import { describe, expect, inject, it } from 'vitest';
+import { createTopics, uniqueName } from '../../connectors/kafka/testing/fixtures.js';
+import { expectExactTrending, produceWatchEvents } from '../../jobs/content-popularity/testing/trending-fixtures.js';
+import { WINDOW, startContentPopularity } from '../cli/eddy-process.js';
+
+describe('several runner processes', () => {
+  it('keep the output exactly once when one of three is killed and its partitions move', async () => {
+    const input = uniqueName('multi-in');
+    const output = uniqueName('multi-out');
+    await createTopics([{ name: input, partitions: 6 }]);
+    const produced = await produceWatchEvents(input, 240_000, { seed: 3, badFraction: 0.005 });
+    const groupId = uniqueName('multi');
+    const runners = [0, 1, 2].map(() => startContentPopularity({ brokers: inject('kafkaBrokers'), input, output, groupId, parallelism: 1, sessionTimeout: '2s' }));
+    await new Promise((r) => setTimeout(r, 4_000));
+    runners[1]!.kill();
+    const results = await Promise.all(runners.map((r) => r.exited));
+    expect(results[1]!.signal).toBe('SIGKILL');
+    expect(results[0]!.code, results[0]!.stderr).toBe(0);
+    expect(results[2]!.code, results[2]!.stderr).toBe(0);
+    await expectExactTrending(produced, { output, dlq: `${input}-dlq` }, WINDOW);
+  }, 600_000);
+});
