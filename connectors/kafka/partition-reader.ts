@@ -49,6 +49,7 @@ export async function readPartition(
     const within = batch.records.filter((r) => BigInt(r.offset) < end);
     count += within.length;
     if (within.length > 0) await onRecords(within);
+    if (batch.nextOffset >= end) reached();
   });
   try {
     await done;

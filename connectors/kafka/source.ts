@@ -70,8 +70,9 @@ export interface SourceHooks {
   /** Offset to start a newly assigned partition from; `undefined` keeps the group's committed offset. */
   startOffset?: (tp: TopicPartition) => bigint | undefined;
   /**
-   * Where reading a partition has got to: the offset after the last one fetched, including batches
-   * of only transaction markers or aborted records, which are never handed over.
+   * Batches of only transaction markers or aborted records, which are never handed over, still move
+   * the read position: this says where to (the offset after them). Batches handed over carry their
+   * own `nextOffset`.
    */
   onProgress?: (tp: TopicPartition, nextOffset: bigint) => void;
   /** The consumer stopped for good on an error kafkajs does not retry. */
@@ -118,8 +119,11 @@ export class KafkaSource<T> {
     if (hooks.onProgress) {
       const onProgress = hooks.onProgress;
       this.#consumer.on(this.#consumer.events.END_BATCH_PROCESS, (e) => {
-        const p = e.payload as { topic: string; partition: number; lastOffset: string };
-        onProgress({ topic: p.topic, partition: p.partition }, BigInt(p.lastOffset) + 1n);
+        const p = e.payload as { topic: string; partition: number; lastOffset: string; batchSize: number };
+        // Only batches that held nothing but transaction markers or aborted records: kafkajs also
+        // signals the end of batches the handler skipped (stale after a seek, or while stopping),
+        // and moving past those would skip records that were never processed.
+        if (p.batchSize === 0) onProgress({ topic: p.topic, partition: p.partition }, BigInt(p.lastOffset) + 1n);
       });
     }
   }
