@@ -4,6 +4,7 @@
  * alternating engines. Writes bench/results/<time>.json, latest.json, latest.md and latest.svg.
  *
  *   npm run bench -- [--events 2000000] [--items 100000] [--repetitions 3] [--engines eddy,flink,kafka-streams,quix]
+ *                    [--latency-rates 20000/min,20000/s] [--latency-duration 5m] [--latency-engines eddy]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,9 +13,10 @@ import { join } from 'node:path';
 import * as z from 'zod';
 import { KafkaAdmin } from '../connectors/kafka/admin.js';
 import { kafkaClientOptions, type KafkaClientOptions } from '../connectors/kafka/config.js';
-import { numberFlag } from '../engine/config/units.js';
+import { durationMs, numberFlag, ratePerSecond } from '../engine/config/units.js';
 import { parseCommand } from '../engine/cli/flags.js';
 import { measureRun } from './harness/engine-run.js';
+import { measureLatency } from './harness/latency-run.js';
 import { ENGINES, missing } from './harness/engines.js';
 import { markdown, summarize, svgChart, type BenchResults } from './harness/report.js';
 import { benchRecords, expectedOutput, produceWorkload, type WorkloadSpec } from './harness/workload.js';
@@ -28,17 +30,25 @@ const Options = z.strictObject({
   repetitions: numberFlag((n) => n.int().positive()).default(3),
   engines: z.string().default('eddy,flink,kafka-streams,quix').transform((s) => s.split(',').map((e) => e.trim())),
   seed: numberFlag((n) => n.int().nonnegative()).default(1),
+  window: durationMs.prefault('10m'),
+  slide: durationMs.prefault('1m'),
+  outOfOrderness: durationMs.prefault('30s'),
   timeout: numberFlag((n) => n.positive()).default(1_800),
+  /** Input rates of the latency runs; empty: no latency runs. */
+  latencyRates: z.string().default('20000/min,20000/s').transform((s) => s.split(',').map((r) => r.trim()).filter((r) => r.length > 0)),
+  latencyDuration: durationMs.prefault('5m'),
+  latencyWarmup: durationMs.prefault('1m'),
+  latencyEngines: z.string().optional(),
   out: z.string().default('bench/results'),
 });
 
 export async function runBenchmarks(argv: string[], log: (line: string) => void = console.log): Promise<BenchResults> {
-  const flags = Object.fromEntries(Object.keys(Options.shape).map((k) => [k, { type: 'string' }] as const));
+  const flags = Object.fromEntries(Object.keys(Options.shape).map((k) => [k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), { type: 'string' }] as const));
   const { options: o } = parseCommand(argv, flags, Options);
   const unknown = o.engines.filter((e) => !ENGINES.some((x) => x.name === e));
   if (unknown.length > 0) throw new Error(`--engines: unknown engine(s) ${unknown.join(', ')} (known: ${ENGINES.map((e) => e.name).join(', ')})`);
   const engines = ENGINES.filter((e) => o.engines.includes(e.name));
-  const spec: WorkloadSpec = { events: o.events, items: o.items, zipf: o.zipf, partitions: o.partitions, seed: o.seed, windowMs: 600_000, slideMs: 60_000, top: 10, outOfOrdernessMs: 30_000 };
+  const spec: WorkloadSpec = { events: o.events, items: o.items, zipf: o.zipf, partitions: o.partitions, seed: o.seed, windowMs: o.window, slideMs: o.slide, top: 10, outOfOrdernessMs: o.outOfOrderness };
   const kafka = kafkaClientOptions({ brokers: o.brokers, clientId: 'eddy-bench', logLevel: 'nothing' });
 
   const runnable = engines.filter((e) => {
@@ -80,6 +90,25 @@ export async function runBenchmarks(argv: string[], log: (line: string) => void 
     }
   }
 
+  const latency: BenchResults['latency'] = [];
+  const latencyEngines = o.latencyEngines === undefined ? runnable : runnable.filter((e) => o.latencyEngines!.split(',').includes(e.name));
+  for (const rate of o.latencyRates) {
+    for (const engine of latencyEngines) {
+      const id = `bench-latency-${engine.name}-${Date.now()}`;
+      const stateDir = mkdtempSync(join(tmpdir(), `${id}-`));
+      log(`latency at ${rate}: ${engine.name} (${(o.latencyWarmup + o.latencyDuration) / 60_000} min)…`);
+      await ensureTopic(kafka, `${id}-out`);
+      await ensureTopic(kafka, `${id}-in`, o.partitions);
+      const argv = engine.argv({ brokers: o.brokers, input: `${id}-in`, output: `${id}-out`, groupId: id, stateDir, spec, checkpointIntervalMs: 5_000 }).filter((a) => a !== '--bounded');
+      const l = await measureLatency(argv, {
+        kafka, input: `${id}-in`, output: `${id}-out`, spec, eventsPerSecond: ratePerSecond.parse(rate), durationMs: o.latencyDuration, warmupMs: o.latencyWarmup, log,
+      });
+      rmSync(stateDir, { recursive: true, force: true });
+      latency.push({ engine: engine.name, rate, rankings: l.rankings, p50Ms: l.p50Ms, p99Ms: l.p99Ms, cpuShareOfOneCore: l.cpuShareOfOneCore, peakRssMb: l.peakRssMb });
+      log(`  ${l.rankings} rankings: p50 ${Math.round(l.p50Ms)} ms, p99 ${Math.round(l.p99Ms)} ms, max ${Math.round(l.maxMs)} ms; CPU ${(l.cpuShareOfOneCore * 100).toFixed(1)}% of one core; RSS ${l.peakRssMb} MB`);
+    }
+  }
+
   const summary = runnable.map((e) => summarize(e.name, runs.filter((r) => r.engine === e.name), o.events));
   const eddy = summary.find((s) => s.engine === 'eddy');
   const ratios: Record<string, number> = {};
@@ -91,7 +120,7 @@ export async function runBenchmarks(argv: string[], log: (line: string) => void 
     workload: spec,
     runs,
     summary,
-    latency: [],
+    latency,
     ratios,
   };
   mkdirSync(o.out, { recursive: true });
@@ -105,10 +134,10 @@ export async function runBenchmarks(argv: string[], log: (line: string) => void 
   return results;
 }
 
-async function ensureTopic(kafka: KafkaClientOptions, name: string): Promise<void> {
+async function ensureTopic(kafka: KafkaClientOptions, name: string, partitions = 1): Promise<void> {
   const admin = new KafkaAdmin(kafka);
   await admin.connect();
-  await admin.ensureTopics([{ name, partitions: 1 }]).finally(() => admin.disconnect());
+  await admin.ensureTopics([{ name, partitions }]).finally(() => admin.disconnect());
 }
 
 function machineFacts(): Record<string, string | number> {

@@ -58,7 +58,11 @@ export async function expectExactTrending(
     return { windowStart: t.windowStart, windowEnd: t.windowEnd, group: t.category, entries: t.rankings.map((e) => ({ key: e.contentId, count: e.views, sum: e.watchSeconds })) };
   });
   expect(got.length).toBe(expected.results.length);
-  expect(got.sort(order)).toEqual([...expected.results].sort(order));
+  const want = [...expected.results].sort(order);
+  got.sort(order);
+  // Name the first few differing windows: a diff of hundreds of rankings says little.
+  const differing = want.flatMap((w, i) => (JSON.stringify(w) === JSON.stringify(got[i]) ? [] : [`expected ${JSON.stringify(w)}\n     got ${JSON.stringify(got[i])}`]));
+  expect(differing.slice(0, 3).join('\n'), `${differing.length} rankings differ`).toBe('');
   const bad = produced.length - good.length;
   if (bad > 0) {
     const letters = await readTopic(topics.dlq, bad);
