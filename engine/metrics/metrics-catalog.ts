@@ -41,7 +41,7 @@ export const METRICS = [
   { name: 'eddy_restore_duration_seconds', type: 'gauge', scope: 'member', labels: ['job', 'partition'], help: 'How long a task took to open: fence, replay the changelog tail, rebuild operators.' },
   { name: 'eddy_restarts_total', type: 'counter', scope: 'runner', labels: ['job'], help: 'Worker restarts after a failure.' },
   { name: 'eddy_busy_seconds_total', type: 'counter', scope: 'member', labels: ['job'], help: 'Time worker threads spent processing records and commits (rate = busy share of one thread).' },
-  { name: 'eddy_backpressure_seconds_total', type: 'counter', scope: 'member', labels: ['job'], help: 'Time input partitions spent paused because processing fell behind, summed over partitions.' },
+  { name: 'eddy_backpressure_seconds_total', type: 'counter', scope: 'member', labels: ['job'], help: 'Time fetched input batches waited for their task (busy with earlier batches or a commit): how long the source was held back.' },
   { name: 'eddy_tasks', type: 'gauge', scope: 'member', labels: ['job'], help: 'Tasks (input partitions and merge stages) this process owns.' },
   { name: 'eddy_state_size_bytes', type: 'gauge', scope: 'member', labels: ['job', 'partition'], help: "Estimated size of a task's keyed state." },
   { name: 'eddy_rocksdb_memory_bytes', type: 'gauge', scope: 'member', labels: ['job'], help: 'Memory held by RocksDB memtables across tasks.' },
@@ -58,7 +58,7 @@ export const PROCESS_METRICS_PREFIX = 'eddy_';
 
 /** The process metrics the dashboards and the README rely on (a subset of prom-client's defaults). */
 export const PROCESS_METRICS = [
-  { name: 'eddy_process_cpu_seconds_total', type: 'counter', help: 'User and system CPU time of the runner process.' },
-  { name: 'eddy_process_resident_memory_bytes', type: 'gauge', help: 'Resident memory of the runner process.' },
-  { name: 'eddy_nodejs_eventloop_lag_seconds', type: 'gauge', help: "Event-loop lag of the runner's main thread." },
+  { name: 'eddy_process_cpu_seconds_total', type: 'counter', labels: ['job'], help: 'User and system CPU time of the runner process.' },
+  { name: 'eddy_process_resident_memory_bytes', type: 'gauge', labels: ['job'], help: 'Resident memory of the runner process.' },
+  { name: 'eddy_nodejs_eventloop_lag_seconds', type: 'gauge', labels: ['job'], help: "Event-loop lag of the runner's main thread." },
 ] as const;

@@ -31,7 +31,7 @@ export class RunnerMetrics {
 
   constructor(job: string) {
     this.#job = job;
-    collectDefaultMetrics({ register: this.#registry, prefix: PROCESS_METRICS_PREFIX });
+    collectDefaultMetrics({ register: this.#registry, prefix: PROCESS_METRICS_PREFIX, labels: { job } });
     const spec = (name: string) => METRICS.find((m) => m.name === name)!;
     this.#restarts = catalogMetric(spec('eddy_restarts_total'), this.#registry) as Counter;
     this.#rate = catalogMetric(spec('eddy_records_per_second'), this.#registry) as Gauge;

@@ -10,9 +10,16 @@ import { kafkaClientOptions, type KafkaClientOptions } from '../config.js';
 import { bytesSerde } from '../serde.js';
 import { KafkaSource, type SourceRecord } from '../source.js';
 
+let ownBroker: string | undefined;
+
+/** Points this test file's helpers at a broker of its own (a test that stops and starts one). */
+export function useBroker(bootstrap: string | undefined): void {
+  ownBroker = bootstrap;
+}
+
 /** Client options for the test broker. */
 export function testClient(clientId = 'eddy-itest'): KafkaClientOptions {
-  return kafkaClientOptions({ brokers: inject('kafkaBrokers'), clientId, logLevel: 'nothing' });
+  return kafkaClientOptions({ brokers: ownBroker ?? inject('kafkaBrokers'), clientId, logLevel: 'nothing' });
 }
 
 /** A name no other test (or earlier run) uses. */

@@ -1,0 +1,49 @@
+/**
+ * Broker fault: the broker is stopped for ~20 s while `eddy run` works through a bounded input, then
+ * started again. The runner waits and retries (a failed member restarts with backoff) without
+ * exiting, and the output is still exactly the reference. The test runs a broker of its own (a
+ * second local broker on free ports), so stopping it disturbs no other test.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTopics, uniqueName, useBroker } from '../../connectors/kafka/testing/fixtures.js';
+import { LocalBroker, brokerPaths, portIsFree } from '../../deploy/local/local-broker.js';
+import { expectExactTrending, produceWatchEvents } from '../../jobs/content-popularity/testing/trending-fixtures.js';
+import { WINDOW, startContentPopularity } from '../cli/eddy-process.js';
+
+async function freePorts(): Promise<number> {
+  for (let port = 19_092; port < 19_992; port += 2) if ((await portIsFree(port)) && (await portIsFree(port + 1))) return port;
+  throw new Error('no two free ports in 19092..19992');
+}
+
+// Its own data and log; the jars of the usual local broker.
+const broker = new LocalBroker({ ...brokerPaths(mkdtempSync(join(tmpdir(), 'eddy-fault-home-'))), lib: brokerPaths().lib }, () => undefined);
+afterAll(async () => {
+  useBroker(undefined);
+  await broker.stop().catch(() => undefined);
+});
+
+describe('broker fault', () => {
+  it('the runner rides out a 20 s broker outage and the output stays exactly once', async () => {
+    const port = await freePorts();
+    const { bootstrap } = await broker.start({ port, fresh: true });
+    useBroker(bootstrap);
+    const input = uniqueName('fault-in');
+    const output = uniqueName('fault-out');
+    await createTopics([{ name: input, partitions: 4 }]);
+    const produced = await produceWatchEvents(input, 200_000, { seed: 9 });
+    const runner = startContentPopularity({ brokers: bootstrap, input, output, groupId: uniqueName('fault'), parallelism: 2, sessionTimeout: '3s' });
+
+    await new Promise((r) => setTimeout(r, 3_000));
+    await broker.stop();
+    await new Promise((r) => setTimeout(r, 20_000));
+    await broker.start({ port });
+    const result = await Promise.race([runner.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 240_000))]);
+    if (result === 'timeout') runner.kill();
+    const ended = result === 'timeout' ? await runner.exited : result;
+    expect(result === 'timeout' ? 'timeout' : ended.code, ended.stderr).toBe(0);
+    await expectExactTrending(produced, { output, dlq: `${input}-dlq` }, WINDOW);
+  }, 400_000);
+});
