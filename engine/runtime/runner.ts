@@ -45,7 +45,7 @@ export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
   const stopping = (): boolean => signal?.aborted === true;
 
   const runOne = async (index: number): Promise<void> => {
-    for (let backoff = 1_000; ; backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
+    for (let backoff = 1_000; !stopping(); backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
       const channel = new MessageChannel();
       channel.port1.on('message', onMessage);
       ports[index] = channel.port1;
@@ -72,6 +72,7 @@ export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
     const stop: ToMember = { type: 'stop' };
     for (const port of ports) port.postMessage(stop);
   };
+  // A stop that came before this point leaves every runOne loop before it starts a member.
   signal?.addEventListener('abort', onStop, { once: true });
   try {
     await Promise.all(Array.from({ length: parallelism }, (_, i) => runOne(i)));

@@ -1,0 +1,138 @@
+/**
+ * The job manager's REST API (`eddy cluster start`), shaped after Flink's: `/v1/jobs` to list and
+ * submit, `/v1/jobs/:id` for status, and cancel, stop, savepoints, checkpoints and the job's views
+ * (`/v1/jobs/:id/trending?category=`) under it. GETs are open; every other method needs
+ * `Authorization: Bearer <token>`. Bodies and query strings are checked with zod; an error is
+ * `{"error": "...", "field"?: "..."}`.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isAbsolute, join } from 'node:path';
+import * as z from 'zod';
+import { ApiError, parseOr400 } from './api-error.js';
+import { tokenMatches } from './cluster-token.js';
+import type { JobManager } from './job-manager.js';
+
+export interface ClusterServerOptions {
+  host: string;
+  port: number;
+  manager: JobManager;
+  token: string;
+}
+
+const MAX_BODY = 64 * 1024;
+const directory = z.string().min(1).max(4_096).refine(isAbsolute, 'expected an absolute path');
+const StopBody = z.strictObject({ savepointDirectory: directory.optional() });
+const SavepointBody = z.strictObject({ directory: directory.optional() });
+const NoQuery = z.strictObject({});
+
+/**
+ * @example
+ * const server = await startClusterServer({ host: '127.0.0.1', port: 8081, manager, token });
+ * console.error(`job manager at ${server.url}`);
+ */
+export async function startClusterServer(opts: ClusterServerOptions): Promise<{ url: string; close: () => Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    route(req, res, opts).catch((e: unknown) => {
+      const err = e instanceof ApiError ? e : new ApiError(500, (e as Error).message);
+      send(res, err.status, err.toJSON(), err.status === 401 ? { 'www-authenticate': 'Bearer' } : {});
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, { manager, token }: ClusterServerOptions): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://job-manager');
+  const parts = url.pathname.split('/').filter((p) => p !== '');
+  const query = Object.fromEntries(url.searchParams);
+  const method = req.method ?? 'GET';
+  // Authenticate before routing: without the token, no route (not even a 404) is revealed.
+  if (method !== 'GET' && method !== 'HEAD' && !tokenMatches(/^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1], token)) {
+    throw new ApiError(401, 'missing or wrong bearer token: send Authorization: Bearer <token from the token file>');
+  }
+  const [v1, jobs, id, action, ...extra] = parts;
+  if (method === 'GET' && parts.length === 1 && v1 === 'healthz') return send(res, 200, { status: 'ok' });
+  if (v1 !== 'v1' || jobs !== 'jobs' || extra.length > 0) throw new ApiError(404, `no route ${method} ${url.pathname}: try /v1/jobs`);
+
+  if (id === undefined) {
+    if (method === 'GET') {
+      parseOr400(NoQuery, query);
+      return send(res, 200, { jobs: manager.list() });
+    }
+    if (method === 'POST') {
+      const job = manager.submit(await readJson(req));
+      return send(res, 201, { id: job.id, state: job.state, log: job.logFile });
+    }
+    throw methodNotAllowed(method, url.pathname);
+  }
+
+  const job = manager.get(id);
+  if (action === undefined) {
+    if (method !== 'GET') throw methodNotAllowed(method, url.pathname);
+    parseOr400(NoQuery, query);
+    return send(res, 200, await manager.status(id));
+  }
+  if (method === 'POST') {
+    const body = await readJson(req);
+    switch (action) {
+      case 'cancel':
+        parseOr400(NoQuery, body);
+        job.cancel();
+        return send(res, 202, { id, state: job.state });
+      case 'stop': {
+        const { savepointDirectory } = parseOr400(StopBody, body);
+        const { savepoint } = await job.stop(savepointDirectory);
+        return send(res, 202, { id, state: job.state, ...(savepoint ? { savepoint } : {}) });
+      }
+      case 'savepoints': {
+        const { directory: dir } = parseOr400(SavepointBody, body);
+        return send(res, 200, await job.savepoint(dir ?? join(manager.o.stateRoot, 'jobs', id, 'savepoints', `savepoint-${Date.now()}`)));
+      }
+    }
+    throw new ApiError(404, `no route POST ${url.pathname}: try cancel, stop or savepoints`);
+  }
+  if (method !== 'GET') throw methodNotAllowed(method, url.pathname);
+  if (action === 'checkpoints') {
+    parseOr400(NoQuery, query);
+    return send(res, 200, await job.runner('/v1/checkpoints'));
+  }
+  const view = manager.views(id).find((v) => v.name === action);
+  if (!view) throw new ApiError(404, `no route GET ${url.pathname}: try checkpoints${manager.views(id).map((v) => `, ${v.name}`).join('')}`);
+  const q = parseOr400(z.strictObject({ [view.param]: z.string().min(1).max(256).optional() }), query);
+  const key = q[view.param];
+  return send(res, 200, await job.runner(`/v1/${view.name}${key === undefined ? '' : `?${new URLSearchParams({ [view.param]: key }).toString()}`}`));
+}
+
+function methodNotAllowed(method: string, path: string): ApiError {
+  return new ApiError(405, `method ${method} not allowed on ${path}`);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY) throw new ApiError(413, `body larger than ${MAX_BODY} bytes`, 'body');
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (text === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new ApiError(400, 'body: not valid JSON', 'body');
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,69 @@
+/**
+ * What `POST /v1/jobs` accepts, checked before any process starts: the job must be one the job
+ * manager was started with (a name from the job registry, never a path or uploaded code), runner
+ * options are checked here, and the job's options by the job's own zod schema, then its graph is
+ * built once, as `eddy run` would.
+ */
+import { isAbsolute } from 'node:path';
+import * as z from 'zod';
+import { buildJob, type JobDefinition } from '../api/job-definition.js';
+import { durationMs, numberFlag } from '../config/units.js';
+import { ApiError, parseOr400 } from './api-error.js';
+
+/** The `eddy run` options a client may set; values as a user types them (`"5s"`, `"2"`) or JSON. */
+export const SubmitRunnerOptions = z.strictObject({
+  brokers: z.string().regex(/^[A-Za-z0-9.:[\]_-]+(,[A-Za-z0-9.:[\]_-]+)*$/, 'expected host:port[,host:port...]').optional(),
+  parallelism: numberFlag((n) => n.int().min(1).max(128)).optional(),
+  stateBackend: z.enum(['rocksdb', 'memory']).optional(),
+  groupId: z.string().regex(/^[a-zA-Z0-9._-]{1,200}$/, 'expected letters, digits, ".", "_" or "-"').optional(),
+  bounded: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).optional(),
+  checkpointInterval: durationMs.optional(),
+  sessionTimeout: durationMs.optional(),
+  fromSavepoint: z.string().max(4_096).refine(isAbsolute, 'expected an absolute path').optional(),
+});
+const RUNNER_KEYS = new Set(Object.keys(SubmitRunnerOptions.shape));
+/** Set by the job manager for every job (ports, folders, credentials): never by a client. */
+const RESERVED_KEYS = new Set(['metricsPort', 'httpHost', 'stateDir', 'kafka', 'config', 'D', 'help']);
+
+const SubmitBody = z.strictObject({
+  job: z.string().min(1).max(200),
+  options: z.record(z.string(), z.unknown()).default({}),
+});
+
+export interface ValidSubmit {
+  job: string;
+  def: JobDefinition;
+  /** What the child's `--config` file holds: runner and job options as given, validated. */
+  config: Record<string, unknown>;
+  /** The job's views (`GET /v1/jobs/:id/<name>?<param>=...` proxies them). */
+  views: { name: string; param: string }[];
+}
+
+/**
+ * Validates a submit body against the jobs this job manager runs; throws ApiError 400 naming the field.
+ *
+ * @example
+ * const s = validateSubmit({ job: 'content-popularity', options: { top: 3, bounded: true } }, jobs, { brokers: '127.0.0.1:9092' });
+ * s.config; // { brokers: '127.0.0.1:9092', bounded: true, top: 3 }
+ */
+export function validateSubmit(body: unknown, jobs: ReadonlyMap<string, JobDefinition>, defaults: { brokers?: string } = {}): ValidSubmit {
+  const { job, options } = parseOr400(SubmitBody, body);
+  const def = jobs.get(job);
+  if (!def) throw new ApiError(400, `job: unknown job '${job}' (this job manager runs: ${[...jobs.keys()].join(', ') || 'none'})`, 'job');
+  const reserved = Object.keys(options).find((k) => RESERVED_KEYS.has(k));
+  if (reserved) throw new ApiError(400, `options.${reserved}: set by the job manager, not by a client`, `options.${reserved}`);
+  const runnerInput = Object.fromEntries(Object.entries(options).filter(([k]) => RUNNER_KEYS.has(k)));
+  const jobInput = Object.fromEntries(Object.entries(options).filter(([k]) => !RUNNER_KEYS.has(k)));
+  const runner = parseOr400(SubmitRunnerOptions, runnerInput, 'options');
+  const parsedJob: unknown = parseOr400(def.options, jobInput, 'options');
+  try {
+    buildJob(def, jobInput);
+  } catch (e) {
+    throw new ApiError(400, `options: ${(e as Error).message}`, 'options');
+  }
+  // The child re-validates the same values; `bounded` goes as the boolean the runner expects.
+  const config: Record<string, unknown> = { ...(defaults.brokers ? { brokers: defaults.brokers } : {}), ...runnerInput, ...jobInput };
+  if (runner.bounded !== undefined) config.bounded = runner.bounded;
+  const views = (def.views?.(parsedJob) ?? []).map((v: { name: string; param: string }) => ({ name: v.name, param: v.param }));
+  return { job, def, config, views };
+}
