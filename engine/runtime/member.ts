@@ -228,6 +228,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
       advanceTo(slot, batch.nextOffset);
       slot.lastRecordAt = Date.now();
       if (opts.bounded && batch.nextOffset >= end) await finishPartition(slot, t);
+      else if (t.fired) await commit(t, String(batch.partition), slot.next);
     }).catch(fail);
   };
   const finishPartition = async (slot: Slot, t: Task): Promise<void> => {
@@ -299,6 +300,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
       const from = slot.next ?? -1n;
       await t.processPartials(batch.records.filter((r) => BigInt(r.offset) >= from).map((r) => r.value));
       advanceTo(slot, batch.nextOffset);
+      if (t.fired) await commit(t, `merge-${batch.partition}`, slot.next);
     }).catch(fail);
   });
 
