@@ -28,6 +28,7 @@ const RunnerOptions = z.object({
   metricsPort: numberFlag((n) => n.int().min(0).max(65_535)).default(9464),
   httpHost: z.string().min(1).default('127.0.0.1'),
   fromSavepoint: z.string().min(1).optional(),
+  processingGuarantee: z.enum(['exactly-once', 'at-least-once']).default('exactly-once'),
 });
 const RUNNER_KEYS = new Set(Object.keys(RunnerOptions.shape));
 
@@ -43,6 +44,7 @@ const runnerFlags: FlagSpec = {
   'metrics-port': { type: 'string' },
   'http-host': { type: 'string' },
   'from-savepoint': { type: 'string' },
+  'processing-guarantee': { type: 'string' },
 };
 
 const usage = (jobHelp = '  (run `eddy run <job> --help` for the job\'s options)'): string => `Usage: eddy run <job> [options]
@@ -57,6 +59,8 @@ Runner options:
   --group-id ID          consumer group (default: the job's name)
   --bounded              read every input partition to its end offset at start, fire all windows, exit 0
   --checkpoint-interval D  how often each task commits its Kafka transaction (default 5s)
+  --processing-guarantee G  exactly-once (default) or at-least-once: outputs written at once, outside
+                         the transactions (a crash can repeat some); state stays exact
   --session-timeout D    how soon the group notices a dead process (default 30s; broker minimum 1s)
   --metrics-port N       HTTP port for /metrics, /v1/status, /v1/checkpoints and the job's views such as
                          /v1/trending (default 9464; 0 = any free port)
@@ -128,6 +132,7 @@ export const runCommand: Command = {
         stateBackend: options.stateBackend,
         stateDir: options.stateDir ?? join(tmpdir(), 'eddy-state', groupId),
         bounded: options.bounded,
+        guarantee: options.processingGuarantee,
         commitIntervalMs: options.checkpointInterval,
         sessionTimeoutMs: options.sessionTimeout,
         signal: abort.signal,

@@ -3,8 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { readTopic, uniqueName } from '../../connectors/kafka/testing/fixtures.js';
-import { runEddy } from './eddy-process.js';
+import { createTopics, readTopic, uniqueName } from '../../connectors/kafka/testing/fixtures.js';
+import { expectExactTrending, produceWatchEvents } from '../../jobs/content-popularity/testing/trending-fixtures.js';
+import { WINDOW, runEddy } from './eddy-process.js';
 
 
 
@@ -47,10 +48,28 @@ describe('eddy run / plan / jobs', () => {
       [['run', 'content-popularity', '--slide', '20m'], /^eddy run: --slide: must be positive and at most --window/],
       [['run', 'content-popularity', '--parallelism', '0'], /^eddy run: --parallelism: Too small/],
       [['run', 'no-such-job'], /^eddy run: unknown job 'no-such-job'/],
+      [['run', 'content-popularity', '--processing-guarantee', 'maybe'], /^eddy run: --processing-guarantee: /],
     ] as const) {
       const r = await runEddy([...args]);
       expect(r.code).toBe(2);
       expect(r.stderr.trim()).toMatch(message);
     }
+  });
+
+  it('runs at-least-once: the same rankings, written outside the transactions', async () => {
+    const brokers = inject('kafkaBrokers');
+    const input = uniqueName('alo-in');
+    const output = uniqueName('alo-out');
+    await createTopics([{ name: input, partitions: 3 }]);
+    const produced = await produceWatchEvents(input, 8_000, { seed: 17, badFraction: 0.01 });
+    const run = await runEddy([
+      'run', 'content-popularity', '--brokers', brokers, '--input-topic', input, '--output-topic', output, '--bounded',
+      '--window', '1m', '--slide', '20s', '--top', String(WINDOW.k), '--out-of-orderness', '5s', '--idle-timeout', '0ms',
+      '--processing-guarantee', 'at-least-once', '--parallelism', '2', '--metrics-port', '0',
+      '--state-dir', mkdtempSync(join(tmpdir(), 'eddy-alo-')), '--group-id', uniqueName('g'),
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    // Without a crash nothing repeats: the output is the reference exactly.
+    await expectExactTrending(produced, { output, dlq: `${input}-dlq` }, WINDOW);
   });
 });

@@ -21,6 +21,8 @@ export interface MemberOptions {
   stateDir: string;
   stateBackend: 'rocksdb' | 'memory';
   bounded: boolean;
+  /** Exactly-once (default) or at-least-once output (see TaskConfig.guarantee). */
+  guarantee?: 'exactly-once' | 'at-least-once';
   /** How often tasks commit (the checkpoint interval). */
   commitIntervalMs: number;
   /** Group session timeout: how soon the group notices a member that died. */
@@ -117,6 +119,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
       stateDir: opts.stateDir, stateBackend: opts.stateBackend,
       transactionalId: `${opts.groupId}-${mode}-${tp.partition}`,
       log: opts.log,
+      guarantee: opts.guarantee ?? 'exactly-once',
       ...(metrics ? { meter: metrics } : {}),
       ...savepointOf(`${mode}-${tp.partition}`),
     });

@@ -40,6 +40,13 @@ export interface TaskConfig {
   transactionalId: string;
   log: (line: string) => void;
   meter?: OperatorMeter;
+  /**
+   * `exactly-once` (default): outputs are written inside the task's transactions. `at-least-once`:
+   * outputs of sinks go out at once through a plain idempotent producer, visible before the commit;
+   * after a crash the re-processed records write them again. State, offsets, partials and dead letters
+   * stay transactional either way, so state is never counted twice.
+   */
+  guarantee?: 'exactly-once' | 'at-least-once';
   /** Seeds a task that has no committed progress yet with this task's state from a savepoint. */
   savepoint?: { dir: string; task: SavepointTask };
 }
@@ -67,6 +74,8 @@ export class Task {
     private readonly sink: KafkaSink,
     private readonly sinkTopics: Map<string, string>,
     private readonly dlq: KafkaDeadLetterQueue,
+    /** The at-least-once output producer. */
+    private readonly direct: KafkaSink | undefined,
   ) {}
 
   /** Opens the task: fences older owners, replays the changelog tail into local state, restores. */
@@ -89,7 +98,9 @@ export class Task {
     const sinkTopics = new Map(job.graph.nodes.flatMap((n) => (n.kind === 'sink' ? [[n.id, n.config.topic] as const] : [])));
     const source = job.graph.nodes.find((n) => n.kind === 'source');
     const dlq = new KafkaDeadLetterQueue(sink, source?.kind === 'source' ? source.config.deadLetterTopic : `${input.topic}-dlq`);
-    const task = new Task(config, state, sink, sinkTopics, dlq);
+    const direct = config.guarantee === 'at-least-once' ? new KafkaSink(config.kafka, { mode: 'idempotent', batchSize: 10_000 }) : undefined;
+    await direct?.connect();
+    const task = new Task(config, state, sink, sinkTopics, dlq, direct);
     const from = committed.get(input.partition) ?? -1n;
     task.resumeOffset = from >= 0n ? from : undefined;
     task.#committedOffset = task.resumeOffset;
@@ -164,7 +175,8 @@ export class Task {
       onSink: (sinkId, records) => {
         this.#fired ||= this.#advancing;
         this.#outputs[sinkId] = (this.#outputs[sinkId] ?? 0) + records.length;
-        return this.#send(this.sinkTopics.get(sinkId)!, records.map((r) => ({ key: r.key, value: r.encoded })));
+        const out = records.map((r) => ({ key: r.key, value: r.encoded }));
+        return this.direct ? this.#sendNow(this.sinkTopics.get(sinkId)!, out) : this.#send(this.sinkTopics.get(sinkId)!, out);
       },
       onPartials: (topK, partials) => {
         this.#fired ||= this.#advancing;
@@ -187,6 +199,12 @@ export class Task {
     if (this.config.mode === 'merge') return mergeWatermark(this.#markers, this.config.inputPartitions);
     const source = this.config.job.graph.nodes.find((n) => n.kind === 'source');
     return partitionWatermark(this.#progress, source?.kind === 'source' ? source.config.outOfOrdernessMs : 0);
+  }
+
+  /** At-least-once output: acknowledged before the offsets that produced it can commit. */
+  async #sendNow(topic: string, records: OutRecord[]): Promise<void> {
+    await this.direct!.send(topic, records);
+    await this.direct!.flush();
   }
 
   async #send(topic: string, records: OutRecord[]): Promise<void> {
@@ -302,6 +320,7 @@ export class Task {
       if (this.sink.inTransaction) await this.sink.abort();
     } finally {
       await this.sink.disconnect().catch(() => undefined);
+      await this.direct?.disconnect().catch(() => undefined);
       await this.state.close();
     }
   }
