@@ -32,6 +32,9 @@ export class RunnerMetrics {
   constructor(job: string) {
     this.#job = job;
     collectDefaultMetrics({ register: this.#registry, prefix: PROCESS_METRICS_PREFIX, labels: { job } });
+    // prom-client names three gauges *_total, which promtool reserves for counters; Eddy leaves them
+    // out (eddy_nodejs_active_handles etc. carry the same values).
+    for (const n of ['handles', 'requests', 'resources']) this.#registry.removeSingleMetric(`${PROCESS_METRICS_PREFIX}nodejs_active_${n}_total`);
     const spec = (name: string) => METRICS.find((m) => m.name === name)!;
     this.#restarts = catalogMetric(spec('eddy_restarts_total'), this.#registry) as Counter;
     this.#rate = catalogMetric(spec('eddy_records_per_second'), this.#registry) as Gauge;

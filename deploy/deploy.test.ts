@@ -1,0 +1,144 @@
+/**
+ * The Docker and Kubernetes files, checked without a Docker engine or a cluster: they parse, every
+ * file they name exists, their ports agree with the code's defaults, every `eddy` command, flag and
+ * job option they use is one the CLI accepts, and every environment variable is defined where it
+ * is used and read by the code where it is set.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { DEFAULT_BROKERS } from '../connectors/kafka/config.js';
+import { kafkaVersion } from './local/broker-jars.js';
+import { COMMANDS, eddyContainers, eddyCommandProblems, envProblems, type Container } from './deploy-checks.js';
+
+const deployDir = dirname(fileURLToPath(import.meta.url));
+const root = resolve(deployDir, '..');
+const k8sDir = join(deployDir, 'k8s');
+const PORTS = { metrics: 9464, kafka: Number(DEFAULT_BROKERS.split(':')[1]), grafana: 3000, prometheus: 9090 };
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- parsed YAML, shapes checked by the assertions
+const compose = parse(readFileSync(join(deployDir, 'docker-compose.yml'), 'utf8'), { merge: true }) as Obj;
+const k8sFiles = readdirSync(k8sDir).filter((f) => f.endsWith('.yaml'));
+const k8s: Obj[] = k8sFiles.filter((f) => f !== 'kustomization.yaml').flatMap((f) =>
+  parseAllDocuments(readFileSync(join(k8sDir, f), 'utf8')).map((d) => {
+    if (d.errors.length > 0) throw new Error(`${f}: ${d.errors[0]!.message}`);
+    return d.toJS() as Obj;
+  }),
+);
+const find = (kind: string, name: string): Obj => {
+  const o = k8s.find((r) => r.kind === kind && r.metadata?.name === name);
+  if (!o) throw new Error(`no ${kind} ${name} in deploy/k8s`);
+  return o;
+};
+const containers: Container[] = eddyContainers(compose, k8s);
+const flagValue = (c: Container, flag: string): string | undefined => c.args[c.args.indexOf(flag) + 1];
+
+describe('deploy files', () => {
+  it('parse, and kustomization lists exactly the other manifests', () => {
+    const kustomization = parse(readFileSync(join(k8sDir, 'kustomization.yaml'), 'utf8')) as { resources: string[] };
+    expect([...kustomization.resources].sort()).toEqual(k8sFiles.filter((f) => f !== 'kustomization.yaml').sort());
+    expect(Object.keys(compose.services).sort()).toEqual(['generator', 'grafana', 'kafka', 'prometheus', 'runner', 'topics']);
+    expect(k8s.map((r) => `${r.kind}/${r.metadata.name}`).sort()).toEqual([
+      'ConfigMap/eddy-config', 'ConfigMap/prometheus-config', 'Deployment/eddy-generator', 'Deployment/prometheus', 'Namespace/eddy',
+      'Service/eddy-runner', 'Service/eddy-runner-metrics', 'Service/prometheus', 'StatefulSet/eddy-runner',
+    ]);
+  });
+
+  it('name only files that exist in the repository', () => {
+    for (const svc of Object.values(compose.services) as Obj[]) {
+      if (svc.build) expect(existsSync(join(deployDir, svc.build.context, svc.build.dockerfile)), svc.build.dockerfile).toBe(true);
+      for (const v of (svc.volumes ?? []) as string[]) if (/^[./]/.test(v)) expect(existsSync(resolve(deployDir, v.split(':')[0]!)), v).toBe(true);
+    }
+    const dockerfile = readFileSync(join(deployDir, 'Dockerfile'), 'utf8');
+    for (const [, args] of dockerfile.matchAll(/^COPY (?!--from)(.+)$/gm)) {
+      for (const src of args!.trim().split(/\s+/).slice(0, -1)) expect(existsSync(join(root, src)), `COPY ${src}`).toBe(true);
+    }
+    // The image's entry point is the compiled CLI; the runtime stage keeps the POM it reads at start.
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "\/app\/dist\/engine\/cli\/eddy\.js"\]$/m);
+    expect(existsSync(join(root, 'engine', 'cli', 'eddy.ts'))).toBe(true);
+    expect(dockerfile).toMatch(/^COPY --from=build \/app\/deploy\/local deploy\/local$/m);
+    expect(dockerfile).toMatch(/^FROM node:20\b/m);
+    expect(existsSync(join(deployDir, 'Dockerfile.dockerignore'))).toBe(true);
+  });
+
+  it('run the Kafka release that deploy/local pins', () => {
+    const images = [compose.services.kafka.image, compose.services.topics.image, ...find('StatefulSet', 'eddy-runner').spec.template.spec.initContainers.map((c: Obj) => c.image)];
+    for (const image of images) expect(image).toBe(`apache/kafka:${kafkaVersion()}`);
+  });
+
+  it('know every command of the CLI', () => {
+    const imported = [...readFileSync(join(root, 'engine', 'cli', 'eddy.ts'), 'utf8').matchAll(/^import \{ (\w+Command) \} from/gm)].map((m) => m[1]);
+    expect(COMMANDS.map((c) => `${c.name}Command`).sort()).toEqual(imported.sort());
+  });
+
+  it('use only eddy commands, flags and job options the CLI accepts', async () => {
+    expect(await eddyCommandProblems(['run', 'content-popularity', '--windw', '1m', '--slide', '20m'])).toEqual([
+      'eddy run: unknown flag --windw',
+      'eddy run content-popularity: job options rejected: --slide: must be positive and at most --window',
+    ]);
+    expect(await eddyCommandProblems(['serve'])).toEqual(["unknown command 'serve'"]);
+    expect(containers.map((c) => c.where).sort()).toEqual(['compose generator', 'compose runner', 'k8s eddy-generator', 'k8s eddy-runner']);
+    for (const c of containers) expect(await eddyCommandProblems(c.args), c.where).toEqual([]);
+  });
+
+  it('define every environment variable where it is used, and set only ones the code reads', () => {
+    const configMaps = new Map(k8s.filter((r) => r.kind === 'ConfigMap').map((r) => [r.metadata.name as string, Object.keys(r.data)]));
+    const dockerfileEnv = [...readFileSync(join(deployDir, 'Dockerfile'), 'utf8').matchAll(/^ENV (\w+)=/gm)].map((m) => m[1]!);
+    const initContainers: Obj[] = find('StatefulSet', 'eddy-runner').spec.template.spec.initContainers;
+    expect(envProblems(containers, initContainers, configMaps, dockerfileEnv, root)).toEqual([]);
+  });
+
+  it('agree on ports with the code: metrics 9464, Kafka 9092, Grafana 3000, Prometheus 9090', () => {
+    expect(PORTS.kafka).toBe(9092);
+    expect(readFileSync(join(root, 'engine', 'cli', 'run-command.ts'), 'utf8')).toMatch(/metricsPort: .*\.default\(9464\)/);
+    for (const c of containers) {
+      expect(flagValue(c, '--brokers'), c.where).toMatch(new RegExp(`^(kafka:${PORTS.kafka}|\\$\\(EDDY_BROKERS\\))$`));
+      // Containers must listen beyond loopback for Prometheus and Services to reach them.
+      if (c.args[0] === 'run') expect([flagValue(c, '--metrics-port'), flagValue(c, '--http-host')], c.where).toEqual([String(PORTS.metrics), '0.0.0.0']);
+    }
+    const s = compose.services;
+    expect(s.kafka.environment.KAFKA_LISTENERS).toContain(`PLAINTEXT://:${PORTS.kafka}`);
+    expect(s.kafka.environment.KAFKA_ADVERTISED_LISTENERS).toContain(`PLAINTEXT://kafka:${PORTS.kafka}`);
+    expect(s.topics.command).toContain(`kafka:${PORTS.kafka}`);
+    expect(s.runner.ports).toEqual([`${PORTS.metrics}:${PORTS.metrics}`]);
+    expect(s.prometheus.ports).toEqual([`${PORTS.prometheus}:${PORTS.prometheus}`]);
+    expect(s.prometheus.command).toContain(`--web.listen-address=:${PORTS.prometheus}`);
+    expect(s.grafana.ports).toEqual([`${PORTS.grafana}:${PORTS.grafana}`]);
+    const composeProm = parse(readFileSync(join(deployDir, 'prometheus', 'prometheus.yml'), 'utf8')) as Obj;
+    expect(composeProm.scrape_configs[0].static_configs[0].targets).toEqual([`runner:${PORTS.metrics}`]);
+    expect(find('ConfigMap', 'eddy-config').data.EDDY_BROKERS).toMatch(new RegExp(`:${PORTS.kafka}$`));
+    const runner = find('StatefulSet', 'eddy-runner').spec.template.spec.containers[0];
+    expect(runner.ports).toEqual([{ name: 'metrics', containerPort: PORTS.metrics }]);
+    for (const svc of ['eddy-runner', 'eddy-runner-metrics']) expect(find('Service', svc).spec.ports).toEqual([{ name: 'metrics', port: PORTS.metrics, targetPort: 'metrics' }]);
+    expect(find('Service', 'prometheus').spec.ports[0].port).toBe(PORTS.prometheus);
+    expect(find('Deployment', 'prometheus').spec.template.spec.containers[0].args).toContain(`--web.listen-address=:${PORTS.prometheus}`);
+  });
+
+  it('scrape every runner replica and keep Eddy\'s own job label', () => {
+    const composeProm = parse(readFileSync(join(deployDir, 'prometheus', 'prometheus.yml'), 'utf8')) as Obj;
+    const k8sProm = parse(find('ConfigMap', 'prometheus-config').data['prometheus.yml']) as Obj;
+    for (const cfg of [composeProm, k8sProm]) expect(cfg.scrape_configs.map((s: Obj) => s.honor_labels)).toEqual([true]);
+    const sts = find('StatefulSet', 'eddy-runner');
+    const headless = find('Service', sts.spec.serviceName);
+    expect(headless.spec.clusterIP).toBe('None');
+    expect(k8sProm.scrape_configs[0].dns_sd_configs).toEqual([{ names: [`${headless.metadata.name}.${headless.metadata.namespace}.svc.cluster.local`], type: 'A', port: PORTS.metrics, refresh_interval: '15s' }]);
+    for (const svc of [headless, find('Service', 'eddy-runner-metrics')]) expect(sts.spec.template.metadata.labels).toMatchObject(svc.spec.selector);
+    const prom = find('Deployment', 'prometheus').spec.template.spec;
+    expect(prom.volumes.find((v: Obj) => v.name === 'config').configMap.name).toBe('prometheus-config');
+    expect(prom.containers[0].args).toContain('--config.file=/etc/prometheus/prometheus.yml');
+  });
+
+  it('give every runner replica its own RocksDB volume and the same consumer group', () => {
+    const sts = find('StatefulSet', 'eddy-runner');
+    const runner = containers.find((c) => c.where === 'k8s eddy-runner')!;
+    const [claim] = sts.spec.volumeClaimTemplates;
+    const mount = sts.spec.template.spec.containers[0].volumeMounts.find((m: Obj) => m.name === claim.metadata.name);
+    expect(mount?.mountPath).toBe(flagValue(runner, '--state-dir'));
+    expect(claim.spec.accessModes).toEqual(['ReadWriteOnce']);
+    // One fixed group id in the pod template: every replica joins the same group.
+    expect(flagValue(runner, '--group-id')).toBe('content-popularity');
+    expect(compose.services.runner.volumes).toEqual([`runner-state:${flagValue(containers.find((c) => c.where === 'compose runner')!, '--state-dir')}`]);
+  });
+});
