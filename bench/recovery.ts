@@ -6,7 +6,7 @@
  * restored, and until the first checkpoint after restart commits new input ("output flows again").
  * Then a second process joins the group: the pause in processing that the rebalance causes.
  *
- *   npm run bench:recovery -- [--events 2000000] [--items 1000000] [--parallelism 2]
+ *   npm run bench:recovery -- [--events 2000000] [--items 1000000] [--parallelism 2] [--session-timeout 3s]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -27,6 +27,8 @@ const Options = z.strictObject({
   events: numberFlag((n) => n.int().positive()).default(2_000_000),
   items: numberFlag((n) => n.int().positive()).default(1_000_000),
   parallelism: numberFlag((n) => n.int().positive()).default(2),
+  /** How soon the group notices the killed process: recovery cannot be faster than this. */
+  sessionTimeout: z.string().default('3s'),
   out: z.string().default('bench/results'),
 });
 
@@ -90,7 +92,7 @@ function trickle(kafka: KafkaClientOptions, topic: string, gen: WatchEventGenera
 }
 
 export async function runRecoveryBench(argv: string[], log: (l: string) => void = console.log): Promise<Record<string, unknown>> {
-  const flags = Object.fromEntries(Object.keys(Options.shape).map((k) => [k, { type: 'string' }] as const));
+  const flags = Object.fromEntries(Object.keys(Options.shape).map((k) => [k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), { type: 'string' }] as const));
   const { options: o } = parseCommand(argv, flags, Options);
   const kafka = kafkaClientOptions({ brokers: o.brokers, clientId: 'eddy-bench-recovery', logLevel: 'nothing' });
   const topic = `bench-recovery-${o.items}-${Date.now()}`;
@@ -107,7 +109,7 @@ export async function runRecoveryBench(argv: string[], log: (l: string) => void 
 
   const stateDir = mkdtempSync(join(tmpdir(), 'eddy-recovery-'));
   const args = ['run', 'content-popularity', '--brokers', o.brokers, '--input-topic', topic, '--output-topic', `${topic}-out`, '--group-id', topic,
-    '--state-dir', stateDir, '--parallelism', String(o.parallelism), '--metrics-port', '0', '--session-timeout', '6s'];
+    '--state-dir', stateDir, '--parallelism', String(o.parallelism), '--metrics-port', '0', '--session-timeout', o.sessionTimeout];
   const first = startRunner(args);
   const url = await first.url;
   log('building state…');
@@ -156,7 +158,7 @@ export async function runRecoveryBench(argv: string[], log: (l: string) => void 
 
   const result = {
     command: `npm run bench:recovery -- ${argv.join(' ')}`.trim(),
-    events: o.events, items: o.items, parallelism: o.parallelism, stateBytes,
+    events: o.events, items: o.items, parallelism: o.parallelism, sessionTimeout: o.sessionTimeout, stateBytes,
     checkpoint: { count: history.length, medianDurationMs: median(history.map((c) => c.durationMs)), medianSizeBytes: median(history.map((c) => c.sizeBytes)), maxSizeBytes: Math.max(...history.map((c) => c.sizeBytes)) },
     afterKill: { httpSeconds: (httpAt - killedAt) / 1000, allTasksRestoredSeconds: (restoredAt - killedAt) / 1000, outputFlowsSeconds: (flowingAt - killedAt) / 1000, slowestTaskRestoreSeconds: Math.max(...restoreSeconds) },
     rebalancePauseSeconds: pause / 1000,
