@@ -43,3 +43,27 @@ export function startContentPopularity(o: { brokers: string; input: string; outp
 
 /** The window settings `startContentPopularity` runs with, for the reference. */
 export const WINDOW = { size: 60_000, slide: 20_000, k: 5 };
+
+export interface ServingEddy {
+  /** The runner's HTTP address, once it prints its serving line. */
+  url: Promise<string>;
+  exitCode: Promise<number | null>;
+  stderr(): string;
+  kill(): void;
+}
+
+/** Starts `eddy <args>` (a runner with an HTTP server) in the background. */
+export function startServingEddy(args: string[], env: Record<string, string> = {}): ServingEddy {
+  const child = spawn(process.execPath, [eddy, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  let stderr = '';
+  const exitCode = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const url = new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const m = /eddy: serving (http:\S+)/.exec(stderr);
+      if (m) resolve(m[1]!);
+    });
+    void exitCode.then((code) => reject(new Error(`eddy exited (${code}) before serving: ${stderr.slice(-1_000)}`)));
+  });
+  return { url, exitCode, stderr: () => stderr, kill: () => child.kill('SIGKILL') };
+}

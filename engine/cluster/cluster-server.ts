@@ -5,12 +5,10 @@
  * `Authorization: Bearer <token>`. Bodies and query strings are checked with zod; an error is
  * `{"error": "...", "field"?: "..."}`.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAbsolute, join } from 'node:path';
 import * as z from 'zod';
-import { ApiError, parseOr400 } from './api-error.js';
-import { tokenMatches } from './cluster-token.js';
+import { ApiError, bearerMatches, parseOr400, readJson, sendJson as send, serveJson } from '../http/json-api.js';
 import type { JobManager } from './job-manager.js';
 
 export interface ClusterServerOptions {
@@ -20,7 +18,6 @@ export interface ClusterServerOptions {
   token: string;
 }
 
-const MAX_BODY = 64 * 1024;
 const directory = z.string().min(1).max(4_096).refine(isAbsolute, 'expected an absolute path');
 const StopBody = z.strictObject({ savepointDirectory: directory.optional() });
 const SavepointBody = z.strictObject({ directory: directory.optional() });
@@ -31,22 +28,8 @@ const NoQuery = z.strictObject({});
  * const server = await startClusterServer({ host: '127.0.0.1', port: 8081, manager, token });
  * console.error(`job manager at ${server.url}`);
  */
-export async function startClusterServer(opts: ClusterServerOptions): Promise<{ url: string; close: () => Promise<void> }> {
-  const server: Server = createServer((req, res) => {
-    route(req, res, opts).catch((e: unknown) => {
-      const err = e instanceof ApiError ? e : new ApiError(500, (e as Error).message);
-      send(res, err.status, err.toJSON(), err.status === 401 ? { 'www-authenticate': 'Bearer' } : {});
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+export function startClusterServer(opts: ClusterServerOptions): Promise<{ url: string; close: () => Promise<void> }> {
+  return serveJson(opts.host, opts.port, (req, res) => route(req, res, opts));
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, { manager, token }: ClusterServerOptions): Promise<void> {
@@ -55,7 +38,7 @@ async function route(req: IncomingMessage, res: ServerResponse, { manager, token
   const query = Object.fromEntries(url.searchParams);
   const method = req.method ?? 'GET';
   // Authenticate before routing: without the token, no route (not even a 404) is revealed.
-  if (method !== 'GET' && method !== 'HEAD' && !tokenMatches(/^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1], token)) {
+  if (method !== 'GET' && method !== 'HEAD' && !bearerMatches(req, token)) {
     throw new ApiError(401, 'missing or wrong bearer token: send Authorization: Bearer <token from the token file>');
   }
   const [v1, jobs, id, action, ...extra] = parts;
@@ -113,26 +96,4 @@ async function route(req: IncomingMessage, res: ServerResponse, { manager, token
 
 function methodNotAllowed(method: string, path: string): ApiError {
   return new ApiError(405, `method ${method} not allowed on ${path}`);
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) throw new ApiError(413, `body larger than ${MAX_BODY} bytes`, 'body');
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (text === '') return {};
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new ApiError(400, 'body: not valid JSON', 'body');
-  }
-}
-
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
 }

@@ -2,7 +2,8 @@ import { chmodSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadOrCreateToken, readToken, tokenMatches } from './cluster-token.js';
+import { tokenMatches } from '../http/json-api.js';
+import { loadOrCreateToken, readToken } from './cluster-token.js';
 
 describe('cluster token', () => {
   it('is generated once into a file only its user can read, then reused', () => {

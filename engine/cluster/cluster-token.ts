@@ -2,7 +2,7 @@
  * The job manager's bearer token: read from a file the user alone can read, or generated into it
  * (mode 0600, folder 0700) on first start and reused after, so clients keep working across restarts.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -43,12 +43,3 @@ export function loadOrCreateToken(path: string): { token: string; created: boole
   return { token, created: true };
 }
 
-/**
- * Compares a presented token with the expected one in constant time. Both are hashed first, so
- * neither the content nor the length of the expected token leaks through timing.
- */
-export function tokenMatches(given: string | undefined, expected: string): boolean {
-  if (given === undefined) return false;
-  const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(given), digest(expected));
-}

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobDefinition } from '../api/job-definition.js';
-import { ApiError } from './api-error.js';
+import { ApiError } from '../http/json-api.js';
 import { JobProcess } from './job-process.js';
 import { validateSubmit } from './submit-request.js';
 

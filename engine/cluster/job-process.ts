@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiError } from './api-error.js';
+import { ApiError } from '../http/json-api.js';
 
 export type JobState = 'running' | 'cancelling' | 'stopping' | 'finished' | 'failed' | 'cancelled' | 'stopped';
 const TERMINAL: ReadonlySet<JobState> = new Set(['finished', 'failed', 'cancelled', 'stopped']);

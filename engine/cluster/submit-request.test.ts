@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import contentPopularity from '../../jobs/content-popularity/job.js';
 import type { JobDefinition } from '../api/job-definition.js';
-import { ApiError } from './api-error.js';
+import { ApiError } from '../http/json-api.js';
 import { validateSubmit } from './submit-request.js';
 
 const jobs = new Map<string, JobDefinition>([['content-popularity', contentPopularity as unknown as JobDefinition]]);

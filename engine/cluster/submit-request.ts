@@ -8,7 +8,7 @@ import { isAbsolute } from 'node:path';
 import * as z from 'zod';
 import { buildJob, type JobDefinition } from '../api/job-definition.js';
 import { durationMs, numberFlag } from '../config/units.js';
-import { ApiError, parseOr400 } from './api-error.js';
+import { ApiError, parseOr400 } from '../http/json-api.js';
 
 /** The `eddy run` options a client may set; values as a user types them (`"5s"`, `"2"`) or JSON. */
 export const SubmitRunnerOptions = z.strictObject({

@@ -3,17 +3,15 @@
  * from the generator, not from the engine), the trending view agrees with the committed topic, and
  * bad queries and unauthorised calls get clear errors.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { createTopics, readTopic, uniqueName, waitFor } from '../../connectors/kafka/testing/fixtures.js';
 import { produceWatchEvents } from '../../jobs/content-popularity/testing/trending-fixtures.js';
 import { TrendingRecordSchema, type TrendingRecord } from '../../jobs/content-popularity/trending-record.js';
+import { startServingEddy } from '../cli/eddy-process.js';
 
-const eddy = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'engine', 'cli', 'eddy.js');
 const children: { kill: () => void }[] = [];
 afterEach(() => children.splice(0).forEach((c) => c.kill()));
 
@@ -41,17 +39,13 @@ describe('runner HTTP server', () => {
     expect(bad).toBeGreaterThan(0);
 
     const token = 'test-token-123';
-    const child = spawn(process.execPath, [
-      eddy, 'run', 'content-popularity', '--brokers', brokers, '--input-topic', input, '--output-topic', output,
+    const runner = startServingEddy([
+      'run', 'content-popularity', '--brokers', brokers, '--input-topic', input, '--output-topic', output,
       '--window', '20s', '--slide', '10s', '--top', '3', '--out-of-orderness', '5s', '--checkpoint-interval', '300ms',
       '--metrics-port', '0', '--group-id', uniqueName('srv-g'), '--state-dir', mkdtempSync(join(tmpdir(), 'eddy-srv-')),
-    ], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, EDDY_API_TOKEN: token } });
-    children.push({ kill: () => child.kill('SIGKILL') });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    await waitFor('the serving line', () => /eddy: serving (http:\S+)/.test(stderr), 60_000);
-    const url = /eddy: serving (http:\S+)/.exec(stderr)![1]!;
+    ], { EDDY_API_TOKEN: token });
+    children.push(runner);
+    const url = await runner.url;
 
     await waitFor('every record counted', async () => ((await (await fetch(`${url}/v1/status`)).json()) as { records: number }).records === good, 90_000);
     const status = (await (await fetch(`${url}/v1/status`)).json()) as { state: string; deadLettered: number; parallelism: number };
@@ -99,6 +93,6 @@ describe('runner HTTP server', () => {
 
     // A stop through the API is graceful and exits 0.
     expect((await fetch(`${url}/v1/stop`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status).toBe(202);
-    expect(await exited, stderr.slice(-2_000)).toBe(0);
+    expect(await runner.exitCode, runner.stderr().slice(-2_000)).toBe(0);
   });
 });

@@ -4,18 +4,15 @@
  * restored run's output, after the first run's, equals the reference over all input exactly. A
  * savepoint of another job graph is refused.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { KafkaSink } from '../../connectors/kafka/sink.js';
 import { createTopics, readTopic, testClient, uniqueName, waitFor } from '../../connectors/kafka/testing/fixtures.js';
 import { expectExactTrending, generateWatchEvents, produceRecords } from '../../jobs/content-popularity/testing/trending-fixtures.js';
-import { WINDOW, runEddy } from '../cli/eddy-process.js';
+import { WINDOW, runEddy, startServingEddy } from '../cli/eddy-process.js';
 
-const eddy = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'engine', 'cli', 'eddy.js');
 const children: { kill: () => void }[] = [];
 afterEach(() => children.splice(0).forEach((c) => c.kill()));
 
@@ -38,16 +35,9 @@ describe('savepoints', () => {
     const goodInHalf = half.filter((r) => r.kind === 'good').length;
 
     const token = 'savepoint-test-token';
-    const child = spawn(process.execPath, [eddy, ...jobArgs(brokers, input, first, uniqueName('sp-g'), 2)], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, EDDY_API_TOKEN: token },
-    });
-    children.push({ kill: () => child.kill('SIGKILL') });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    await waitFor('the serving line', () => /eddy: serving (http:\S+)/.test(stderr), 60_000);
-    const url = /eddy: serving (http:\S+)/.exec(stderr)![1]!;
+    const runner = startServingEddy(jobArgs(brokers, input, first, uniqueName('sp-g'), 2), { EDDY_API_TOKEN: token });
+    children.push(runner);
+    const url = await runner.url;
     await waitFor('the first half processed', async () => ((await (await fetch(`${url}/v1/status`)).json()) as { records: number }).records === goodInHalf, 90_000);
 
     const dir = mkdtempSync(join(tmpdir(), 'eddy-savepoint-'));
@@ -61,7 +51,7 @@ describe('savepoints', () => {
     const stopped = (await stop.json()) as { savepoint?: { tasks: number } };
     expect(stop.status, JSON.stringify(stopped)).toBe(202);
     expect(stopped.savepoint?.tasks).toBe(4 + 1); // four partition tasks and the merge stage
-    expect(await exited, stderr.slice(-2_000)).toBe(0);
+    expect(await runner.exitCode, runner.stderr().slice(-2_000)).toBe(0);
     const before = await readTopic(first, 1);
     expect(before.length).toBeGreaterThan(0);
 

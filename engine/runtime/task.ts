@@ -83,7 +83,7 @@ export class Task {
     const { job, input } = config;
     const dir = join(config.stateDir, `${config.mode}-${input.topic}-${input.partition}`);
     mkdirSync(dir, { recursive: true });
-    const base = config.stateBackend === 'memory' ? new MemoryStateBackend() : await RocksDbStateBackend.open(dir);
+    const base = config.stateBackend === 'memory' ? new MemoryStateBackend() : await openLocalState(dir);
     const state = new TransactionalState(base);
     const sink = new KafkaSink(config.kafka, { mode: 'transactional', transactionalId: config.transactionalId, batchSize: 10_000 });
     await sink.connect();
@@ -331,5 +331,22 @@ export class Task {
 
   #name(): string {
     return `${this.config.mode}:${this.config.input.topic}-${this.config.input.partition}`;
+  }
+}
+
+/**
+ * Opens a task's RocksDB folder. When the task just moved from another member thread of this
+ * process, that thread may still be closing it (RocksDB allows one open per process): wait for it
+ * rather than fail this member, which would only start another rebalance.
+ */
+async function openLocalState(dir: string, waitMs = 60_000): Promise<RocksDbStateBackend> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return await RocksDbStateBackend.open(dir);
+    } catch (e) {
+      if (!/lock hold by current process/.test((e as Error).message) || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 }
