@@ -7,29 +7,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildJob, type JobDefinition } from '../engine/api/job-definition.js';
-import { cancelCommand } from '../engine/cli/cancel-command.js';
-import { clusterCommand } from '../engine/cli/cluster-command.js';
-import type { Command } from '../engine/cli/command.js';
-import { demoCommand } from '../engine/cli/demo-command.js';
-import { generateCommand } from '../engine/cli/generate-command.js';
+import { COMMANDS } from '../engine/cli/commands.js';
 import { jobOptionList } from '../engine/cli/job-flags.js';
-import { jobsCommand } from '../engine/cli/jobs-command.js';
-import { kafkaCommand } from '../engine/cli/kafka-command.js';
-import { listCommand } from '../engine/cli/list-command.js';
-import { planCommand } from '../engine/cli/plan-command.js';
 import { runCommand } from '../engine/cli/run-command.js';
-import { savepointCommand } from '../engine/cli/savepoint-command.js';
-import { statusCommand } from '../engine/cli/status-command.js';
-import { stopCommand } from '../engine/cli/stop-command.js';
-import { submitCommand } from '../engine/cli/submit-command.js';
 
 /** The image deploy/Dockerfile builds, as compose and the manifests name it. */
 export const EDDY_IMAGE = 'eddy:latest';
 const ROOT = join(import.meta.dirname, '..');
-
-// engine/cli/eddy.ts runs the CLI when imported, so its command list is repeated here; the
-// 'knows every command' test in deploy.test.ts compares it with `eddy --help`.
-export const COMMANDS: readonly Command[] = [runCommand, jobsCommand, planCommand, generateCommand, kafkaCommand, demoCommand, clusterCommand, submitCommand, listCommand, statusCommand, cancelCommand, stopCommand, savepointCommand];
 
 export interface Container {
   /** e.g. `compose runner`, `k8s eddy-runner`. */

@@ -3,25 +3,8 @@
  * The `eddy` command line: one entry point, one subcommand per file.
  */
 import { BrokerSetupError } from '../../deploy/local/broker-jars.js';
-import { cancelCommand } from './cancel-command.js';
-import { clusterCommand } from './cluster-command.js';
-import type { Command } from './command.js';
-import { demoCommand } from './demo-command.js';
+import { COMMANDS as commands } from './commands.js';
 import { CliError } from './flags.js';
-import { generateCommand } from './generate-command.js';
-import { jobsCommand } from './jobs-command.js';
-import { kafkaCommand } from './kafka-command.js';
-import { listCommand } from './list-command.js';
-import { planCommand } from './plan-command.js';
-import { runCommand } from './run-command.js';
-import { savepointCommand } from './savepoint-command.js';
-import { statusCommand } from './status-command.js';
-import { stopCommand } from './stop-command.js';
-import { submitCommand } from './submit-command.js';
-
-// The job manager and its client commands (engine/cluster/).
-const clusterCommands: readonly Command[] = [clusterCommand, submitCommand, listCommand, statusCommand, cancelCommand, stopCommand, savepointCommand];
-const commands: readonly Command[] = [runCommand, jobsCommand, planCommand, generateCommand, kafkaCommand, demoCommand, ...clusterCommands];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
