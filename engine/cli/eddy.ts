@@ -42,4 +42,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// Exit once the command has finished: a Kafka client that is still retrying (say, a view's consumer
+// after a broker outage) must not keep a finished run alive. stdout and stderr are synchronous for
+// files and pipes on Linux, so nothing written is lost.
+process.exit(await main(process.argv.slice(2)));

@@ -5,7 +5,7 @@
  */
 import { buildJob, loadJob } from '../api/job-definition.js';
 import { MemberMetrics } from '../metrics/member-metrics.js';
-import { runMember } from './member.js';
+import { MemberCleanupTimeout, runMember } from './member.js';
 import type { FromMember, MemberStart, MemberStats, SavepointPhase, SavepointReply, ToMember } from './protocol.js';
 
 export default async function memberWorker(start: MemberStart): Promise<MemberStats> {
@@ -39,6 +39,11 @@ export default async function memberWorker(start: MemberStart): Promise<MemberSt
       onCheckpoint: (event) => post({ type: 'checkpoint', ...event }),
       onSavepointControl: (handler) => (savepoints = handler),
     });
+  } catch (e) {
+    // Clients stuck on a vanished broker live in this thread: end the thread (piscina starts a new
+    // one for the restart) instead of leaving them to rejoin the group half-alive.
+    if (e instanceof MemberCleanupTimeout) setImmediate(() => process.exit(1));
+    throw e;
   } finally {
     port.close();
   }

@@ -103,6 +103,8 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     return p;
   };
   const { metrics } = opts;
+  /** Every task opened and not yet closed, moved away or not. */
+  const opened = new Set<Task>();
   const savepointOf = (task: string): { savepoint?: { dir: string; task: SavepointTask } } => {
     const entry = opts.savepoint?.tasks.find((t) => t.task === task);
     return entry ? { savepoint: { dir: opts.savepoint!.dir, task: entry } } : {};
@@ -123,7 +125,13 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
       ...(metrics ? { meter: metrics } : {}),
       ...savepointOf(`${mode}-${tp.partition}`),
     });
-    void task.then(() => metrics?.restored(labelOf(`${mode}:${tp.partition}`), Date.now() - opening), () => undefined);
+    void task.then(
+      (t) => {
+        opened.add(t);
+        metrics?.restored(labelOf(`${mode}:${tp.partition}`), Date.now() - opening);
+      },
+      () => undefined,
+    );
     const slot: Slot = { task, queue: task, next: undefined, lastRecordAt: Date.now(), ended: false };
     // Resume exactly at the offset committed when the task fenced its predecessor: the consumer may
     // have fetched from an older one, so records below the task's position are skipped (see below).
@@ -136,7 +144,10 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
       if (!id.startsWith(`${mode}:`) || wanted.has(id)) continue;
       slots.delete(id);
       metrics?.forget(labelOf(id));
-      void run(slot, (t) => t.close()).catch((e: unknown) => opts.log(`${opts.name}: closing ${id}: ${(e as Error).message}`));
+      void run(slot, async (t) => {
+        await t.close();
+        opened.delete(t);
+      }).catch((e: unknown) => opts.log(`${opts.name}: closing ${id}: ${(e as Error).message}`));
     }
     for (const tp of owned) if (!slots.has(`${mode}:${tp.partition}`)) slots.set(`${mode}:${tp.partition}`, openTask(mode, tp));
     metrics?.tasks(slots.size);
@@ -311,6 +322,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
   const committed = await admin.committedOffsets(opts.groupId, input);
   const idleTimeout = source.kind === 'source' ? source.config.idleTimeoutMs : 0;
   let finished = false;
+  let cleanupTimedOut = false;
   const memory = new Map<string, number>();
   const tick = async (): Promise<void> => {
     for (const [id, slot] of slots) {
@@ -345,21 +357,44 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
   } finally {
     gate?.open();
     gate = undefined;
-    await inputSource.stop();
-    await mergeSource?.stop();
-    // Graceful stop: what was processed is committed (a final checkpoint), then the tasks close.
-    // After a failure nothing is committed: closing aborts the open transactions.
-    if (!finished && !fatal) await tick().catch(() => undefined);
-    for (const slot of slots.values()) {
-      await run(slot, async (t) => {
-        for (const [sink, n] of Object.entries(t.outputs)) stats.outputs[sink] = (stats.outputs[sink] ?? 0) + n;
-        await t.close();
-      }).catch(() => undefined);
-    }
-    await admin.disconnect().catch(() => undefined);
+    const cleanup = async (): Promise<void> => {
+      await inputSource.stop();
+      await mergeSource?.stop();
+      // Graceful stop: what was processed is committed (a final checkpoint), then the tasks close.
+      // After a failure nothing is committed: closing aborts the open transactions.
+      if (!finished && !fatal) await tick().catch(() => undefined);
+      for (const slot of slots.values()) {
+        await run(slot, async (t) => {
+          for (const [sink, n] of Object.entries(t.outputs)) stats.outputs[sink] = (stats.outputs[sink] ?? 0) + n;
+          await t.close();
+          opened.delete(t);
+        }).catch(() => undefined);
+      }
+      await admin.disconnect().catch(() => undefined);
+    };
+    // After a failure the clients may wait on a broker that is gone; a member that cannot clean up
+    // in time reports it, and its thread is dropped (member-worker.ts) rather than left hanging.
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      cleanup().then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), fatal ? CLEANUP_AFTER_FAILURE_MS : CLEANUP_MS))),
+    ]);
+    clearTimeout(timer);
+    cleanupTimedOut = timedOut;
+    // Whatever hangs, the stores close: the thread may end, but their folders must not stay locked.
+    if (timedOut) for (const t of opened) await t.closeState().catch(() => undefined);
   }
+  if (cleanupTimedOut) throw new MemberCleanupTimeout(`${opts.name} could not close its Kafka clients in time${fatal ? ` after: ${fatal.message}` : ''}`);
   if (fatal) throw fatal;
   return stats;
+}
+
+const CLEANUP_MS = 120_000;
+const CLEANUP_AFTER_FAILURE_MS = 30_000;
+
+/** The member's clients did not close: the thread hosting it should end, taking them with it. */
+export class MemberCleanupTimeout extends Error {
+  override readonly name = 'MemberCleanupTimeout';
 }
 
 /** Bounded: every input partition is committed at its end, and the merge stage has committed everything. */

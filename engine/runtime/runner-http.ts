@@ -46,7 +46,8 @@ export async function startRunnerHttp(o: RunnerHttpOptions): Promise<{ monitor: 
     throw new Error(`cannot listen on ${o.host}:${o.port} (${e.message}): choose another --metrics-port (0 = any free port)`);
   });
   const close = async (): Promise<void> => {
-    for (const v of views) await v.view.stop().catch(() => undefined);
+    // A view's consumer may be stuck retrying a broker that went away: do not wait on it forever.
+    for (const v of views) await Promise.race([v.view.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 5_000).unref())]);
     await server.close();
   };
   try {

@@ -2,7 +2,8 @@
  * The runner process: a fixed pool of P worker threads (piscina), each hosting one long-lived group
  * member (member-worker.ts). piscina gives the pool, thread lifecycle and error propagation; it
  * routes nothing, because each member consumes its own partitions: records never cross threads.
- * A failed member restarts with exponential backoff (1 s doubling to 60 s), counted.
+ * A failed member restarts with exponential backoff (1 s doubling to 60 s, back to 1 s after a
+ * minute of running), counted.
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,7 @@ export interface RunnerResult extends MemberStats {
 
 const WORKER = join(dirname(fileURLToPath(import.meta.url)), 'member-worker.js');
 const MAX_BACKOFF_MS = 60_000;
+const STABLE_MS = 60_000;
 
 /**
  * @example
@@ -46,6 +48,7 @@ export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
 
   const runOne = async (index: number): Promise<void> => {
     for (let backoff = 1_000; !stopping(); backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
+      const started = Date.now();
       const channel = new MessageChannel();
       channel.port1.on('message', onMessage);
       ports[index] = channel.port1;
@@ -56,6 +59,8 @@ export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
         return;
       } catch (e) {
         if (stopping()) return;
+        // A member that ran a good while before failing starts the backoff over (Flink's reset).
+        if (Date.now() - started >= STABLE_MS) backoff = 1_000;
         restarts += 1;
         monitor?.restarted();
         log(`member-${index} failed (restart ${restarts}, in ${backoff / 1000} s): ${(e as Error).message}`);

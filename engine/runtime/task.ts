@@ -66,6 +66,7 @@ export class Task {
   /** Inside an advance of the watermark (what it emits are fired windows). */
   #advancing = false;
   #fired = false;
+  #stateClosed = false;
   readonly #outputs: Record<string, number> = {};
 
   private constructor(
@@ -321,8 +322,18 @@ export class Task {
     } finally {
       await this.sink.disconnect().catch(() => undefined);
       await this.direct?.disconnect().catch(() => undefined);
-      await this.state.close();
+      await this.closeState();
     }
+  }
+
+  /**
+   * Closes the local store only (once). A member whose Kafka clients hang closes its tasks' stores
+   * this way before its thread ends: an open RocksDB keeps its folder locked for the whole process.
+   */
+  async closeState(): Promise<void> {
+    if (this.#stateClosed) return;
+    this.#stateClosed = true;
+    await this.state.close();
   }
 
   #changelogPartition(): number {
