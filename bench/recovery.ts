@@ -81,6 +81,7 @@ function trickle(kafka: KafkaClientOptions, topic: string, gen: WatchEventGenera
     await sink.connect();
     while (running) {
       await sink.send(topic, gen.nextBatch(perSecond / 10));
+      await sink.flush();
       await new Promise((r) => setTimeout(r, 100));
     }
     await sink.disconnect();

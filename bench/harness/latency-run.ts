@@ -90,6 +90,7 @@ export async function measureLatency(
           return { key: r.key, value: r.value, partition: p };
         });
         await sink.send(o.input, out);
+        await sink.flush(); // the sink batches; at a fixed rate every event must leave now
         // Every window end the watermark has passed with this batch closes now.
         const low = Math.min(...maxTs) - o.spec.outOfOrdernessMs;
         for (let end = Math.ceil(started / o.spec.slideMs) * o.spec.slideMs; end <= low; end += o.spec.slideMs) if (!closedAt.has(end)) closedAt.set(end, Date.now());

@@ -246,7 +246,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     }).catch(fail);
   };
   const finishPartition = async (slot: Slot, t: Task): Promise<void> => {
-    if (slot.ended) return;
+    if (slot.ended || t.closed) return;
     slot.ended = true;
     await t.end();
     await commit(t, String(t.config.input.partition), slot.next);
@@ -327,6 +327,8 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
   const tick = async (): Promise<void> => {
     for (const [id, slot] of slots) {
       await run(slot, async (t) => {
+        // Moved away while this tick went through the earlier tasks.
+        if (t.closed) return;
         if (id.startsWith('partition:') && opts.bounded && !slot.ended) {
           const p = Number(id.slice('partition:'.length));
           if ((committed.get(p) ?? -1n) >= (ends.get(p) ?? 0n) || empty.has(p)) {

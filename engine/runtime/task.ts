@@ -67,6 +67,7 @@ export class Task {
   #advancing = false;
   #fired = false;
   #stateClosed = false;
+  #closing = false;
   readonly #outputs: Record<string, number> = {};
 
   private constructor(
@@ -216,6 +217,7 @@ export class Task {
 
   /** Step 1: records that failed decoding go to the dead-letter topic inside the transaction. */
   async deadLetters(rejected: readonly RejectedRecord[]): Promise<void> {
+    this.#assertOpen();
     if (rejected.length === 0) return;
     if (!this.sink.inTransaction) await this.sink.begin();
     this.#dirty = true;
@@ -224,6 +226,7 @@ export class Task {
 
   /** Step 1, partition tasks: decoded records of the input partition. */
   async processRecords(values: readonly unknown[], timestamps: readonly number[]): Promise<void> {
+    this.#assertOpen();
     if (!this.sink.inTransaction) await this.sink.begin();
     this.#dirty = true;
     this.#progress = observe(this.#progress, timestamps);
@@ -252,6 +255,7 @@ export class Task {
 
   /** Step 1, the merge task: records of the partials topic. */
   async processPartials(records: readonly PartialsRecord[]): Promise<void> {
+    this.#assertOpen();
     if (!this.sink.inTransaction) await this.sink.begin();
     this.#dirty = true;
     for (const r of records) {
@@ -263,6 +267,7 @@ export class Task {
 
   /** Bounded mode: the input partition is exhausted; the watermark goes to +∞ and every window fires. */
   async end(): Promise<void> {
+    this.#assertOpen();
     this.#progress = { ...this.#progress, watermark: 'end' };
     if (!this.sink.inTransaction) await this.sink.begin();
     this.#dirty = true;
@@ -274,6 +279,9 @@ export class Task {
    * state changes committed, or undefined when there was nothing to commit.
    */
   async commit(nextInputOffset: bigint | undefined, idle = false): Promise<{ sizeBytes: number } | undefined> {
+    // A commit queued before the task was closed (a rebalance moved it away mid-tick) must not run:
+    // its producer would reconnect, fence the new owner and commit changes whose outputs were aborted.
+    if (this.#closing) return undefined;
     const marker: WatermarkMarker = { type: 'watermark', partition: this.config.input.partition, watermark: this.#progress.watermark === 'end' ? 'end' : encodeWatermark(this.#watermark()), idle };
     const markerChanged = this.config.mode === 'partition' && this.config.topics.partials !== undefined && JSON.stringify(marker) !== this.#sentMarker;
     const offsetMoved = nextInputOffset !== undefined && nextInputOffset !== this.#committedOffset;
@@ -317,6 +325,8 @@ export class Task {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
+    this.state.discard();
     try {
       if (this.sink.inTransaction) await this.sink.abort();
     } finally {
@@ -334,6 +344,15 @@ export class Task {
     if (this.#stateClosed) return;
     this.#stateClosed = true;
     await this.state.close();
+  }
+
+  /** The task was closed (moved away or its member stopping): queued work on it is skipped. */
+  get closed(): boolean {
+    return this.#closing;
+  }
+
+  #assertOpen(): void {
+    if (this.#closing) throw new Error(`task ${this.#name()} is closed`);
   }
 
   #changelogPartition(): number {
