@@ -6,7 +6,7 @@ import { KafkaAdmin } from '../../connectors/kafka/admin.js';
 import type { BuiltJob } from '../api/job-builder.js';
 import { buildJob } from '../api/job-definition.js';
 import { readManifest, type SavepointTask } from '../checkpoint/savepoint.js';
-import { ensureJobTopics } from '../runtime/member.js';
+import { ensureJobTopics } from '../runtime/job-topics.js';
 import { durationMs, numberFlag } from '../config/units.js';
 import { startRunnerHttp } from '../runtime/runner-http.js';
 import { runRunner } from '../runtime/runner.js';

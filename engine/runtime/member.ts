@@ -12,6 +12,7 @@ import type { BuiltJob } from '../api/job-builder.js';
 import type { MemberMetrics } from '../metrics/member-metrics.js';
 import { writeEntries, type SavepointTask } from '../checkpoint/savepoint.js';
 import type { CheckpointEvent, MemberStats, SavepointPhase, SavepointReply } from './protocol.js';
+import { ensureJobTopics, internalTopics } from './job-topics.js';
 import { Task, type PartialsRecord } from './task.js';
 
 export interface MemberOptions {
@@ -38,34 +39,6 @@ export interface MemberOptions {
   savepoint?: { dir: string; tasks: SavepointTask[] };
   /** Receives the member's handler of savepoint phases (the runner drives them). */
   onSavepointControl?: (handler: (p: SavepointPhase) => Promise<SavepointReply>) => void;
-}
-
-/** The internal topics of a job, named after its group (as Kafka Streams names them after the application id). */
-export function internalTopics(groupId: string): { changelog: string; partials: string; mergeChangelog: string } {
-  return { changelog: `${groupId}-changelog`, partials: `${groupId}-partials`, mergeChangelog: `${groupId}-merge-changelog` };
-}
-
-/** Creates the job's topics: outputs, dead letters and the internal ones. */
-export async function ensureJobTopics(job: BuiltJob, kafka: KafkaClientOptions, groupId: string): Promise<{ input: string; partitions: number }> {
-  const source = job.graph.nodes.find((n) => n.kind === 'source');
-  if (source?.kind !== 'source') throw new Error(`job ${job.graph.job} has no source`);
-  const admin = new KafkaAdmin(kafka);
-  await admin.connect();
-  try {
-    const [input] = await admin.ensureTopics([{ name: source.config.topic, partitions: 1 }]);
-    const internal = internalTopics(groupId);
-    const compacted = { 'cleanup.policy': 'compact' };
-    const sinks = job.graph.nodes.flatMap((n) => (n.kind === 'sink' ? [n.config.topic] : []));
-    await admin.ensureTopics([
-      ...[...new Set([...sinks, source.config.deadLetterTopic])].map((name) => ({ name, partitions: 1 })),
-      { name: internal.changelog, partitions: input!.partitions, config: compacted },
-      { name: internal.partials, partitions: 1 },
-      { name: internal.mergeChangelog, partitions: 1, config: compacted },
-    ]);
-    return { input: source.config.topic, partitions: input!.partitions };
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 /**

@@ -7,7 +7,7 @@ import type { BuiltJob } from '../api/job-builder.js';
 import type { JobDefinition } from '../api/job-definition.js';
 import type { RunnerMetrics } from '../metrics/runner-metrics.js';
 import { LatestView, type ViewSpec } from '../views/latest-view.js';
-import { ensureJobTopics } from './member.js';
+import { ensureJobTopics } from './job-topics.js';
 import type { SavepointManifest } from '../checkpoint/savepoint.js';
 import { RunnerMonitor } from './runner-monitor.js';
 import { takeSavepoint } from './savepoint-coordinator.js';
