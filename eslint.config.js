@@ -25,6 +25,8 @@ export default tseslint.config(
       'import/no-self-import': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
+      // kafkajs loads through connectors/kafka/kafkajs.ts, which fixes its producer first.
+      '@typescript-eslint/no-restricted-imports': ['error', { paths: [{ name: 'kafkajs', message: 'import { kafkajs } from connectors/kafka/kafkajs.ts', allowTypeImports: true }] }],
     },
   },
   {

@@ -5,10 +5,10 @@
  * "flush" events that move every partition's event time past every real window. The expected
  * rankings come from the project's naive reference, for windows that hold real events.
  */
-import { Partitioners } from 'kafkajs';
 import { WatchEventGenerator, type GeneratedRecord } from '../../connectors/generator/watch-event-generator.js';
 import { WatchEventSchema } from '../../connectors/generator/watch-event.js';
 import { KafkaAdmin } from '../../connectors/kafka/admin.js';
+import { kafkajs } from '../../connectors/kafka/kafkajs.js';
 import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
 import { KafkaSink, type OutRecord } from '../../connectors/kafka/sink.js';
 import { referenceWindowTopK } from '../../engine/testing/reference/window-top-k-reference.js';
@@ -46,7 +46,7 @@ export function benchRecords(spec: WorkloadSpec): GeneratedRecord[] {
 
 /** Kafka's default partitioner (murmur2 of the key), as the Java clients and kafkajs use it. */
 export function partitionerFor(partitions: number): (key: string) => number {
-  const partitioner = Partitioners.DefaultPartitioner();
+  const partitioner = kafkajs.Partitioners.DefaultPartitioner();
   const partitionMetadata = Array.from({ length: partitions }, (_, p) => ({ partitionId: p, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
   return (key) => partitioner({ topic: 'bench', partitionMetadata, message: { key, value: null } });
 }

@@ -3,8 +3,8 @@
  * Every Eddy component that talks to Kafka (source, sink, admin, generator, CLI) takes a
  * {@link KafkaClientOptions} and turns it into a kafkajs client with {@link createKafka}.
  */
-import kafkajs from 'kafkajs';
-import type { KafkaConfig, SASLOptions } from 'kafkajs';
+import type { Kafka, KafkaConfig, SASLOptions } from 'kafkajs';
+import { kafkajs } from './kafkajs.js';
 import * as z from 'zod';
 
 /** The bootstrap address of the project's local broker (`eddy kafka start`). */
@@ -95,6 +95,6 @@ export function toKafkaJsConfig(opts: KafkaClientOptions): KafkaConfig {
 }
 
 /** Creates a kafkajs client from validated options. */
-export function createKafka(opts: KafkaClientOptions): kafkajs.Kafka {
+export function createKafka(opts: KafkaClientOptions): Kafka {
   return new kafkajs.Kafka(toKafkaJsConfig(opts));
 }

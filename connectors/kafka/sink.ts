@@ -3,10 +3,10 @@
  * the source's offsets (`sendOffsets`), which is what makes consume-transform-produce exactly once.
  * Records are buffered and sent in large batches; `flush()` sends what is buffered now.
  */
-import kafkajs from 'kafkajs';
 import type { Message, Producer, Transaction } from 'kafkajs';
 import * as z from 'zod';
 import { createKafka, type KafkaClientOptions } from './config.js';
+import { kafkajs } from './kafkajs.js';
 
 /** One record to write. Without `partition`, the key picks it (murmur2, as Java clients do). */
 export interface OutRecord {

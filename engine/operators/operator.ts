@@ -26,6 +26,8 @@ export interface OperatorContext {
   /** Key groups this instance owns (inclusive). */
   keyGroups: { start: number; end: number };
   maxParallelism: number;
+  /** State entries the operator may also keep on the heap, in front of its backend (0: none). */
+  cacheEntries: number;
   /** Processing time (epoch ms); the test harness controls it. */
   now: () => number;
 }
@@ -36,6 +38,8 @@ export interface Operator {
   onWatermark?(watermark: number, out: Output): Promise<void> | void;
   /** Processing time advanced to `nowMs`: fire processing-time timers. */
   onProcessingTime?(nowMs: number, out: Output): Promise<void> | void;
+  /** Writes what the operator keeps on the heap to its backend; the runtime calls it before every commit. */
+  flush?(): Promise<void> | void;
   /** Rebuilds in-memory indexes after state was restored into the backend; `watermark` is the restored clock. */
   restore?(watermark: number): Promise<void>;
 }

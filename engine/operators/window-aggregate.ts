@@ -1,10 +1,16 @@
 /**
  * Keyed event-time windows with incremental aggregation. Each record updates one slice accumulator
- * (see windows/window-spec.ts), read and written once per distinct (key, slice) per batch. When the
- * watermark closes a window (watermark ≥ end − 1 + allowed lateness) it fires once: the accumulators
- * of its slices are merged per key and one result per key is emitted. Records whose every window is
- * already closed go to the `late` port. With early firing, open windows also emit provisional results
- * (marked `early`) each time the watermark crosses a multiple of the interval.
+ * (see windows/window-spec.ts). When the watermark closes a window (watermark ≥ end − 1 + allowed
+ * lateness) it fires once: the accumulators of its slices are merged per key and one result per key
+ * is emitted. Records whose every window is already closed go to the `late` port. With early firing,
+ * open windows also emit provisional results (marked `early`) each time the watermark crosses a
+ * multiple of the interval.
+ *
+ * Slices live in the state backend; open slices are also kept on the heap, up to the context's
+ * `cacheEntries`, so records and window fires touch no store on the hot path. A cached slice's
+ * changed entries reach the backend at `flush()` (before every commit, so the changelog and local
+ * RocksDB carry them as before). Slices created beyond the budget, slices spilled to make room and
+ * slices restored after a restart are read and written through the backend instead.
  *
  * State layout (two tables of this operator):
  *   slices: [keyGroup][table][sliceEnd u64][key]  → JSON accumulator
@@ -16,7 +22,9 @@ import { KeyReader, prefixRange, stateKey } from '../state/key-codec.js';
 import { WindowGeometry, type WindowSpec } from '../windows/window-spec.js';
 import type { Operator, OperatorContext, Output, StreamRecord } from './operator.js';
 
-/** [keyGroup u16][table u8][sliceEnd u64]: what precedes the key in a slice entry. */
+/** [keyGroup u16][table u8]: what precedes the slice end in a slice entry. */
+const SLICE_END_OFFSET = 3;
+/** … and the slice end (u64): what precedes the key. */
 const SLICE_KEY_PREFIX_BYTES = 11;
 
 interface Pending {
@@ -26,14 +34,32 @@ interface Pending {
   acc: unknown;
 }
 
+interface CachedEntry {
+  keyGroup: number;
+  acc: unknown;
+  /** Changed since the last flush. */
+  dirty: boolean;
+  /** Flushed at least once: the backend has a copy to delete when the slice expires. */
+  stored: boolean;
+}
+
+interface Slice {
+  /** Key groups whose index entry is written (the backend holds some of their entries). */
+  keyGroups: Set<number>;
+  /** Every entry of the slice, or null: spilled, the backend alone holds it. */
+  cache: Map<string, CachedEntry> | null;
+  /** Keys of cached entries changed since the last flush. */
+  dirty: string[];
+}
+
 export class WindowAggregateOperator implements Operator {
   readonly #geometry: WindowGeometry;
   readonly #lateness: number;
   readonly #early: number | null;
-  readonly #slices: number;
-  readonly #index: number;
-  /** sliceEnd → key groups holding that slice. */
-  readonly #live = new Map<number, Set<number>>();
+  readonly #slicesTable: number;
+  readonly #indexTable: number;
+  readonly #slices = new Map<number, Slice>();
+  #cached = 0;
   #watermark = -Infinity;
 
   constructor(
@@ -44,43 +70,98 @@ export class WindowAggregateOperator implements Operator {
     this.#geometry = new WindowGeometry(config.window);
     this.#lateness = config.allowedLatenessMs;
     this.#early = config.earlyFiringMs;
-    [this.#slices, this.#index] = ctx.tables as [number, number];
+    [this.#slicesTable, this.#indexTable] = ctx.tables as [number, number];
   }
 
   #closed(windowEnd: number, watermark: number): boolean {
     return windowEnd - 1 + this.#lateness <= watermark;
   }
 
+  #slice(sliceEnd: number): Slice {
+    let s = this.#slices.get(sliceEnd);
+    if (!s) this.#slices.set(sliceEnd, (s = { keyGroups: new Set(), cache: this.#cached < this.ctx.cacheEntries ? new Map() : null, dirty: [] }));
+    return s;
+  }
+
   async processBatch(records: readonly StreamRecord[], out: Output): Promise<void> {
-    const pending = new Map<string, Pending>();
+    const spilled = new Map<string, Pending>();
     for (const r of records) {
       if (this.#closed(this.#geometry.lastWindowEnd(r.timestamp), this.#watermark)) {
         out.emit({ value: r.value, timestamp: r.timestamp }, 'late');
         continue;
       }
       const sliceEnd = this.#geometry.sliceEnd(r.timestamp);
-      const id = `${sliceEnd}\u0000${r.key!}`;
-      let p = pending.get(id);
-      if (!p) pending.set(id, (p = { keyGroup: r.keyGroup!, key: r.key!, sliceEnd, acc: this.fn.create() }));
+      const slice = this.#slice(sliceEnd);
+      const key = r.key!;
+      if (slice.cache) {
+        let e = slice.cache.get(key);
+        if (!e) {
+          slice.cache.set(key, (e = { keyGroup: r.keyGroup!, acc: this.fn.create(), dirty: false, stored: false }));
+          this.#cached += 1;
+        }
+        e.acc = this.fn.add(e.acc, r.value);
+        if (!e.dirty) {
+          e.dirty = true;
+          slice.dirty.push(key);
+        }
+        continue;
+      }
+      const id = `${sliceEnd}\u0000${key}`;
+      let p = spilled.get(id);
+      if (!p) spilled.set(id, (p = { keyGroup: r.keyGroup!, key, sliceEnd, acc: this.fn.create() }));
       p.acc = this.fn.add(p.acc, r.value);
     }
-    if (pending.size === 0) return;
-    const entries = [...pending.values()];
-    const keys = entries.map((p) => stateKey(p.keyGroup, this.#slices).u64(p.sliceEnd).tail(p.key).finish());
+    if (spilled.size > 0) await this.#updateStored([...spilled.values()]);
+  }
+
+  /** Read-modify-write of spilled slices' entries: one read and one write per distinct entry. */
+  async #updateStored(entries: Pending[]): Promise<void> {
+    const keys = entries.map((p) => this.#entryKey(p.keyGroup, p.sliceEnd, p.key));
     const stored = await this.ctx.backend.getMany(keys);
     const puts: [Buffer, Buffer][] = [];
     entries.forEach((p, i) => {
       const before = stored[i];
       const acc = before === undefined ? p.acc : this.fn.merge(JSON.parse(before.toString()), p.acc);
       puts.push([keys[i]!, Buffer.from(JSON.stringify(acc))]);
-      let groups = this.#live.get(p.sliceEnd);
-      if (!groups) this.#live.set(p.sliceEnd, (groups = new Set()));
-      if (!groups.has(p.keyGroup)) {
-        groups.add(p.keyGroup);
-        puts.push([stateKey(p.keyGroup, this.#index).u64(p.sliceEnd).finish(), Buffer.alloc(0)]);
-      }
+      this.#indexed(this.#slices.get(p.sliceEnd)!, p.keyGroup, p.sliceEnd, puts);
     });
     await this.ctx.backend.write({ puts, deletes: [] });
+  }
+
+  /** Adds the slice's index entry for a key group the first time it stores something there. */
+  #indexed(slice: Slice, keyGroup: number, sliceEnd: number, puts: [Buffer, Buffer][]): void {
+    if (slice.keyGroups.has(keyGroup)) return;
+    slice.keyGroups.add(keyGroup);
+    puts.push([stateKey(keyGroup, this.#indexTable).u64(sliceEnd).finish(), Buffer.alloc(0)]);
+  }
+
+  #entryKey(keyGroup: number, sliceEnd: number, key: string): Buffer {
+    return stateKey(keyGroup, this.#slicesTable).u64(sliceEnd).tail(key).finish();
+  }
+
+  /** Writes cached entries changed since the last flush to the backend, then spills over budget. */
+  async flush(): Promise<void> {
+    const puts: [Buffer, Buffer][] = [];
+    for (const [sliceEnd, slice] of this.#slices) {
+      if (!slice.cache) continue;
+      for (const key of slice.dirty) {
+        const e = slice.cache.get(key)!;
+        e.dirty = false;
+        e.stored = true;
+        puts.push([this.#entryKey(e.keyGroup, sliceEnd, key), Buffer.from(JSON.stringify(e.acc))]);
+        this.#indexed(slice, e.keyGroup, sliceEnd, puts);
+      }
+      slice.dirty = [];
+    }
+    if (puts.length > 0) await this.ctx.backend.write({ puts, deletes: [] });
+    // Everything is in the backend now, so dropping a slice's heap copy loses nothing. The oldest
+    // go first: they take part in the fewest windows still to fire.
+    for (const [, slice] of [...this.#slices].sort((a, b) => a[0] - b[0])) {
+      if (this.#cached <= this.ctx.cacheEntries) break;
+      if (!slice.cache) continue;
+      this.#cached -= slice.cache.size;
+      slice.cache = null;
+    }
   }
 
   async onWatermark(watermark: number, out: Output): Promise<void> {
@@ -90,7 +171,7 @@ export class WindowAggregateOperator implements Operator {
     // Windows that hold a live slice and closed with this watermark, oldest first (those that closed
     // earlier have fired already). A slice is dropped once its newest window has fired.
     const ends = new Set<number>();
-    for (const sliceEnd of this.#live.keys()) {
+    for (const sliceEnd of this.#slices.keys()) {
       for (let end = this.#geometry.windowEndAtOrAfter(sliceEnd); end - this.#geometry.size < sliceEnd; end += this.#geometry.slide) {
         if (this.#closed(end, watermark) && !this.#closed(end, previous)) ends.add(end);
       }
@@ -98,23 +179,36 @@ export class WindowAggregateOperator implements Operator {
     for (const end of [...ends].sort((a, b) => a - b)) await this.#fire(end, out, false);
     if (this.#early !== null && Number.isFinite(watermark) && (previous === -Infinity || Math.floor(watermark / this.#early) > Math.floor(previous / this.#early))) {
       const open = new Set<number>();
-      for (const sliceEnd of this.#live.keys()) {
+      for (const sliceEnd of this.#slices.keys()) {
         for (let end = this.#geometry.windowEndAtOrAfter(sliceEnd); end - this.#geometry.size < sliceEnd; end += this.#geometry.slide) {
           if (!this.#closed(end, watermark)) open.add(end);
         }
       }
       for (const end of [...open].sort((a, b) => a - b)) await this.#fire(end, out, true);
     }
-    // Slices expire oldest first, so per key group everything below the newest expired slice goes
-    // in one range delete (slices and their index entries).
-    const expiredUpTo = new Map<number, number>();
-    for (const [sliceEnd, groups] of [...this.#live]) {
+    await this.#expire(watermark);
+  }
+
+  /** Drops the slices whose newest window has fired, with their entries in the backend. */
+  async #expire(watermark: number): Promise<void> {
+    const deletes: Buffer[] = [];
+    // Spilled slices expire oldest first, so per key group everything below the newest expired one
+    // goes in one range delete (slices and their index entries).
+    const spilledUpTo = new Map<number, number>();
+    for (const [sliceEnd, slice] of [...this.#slices]) {
       if (!this.#closed(this.#geometry.lastWindowEndOfSlice(sliceEnd), watermark)) continue;
-      this.#live.delete(sliceEnd);
-      for (const kg of groups) expiredUpTo.set(kg, Math.max(expiredUpTo.get(kg) ?? 0, sliceEnd));
+      this.#slices.delete(sliceEnd);
+      if (slice.cache) {
+        for (const [key, e] of slice.cache) if (e.stored) deletes.push(this.#entryKey(e.keyGroup, sliceEnd, key));
+        for (const kg of slice.keyGroups) deletes.push(stateKey(kg, this.#indexTable).u64(sliceEnd).finish());
+        this.#cached -= slice.cache.size;
+      } else {
+        for (const kg of slice.keyGroups) spilledUpTo.set(kg, Math.max(spilledUpTo.get(kg) ?? 0, sliceEnd));
+      }
     }
-    for (const [kg, upTo] of expiredUpTo) {
-      for (const table of [this.#slices, this.#index]) {
+    if (deletes.length > 0) await this.ctx.backend.write({ puts: [], deletes });
+    for (const [kg, upTo] of spilledUpTo) {
+      for (const table of [this.#slicesTable, this.#indexTable]) {
         await this.ctx.backend.deleteRange({ gte: stateKey(kg, table).finish(), lt: stateKey(kg, table).u64(upTo + 1).finish() });
       }
     }
@@ -122,18 +216,31 @@ export class WindowAggregateOperator implements Operator {
 
   async #fire(windowEnd: number, out: Output, early: boolean): Promise<void> {
     const accs = new Map<string, unknown>();
+    // Aggregate functions must not modify merge's arguments: the first may be a cached accumulator.
+    const add = (key: string, acc: unknown): void => {
+      const before = accs.get(key);
+      accs.set(key, before === undefined ? acc : this.fn.merge(before, acc));
+    };
     const windowStart = windowEnd - this.#geometry.size;
-    const keyGroups = new Set<number>();
-    for (const sliceEnd of this.#geometry.slicesOf(windowEnd)) for (const kg of this.#live.get(sliceEnd) ?? []) keyGroups.add(kg);
-    // A window's slices are adjacent in the layout: one scan per key group reads them all.
-    const firstSlice = Math.max(0, windowStart + 1);
-    for (const kg of [...keyGroups].sort((x, y) => x - y)) {
-      const range = { gte: stateKey(kg, this.#slices).u64(firstSlice).finish(), lt: stateKey(kg, this.#slices).u64(windowEnd + 1).finish() };
-      for await (const [k, v] of this.ctx.backend.scan(range)) {
-        const key = k.subarray(SLICE_KEY_PREFIX_BYTES).toString();
-        const acc = JSON.parse(v.toString()) as unknown;
-        const before = accs.get(key);
-        accs.set(key, before === undefined ? acc : this.fn.merge(before, acc));
+    const spilled: number[] = [];
+    for (const sliceEnd of this.#geometry.slicesOf(windowEnd)) {
+      const slice = this.#slices.get(sliceEnd);
+      if (slice?.cache) for (const [key, e] of slice.cache) add(key, e.acc);
+      else if (slice) spilled.push(sliceEnd);
+    }
+    if (spilled.length > 0) {
+      // A key group's spilled slices lie in one range of the layout: one scan per key group reads
+      // them all, skipping the cached slices in between (their flushed copies are counted above).
+      const wanted = new Set(spilled);
+      const keyGroups = new Set(spilled.flatMap((end) => [...this.#slices.get(end)!.keyGroups]));
+      const first = spilled[0]!;
+      const last = spilled[spilled.length - 1]!;
+      for (const kg of [...keyGroups].sort((x, y) => x - y)) {
+        const range = { gte: stateKey(kg, this.#slicesTable).u64(first).finish(), lt: stateKey(kg, this.#slicesTable).u64(last + 1).finish() };
+        for await (const [k, v] of this.ctx.backend.scan(range)) {
+          if (!wanted.has(Number(k.readBigUInt64BE(SLICE_END_OFFSET)))) continue;
+          add(k.subarray(SLICE_KEY_PREFIX_BYTES).toString(), JSON.parse(v.toString()));
+        }
       }
     }
     for (const [key, acc] of accs) {
@@ -143,17 +250,19 @@ export class WindowAggregateOperator implements Operator {
     }
   }
 
+  /** After a restore every slice is spilled: the backend holds them; new slices are cached again. */
   async restore(watermark: number): Promise<void> {
     this.#watermark = watermark;
-    this.#live.clear();
+    this.#slices.clear();
+    this.#cached = 0;
     const { start, end } = this.ctx.keyGroups;
     for (let kg = start; kg <= end; kg += 1) {
-      const prefix = stateKey(kg, this.#index).finish();
+      const prefix = stateKey(kg, this.#indexTable).finish();
       for await (const [k] of this.ctx.backend.scan(prefixRange(prefix))) {
         const sliceEnd = new KeyReader(k.subarray(prefix.length)).u64();
-        let groups = this.#live.get(sliceEnd);
-        if (!groups) this.#live.set(sliceEnd, (groups = new Set()));
-        groups.add(kg);
+        let slice = this.#slices.get(sliceEnd);
+        if (!slice) this.#slices.set(sliceEnd, (slice = { keyGroups: new Set(), cache: null, dirty: [] }));
+        slice.keyGroups.add(kg);
       }
     }
   }

@@ -23,14 +23,15 @@ describe('exactly-once under kill -9', () => {
     const input = uniqueName('chaos-in');
     const output = uniqueName('chaos-out');
     await createTopics([{ name: input, partitions: 4 }]);
-    const produced = await produceWatchEvents(input, 320_000, { seed: 5, badFraction: 0.005 });
+    // A run reads ~100k events a second once started (~1.2 s): kills land in start-up and mid-run alike.
+    const produced = await produceWatchEvents(input, 1_000_000, { seed: 5, badFraction: 0.005 });
     const run = { brokers: inject('kafkaBrokers'), input, output, groupId: uniqueName('chaos'), parallelism: Number(process.env.EDDY_CHAOS_PARALLELISM ?? 1), sessionTimeout: '2s', stateDir: mkdtempSync(join(tmpdir(), 'eddy-chaos-')) };
 
     let kills = 0;
     let finishedEarly = false;
     while (kills < KILLS) {
       const p = startContentPopularity(run);
-      const timer = setTimeout(() => p.kill(), 1_500 + Math.floor(random() * 4_500));
+      const timer = setTimeout(() => p.kill(), 700 + Math.floor(random() * 2_000));
       const r = await p.exited;
       clearTimeout(timer);
       if (r.signal === 'SIGKILL') kills += 1;

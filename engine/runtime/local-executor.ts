@@ -49,7 +49,12 @@ export interface ExecutorOptions {
   onSink?: (sinkId: string, records: readonly SinkRecord[]) => void | Promise<void>;
   /** Counts records in and out of each operator (metrics). */
   meter?: OperatorMeter;
+  /** Heap cache per stateful operator instance, in entries (default {@link DEFAULT_CACHE_ENTRIES}). */
+  cacheEntries?: number;
 }
+
+/** Window slices of 100k keys per task: about 20 MB of heap each. */
+export const DEFAULT_CACHE_ENTRIES = 100_000;
 
 export class LocalExecutor {
   readonly graph: JobGraph;
@@ -87,6 +92,7 @@ export class LocalExecutor {
         tables,
         keyGroups: keyGroupRange(lane, this.#parallelism, this.graph.maxParallelism),
         maxParallelism: this.graph.maxParallelism,
+        cacheEntries: opts.cacheEntries ?? DEFAULT_CACHE_ENTRIES,
         now: () => this.#now,
       });
       this.#instances.set(
@@ -169,6 +175,12 @@ export class LocalExecutor {
       }
       await afterNode?.(node);
     }
+  }
+
+  /** Operators write what they hold on the heap to their backends (before a commit). */
+  async flush(): Promise<void> {
+    for (const lanes of this.#instances.values()) for (const op of lanes) await op?.flush?.();
+    for (const merge of this.#merges.values()) await merge.flush?.();
   }
 
   /** After state was restored into the backends: rebuild operator indexes and the clock. */

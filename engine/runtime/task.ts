@@ -287,7 +287,8 @@ export class Task {
     const offsetMoved = nextInputOffset !== undefined && nextInputOffset !== this.#committedOffset;
     if (!this.#dirty && !markerChanged && !offsetMoved) return undefined;
     if (!this.sink.inTransaction) await this.sink.begin();
-    // 2. The task's own progress rides in the changelog.
+    // 2. Operators' heap caches, and the task's own progress, go into the state (and so the changelog).
+    await this.#executor.flush();
     await this.state.write({
       puts: [
         [PROGRESS_KEY, Buffer.from(JSON.stringify(this.#progress))],

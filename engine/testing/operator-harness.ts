@@ -21,6 +21,8 @@ export interface HarnessOptions {
   backend?: BackendKind;
   /** Processing time at start (default 0, so TTL and processing-time timers are reproducible). */
   nowMs?: number;
+  /** Heap cache of stateful operators, in entries (0: every access goes to the backend). */
+  cacheEntries?: number;
 }
 
 /** A harness snapshot: the event-time clock and every state entry (JSON-safe). */
@@ -62,7 +64,7 @@ export class OperatorHarness {
       } else backends.push(new MemoryStateBackend());
     }
     const nowMs = opts.nowMs ?? 0;
-    return new OperatorHarness(job, new LocalExecutor(job, { parallelism, backends, nowMs }), backends, dirs, nowMs);
+    return new OperatorHarness(job, new LocalExecutor(job, { parallelism, backends, nowMs, ...(opts.cacheEntries !== undefined ? { cacheEntries: opts.cacheEntries } : {}) }), backends, dirs, nowMs);
   }
 
   /** A fresh harness holding a snapshot's state and clock. */
@@ -89,6 +91,11 @@ export class OperatorHarness {
     return this.executor.advanceProcessingTime(nowMs);
   }
 
+  /** What a commit does first: operators write their heap caches to the backends. */
+  flush(): Promise<void> {
+    return this.executor.flush();
+  }
+
   /** Values a sink received, in order. */
   output<T = unknown>(sink: string): T[] {
     return this.executor.sinkOutput(sink).map((r) => r.value as T);
@@ -100,6 +107,7 @@ export class OperatorHarness {
   }
 
   async snapshot(): Promise<HarnessSnapshot> {
+    await this.executor.flush();
     const { maxParallelism } = this.job.graph;
     const entries: SnapshotEntries = [];
     for (let i = 0; i < this.backends.length; i += 1) {

@@ -1,7 +1,8 @@
 /**
  * Property test: the engine's windows, lateness and two-phase top-K against an independent, naive
  * reference (reference/window-top-k-reference.ts), on random streams, with snapshot/restore at random
- * points into harnesses of random parallelism, for both state backends.
+ * points into harnesses of random parallelism, for both state backends, with the window slices'
+ * heap cache off, tiny (slices spill to the backend at flushes) or large.
  */
 import { describe, expect, it } from 'vitest';
 import { aggregates, count, sum } from '../aggregate/aggregate-function.js';
@@ -40,7 +41,8 @@ async function runEngine(seed: number, backend: BackendKind): Promise<{ results:
   const config: RefConfig = { window: c.window, allowedLateness: c.allowedLateness, k: c.k, groupsOf: groupsFor(c.groupCount) };
   const pick = rng(seed ^ 0x5eed);
   const job = jobFor(config, [4, 16, 128][pick(3)]!);
-  let h = await OperatorHarness.create(job, { parallelism: 1 + pick(4), backend });
+  const cacheEntries = [0, 1 + pick(8), 100_000][pick(3)]!;
+  let h = await OperatorHarness.create(job, { parallelism: 1 + pick(4), backend, cacheEntries });
   const results: RefResult[] = [];
   const late: RefRecord[] = [];
   const drain = (): void => {
@@ -53,15 +55,19 @@ async function runEngine(seed: number, backend: BackendKind): Promise<{ results:
     for (const step of steps) {
       if (step.kind === 'records') await h.push('in', step.records);
       else await h.watermark(step.ts);
+      if (pick(4) === 0) await h.flush();
       if (pick(8) === 0) {
         drain();
         const snap = JSON.parse(JSON.stringify(await h.snapshot())) as Awaited<ReturnType<OperatorHarness['snapshot']>>;
         await h.close();
-        h = await OperatorHarness.restore(job, snap, { parallelism: 1 + pick(4), backend });
+        h = await OperatorHarness.restore(job, snap, { parallelism: 1 + pick(4), backend, cacheEntries });
       }
     }
     await h.watermark(Infinity);
     drain();
+    // Every window fired, so every slice expired: nothing may stay behind in the state.
+    const left = (await h.snapshot()).entries;
+    expect(left, `seed ${seed}: state left after the last window`).toEqual([]);
   } finally {
     await h.close();
   }
