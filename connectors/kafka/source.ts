@@ -233,7 +233,10 @@ function toRejected(topic: string, partition: number, m: KafkaMessage, reason: s
 
 function headersOf(m: KafkaMessage): Record<string, string | Buffer> {
   const out: Record<string, string | Buffer> = {};
-  for (const [k, v] of Object.entries(m.headers ?? {})) {
+  const headers = m.headers;
+  if (!headers) return out;
+  for (const k in headers) {
+    const v = headers[k];
     // kafkajs gives repeated headers as arrays; the last one wins, as in most clients' lookups.
     const last = Array.isArray(v) ? v[v.length - 1] : v;
     if (last !== undefined) out[k] = last;

@@ -32,6 +32,16 @@ describe('key groups', () => {
     }
   });
 
+  it("hash a key's UTF-8 bytes, on the ASCII fast path too", () => {
+    let seed = 3;
+    const pick = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    const alphabet = ['a', 'Z', '0', '-', '~', 'é', 'ß', '中', '😀', '\u007f', '\u0080'];
+    for (let i = 0; i < 2_000; i += 1) {
+      const key = Array.from({ length: pick(13) }, () => alphabet[pick(i % 2 === 0 ? 5 : alphabet.length)]).join('');
+      expect(keyGroupOf(key, 32_768), JSON.stringify(key)).toBe(murmur3(utf8(key)) % 32_768);
+    }
+  });
+
   it('spread keys evenly', () => {
     const counts = new Array<number>(128).fill(0);
     for (let i = 0; i < 128_000; i += 1) counts[keyGroupOf(`c-${String(i).padStart(6, '0')}`, 128)]! += 1;

@@ -9,31 +9,20 @@ export const DEFAULT_MAX_PARALLELISM = 128;
 
 const encoder = new TextEncoder();
 
-/** MurmurHash3 x86_32 of bytes. */
-export function murmur3(bytes: Uint8Array, seed = 0): number {
-  let h = seed >>> 0;
-  const n = bytes.length;
-  const tail = n & ~3;
-  for (let i = 0; i < tail; i += 4) {
-    let k = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  const rest = n & 3;
-  if (rest > 0) {
-    let k = 0;
-    if (rest === 3) k ^= bytes[tail + 2]! << 16;
-    if (rest >= 2) k ^= bytes[tail + 1]! << 8;
-    k ^= bytes[tail]!;
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
-  }
+function scrambled(k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  return Math.imul(k, 0x1b873593);
+}
+
+function mixed(h: number, k: number): number {
+  h ^= scrambled(k);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+function finished(h: number, tailK: number, n: number): number {
+  if ((n & 3) > 0) h ^= scrambled(tailK);
   h ^= n;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -41,6 +30,39 @@ export function murmur3(bytes: Uint8Array, seed = 0): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
+}
+
+/** MurmurHash3 x86_32 of bytes. */
+export function murmur3(bytes: Uint8Array, seed = 0): number {
+  let h = seed >>> 0;
+  const n = bytes.length;
+  const tail = n & ~3;
+  for (let i = 0; i < tail; i += 4) h = mixed(h, bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
+  let k = 0;
+  for (let i = n - 1; i >= tail; i -= 1) k = (k << 8) | bytes[i]!;
+  return finished(h, k, n);
+}
+
+/** MurmurHash3 x86_32 of a string's UTF-8 bytes, or -1 if it is not all ASCII (then bytes are needed). */
+function murmur3Ascii(s: string): number {
+  let h = 0;
+  const n = s.length;
+  const tail = n & ~3;
+  for (let i = 0; i < tail; i += 4) {
+    const a = s.charCodeAt(i);
+    const b = s.charCodeAt(i + 1);
+    const c = s.charCodeAt(i + 2);
+    const d = s.charCodeAt(i + 3);
+    if ((a | b | c | d) > 0x7f) return -1;
+    h = mixed(h, a | (b << 8) | (c << 16) | (d << 24));
+  }
+  let k = 0;
+  for (let i = n - 1; i >= tail; i -= 1) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return -1;
+    k = (k << 8) | c;
+  }
+  return finished(h, k, n);
 }
 
 function checkParallelism(parallelism: number, maxParallelism: number): void {
@@ -59,7 +81,9 @@ function checkParallelism(parallelism: number, maxParallelism: number): void {
  * keyGroupOf('c-000042', 128) // a number in 0..127, the same on every machine
  */
 export function keyGroupOf(key: string, maxParallelism: number): number {
-  return murmur3(encoder.encode(key)) % maxParallelism;
+  // Most keys are ASCII: hashing their characters directly skips encoding each key to bytes.
+  const ascii = murmur3Ascii(key);
+  return (ascii >= 0 ? ascii : murmur3(encoder.encode(key))) % maxParallelism;
 }
 
 /**
