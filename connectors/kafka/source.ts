@@ -58,6 +58,12 @@ export const SourceOptionsSchema = z.strictObject({
   rebalanceTimeoutMs: z.number().int().positive().default(60_000),
   heartbeatIntervalMs: z.number().int().positive().default(3_000),
   partitionsConsumedConcurrently: z.number().int().positive().default(1),
+  /**
+   * After a retriable crash kafkajs restarts the consumer by itself (default). Off: the crash goes
+   * to `onCrash` and the owner restarts. A runner member turns it off: kafkajs' own restart can
+   * outlive `stop()`, leaving a consumer in the group that owns partitions and reads nothing.
+   */
+  restartOnCrash: z.boolean().default(true),
 });
 export type SourceOptions = z.input<typeof SourceOptionsSchema>;
 
@@ -107,6 +113,7 @@ export class KafkaSource<T> {
       sessionTimeout: this.#opts.sessionTimeoutMs,
       rebalanceTimeout: this.#opts.rebalanceTimeoutMs,
       heartbeatInterval: this.#opts.heartbeatIntervalMs,
+      ...(this.#opts.restartOnCrash ? {} : { retry: { restartOnFailure: async () => false } }),
     });
     this.#consumer.on(this.#consumer.events.GROUP_JOIN, (e) => this.#onJoin(e.payload.memberAssignment));
     if (hooks.onCrash) {

@@ -169,7 +169,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
   };
   const inputSource = new KafkaSource(
     opts.kafka,
-    { groupId: opts.groupId, topics: [input], autoCommit: false, ...session(opts.sessionTimeoutMs) },
+    { groupId: opts.groupId, topics: [input], autoCommit: false, restartOnCrash: false, ...session(opts.sessionTimeoutMs) },
     fns.serde,
     deadLetters,
     {
@@ -232,7 +232,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
   const mergeSource = hasTopK
     ? new KafkaSource<PartialsRecord>(
         opts.kafka,
-        { groupId: `${opts.groupId}-merge`, topics: [topics.partials], autoCommit: false, ...session(opts.sessionTimeoutMs) },
+        { groupId: `${opts.groupId}-merge`, topics: [topics.partials], autoCommit: false, restartOnCrash: false, ...session(opts.sessionTimeoutMs) },
         { decode: (v) => (v === null ? { ok: false, reason: 'empty' } : { ok: true, value: JSON.parse(v.toString()) as PartialsRecord }), encode: (v) => Buffer.from(JSON.stringify(v)) },
         { write: async () => undefined },
         {
