@@ -14,23 +14,6 @@ export default defineConfig({
           testTimeout: 20_000,
         },
       },
-      // Opt-in (`npm run test:slow`): long tests that still fail now and then on this machine; they
-      // are not part of `npm test` until they pass every time (the README says which and why).
-      ...(process.env.EDDY_SLOW_TESTS
-        ? [
-            {
-              test: {
-                name: 'slow',
-                include: ['{engine,connectors,jobs,deploy,bench,grafana}/**/*.slow-itest.ts'],
-                pool: 'forks' as const,
-                fileParallelism: false,
-                globalSetup: ['./connectors/kafka/testing/broker-setup.ts'],
-                testTimeout: 600_000,
-                hookTimeout: 180_000,
-              },
-            },
-          ]
-        : []),
       {
         test: {
           name: 'integration',

@@ -4,7 +4,7 @@
  * exiting, and the output is still exactly the reference. The test runs a broker of its own (a
  * second local broker on free ports), so stopping it disturbs no other test.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,10 +19,12 @@ async function freePorts(): Promise<number> {
 }
 
 // Its own data and log; the jars of the usual local broker.
-const broker = new LocalBroker({ ...brokerPaths(mkdtempSync(join(tmpdir(), 'eddy-fault-home-'))), lib: brokerPaths().lib }, () => undefined);
+const home = mkdtempSync(join(tmpdir(), 'eddy-fault-home-'));
+const broker = new LocalBroker({ ...brokerPaths(home), lib: brokerPaths().lib }, () => undefined);
 afterAll(async () => {
   useBroker(undefined);
   await broker.stop().catch(() => undefined);
+  rmSync(home, { recursive: true, force: true });
 });
 
 describe('broker fault', () => {
