@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { runInNewContext } from 'node:vm';
 import type { Message } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { GROUPING_MODULE_PATH, groupMessagesPerPartition, kafkajs } from './kafkajs.js';
+import { GROUPING_MODULE_PATH, groupMessagesPerPartition, kafkajs, scheduleCheckPendingRequests, type PendingQueue } from './kafkajs.js';
 
 const require = createRequire(import.meta.url);
 
@@ -40,5 +40,25 @@ describe('kafkajs loader', () => {
     // Node records a required module among its requirer's children: the producer took ours.
     const sendMessages = require.cache[require.resolve('kafkajs/src/producer/sendMessages.js')];
     expect(sendMessages?.children).toContain(grouping);
+  });
+
+  it('request queues arm their check timer only while requests wait (no idle 1 ms loop)', () => {
+    type Queue = PendingQueue & { inflight: Map<number, unknown>; destroy(): void };
+    const RequestQueue = require('kafkajs/src/network/requestQueue/index.js') as new (o: object) => Queue;
+    const logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+    const q = new RequestQueue({ maxInFlightRequests: 1, requestTimeout: 30_000, clientId: 'c', broker: 'b', logger });
+    try {
+      expect(RequestQueue.prototype.scheduleCheckPendingRequests).toBe(scheduleCheckPendingRequests);
+      // What runs after every response: kafkajs 2.2.4 armed a timer here with nothing waiting.
+      q.checkPendingRequests();
+      expect(q.throttleCheckTimeoutId).toBeNull();
+      // A request waiting behind a full in-flight slot gets its check, as before.
+      q.inflight.set(1, {});
+      q.pending.push({});
+      q.scheduleCheckPendingRequests();
+      expect(q.throttleCheckTimeoutId).not.toBeNull();
+    } finally {
+      q.destroy();
+    }
   });
 });

@@ -1,11 +1,15 @@
 /**
- * kafkajs, loaded once, with a fix for its producer's grouping of messages by partition. kafkajs
- * 2.2.4 copies the partition's whole array for every message it adds (`[...current, message]`), so a
- * send costs O(n²) in messages per partition: with Eddy's changelog sends of thousands of records to
- * one partition it was 16% of a member thread's CPU. kafkajs is unmaintained (no release since
- * 2023-02), so the fix lives here: the linear version is put into Node's require cache under the
- * module's path before kafkajs first loads, and kafkajs' producer picks it up. Every value import of
- * kafkajs goes through this module (ESLint enforces it); type imports may name 'kafkajs' directly.
+ * kafkajs, loaded once, with two fixes. kafkajs is unmaintained (no release since 2023-02), so they
+ * live here; every value import of kafkajs goes through this module (ESLint enforces it), type
+ * imports may name 'kafkajs' directly.
+ *
+ * 1. Its producer's grouping of messages by partition copies the partition's whole array for every
+ *    message it adds (`[...current, message]`): O(n²) in messages per partition per send, 16% of a
+ *    member thread's CPU with Eddy's changelog sends. The linear version is put into Node's require
+ *    cache under the module's path before kafkajs first loads, and the producer picks it up.
+ * 2. Its request queue re-arms a 1 ms timer after every response even when nothing waits
+ *    (tulios/kafkajs#1556): every connection wakes the thread a thousand times a second for good.
+ *    The patched method arms the timer only while requests wait.
  *
  * @example
  * import { kafkajs } from './kafkajs.js';
@@ -49,7 +53,35 @@ function load(): typeof KafkaJs {
     children: [],
     paths: [],
   } as unknown as NodeJS.Module;
-  return require('kafkajs') as typeof KafkaJs;
+  const kafkajs = require('kafkajs') as typeof KafkaJs;
+  const queue = (require('kafkajs/src/network/requestQueue/index.js') as { prototype: PendingQueue }).prototype;
+  queue.scheduleCheckPendingRequests = scheduleCheckPendingRequests;
+  return kafkajs;
+}
+
+/** The part of kafkajs' RequestQueue the fix touches. */
+export interface PendingQueue {
+  pending: unknown[];
+  throttledUntil: number;
+  throttleCheckTimeoutId: NodeJS.Timeout | null;
+  checkPendingRequests(): void;
+  scheduleCheckPendingRequests(): void;
+}
+
+/** kafkajs' interval between checks of waiting requests when not throttled. */
+const CHECK_PENDING_REQUESTS_INTERVAL_MS = 10;
+
+/**
+ * RequestQueue.scheduleCheckPendingRequests without the idle loop: with nothing waiting there is
+ * nothing to check (a request pushed later schedules its own check, and responses check the queue).
+ */
+export function scheduleCheckPendingRequests(this: PendingQueue): void {
+  if (this.throttleCheckTimeoutId || this.pending.length === 0) return;
+  const throttledFor = this.throttledUntil - Date.now();
+  this.throttleCheckTimeoutId = setTimeout(() => {
+    this.throttleCheckTimeoutId = null;
+    this.checkPendingRequests();
+  }, throttledFor > 0 ? throttledFor : CHECK_PENDING_REQUESTS_INTERVAL_MS);
 }
 
 export const kafkajs = load();
