@@ -74,22 +74,54 @@ export function markdown(r: BenchResults): string {
   }
   if (r.latency.length > 0) {
     lines.push('', '| engine | input rate | rankings | p50 close→visible ms | p99 ms | CPU (share of one core) | peak RSS MB |', '|---|---|---:|---:|---:|---:|---:|');
-    for (const l of r.latency) lines.push(`| ${l.engine} | ${l.rate} | ${l.rankings} | ${Math.round(l.p50Ms)} | ${Math.round(l.p99Ms)} | ${fmt(l.cpuShareOfOneCore * 100)}% | ${l.peakRssMb} |`);
+    for (const l of r.latency) {
+      // No ranking of a measured window became visible before the run ended: the engine fell behind.
+      const [p50, p99] = l.rankings === 0 ? ['– (fell behind)', '–'] : [Math.round(l.p50Ms), Math.round(l.p99Ms)];
+      lines.push(`| ${l.engine} | ${l.rate} | ${l.rankings} | ${p50} | ${p99} | ${fmt(l.cpuShareOfOneCore * 100)}% | ${l.peakRssMb} |`);
+    }
   }
   lines.push('', `Command: \`${r.command}\``);
   return `${lines.join('\n')}\n`;
 }
 
-/** A horizontal bar chart of events per CPU-second (correct engines only). */
-export function svgChart(r: BenchResults): string {
-  const rows = r.summary.filter((s) => s.correct);
-  const max = Math.max(1, ...rows.map((s) => s.eventsPerCpuSecond));
-  const bar = 22;
-  const height = 50 + rows.length * (bar + 10);
-  const bars = rows.map((s, i) => {
-    const y = 40 + i * (bar + 10);
-    const width = Math.round((s.eventsPerCpuSecond / max) * 420);
-    return `<text x="10" y="${y + 16}" font-size="13">${s.engine}</text><rect x="130" y="${y}" width="${width}" height="${bar}" fill="${s.engine.startsWith('eddy') ? '#2b7bb9' : '#9aa5b1'}"/><text x="${136 + width}" y="${y + 16}" font-size="12">${s.eventsPerCpuSecond.toLocaleString('en-US')}</text>`;
+const BAR = 22;
+
+/** One panel of labelled horizontal bars, from `top`; returns its SVG and height. */
+function panel(title: string, top: number, rows: readonly { label: string; value: number; text: string; eddy: boolean }[], scale: (v: number, max: number) => number): { svg: string; height: number } {
+  const max = Math.max(1, ...rows.map((r) => r.value).filter(Number.isFinite));
+  const bars = rows.map((r, i) => {
+    const y = top + 30 + i * (BAR + 10);
+    const width = Number.isFinite(r.value) ? Math.max(1, Math.round(scale(r.value, max) * 420)) : 0;
+    return `<text x="10" y="${y + 16}" font-size="13">${r.label}</text><rect x="190" y="${y}" width="${width}" height="${BAR}" fill="${r.eddy ? '#2b7bb9' : '#9aa5b1'}"/><text x="${196 + width}" y="${y + 16}" font-size="12">${r.text}</text>`;
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="680" height="${height}" font-family="sans-serif"><text x="10" y="22" font-size="15">Events per CPU-second, content-popularity catch-up (higher is better)</text>${bars.join('')}</svg>\n`;
+  return { svg: `<text x="10" y="${top + 12}" font-size="15">${title}</text>${bars.join('')}`, height: 40 + rows.length * (BAR + 10) };
+}
+
+/** Bar charts: events per CPU-second (correct engines only), and p99 latency per engine and rate. */
+export function svgChart(r: BenchResults): string {
+  const throughput = panel(
+    'Events per CPU-second, content-popularity catch-up (higher is better)',
+    10,
+    r.summary.filter((s) => s.correct).map((s) => ({ label: s.engine, value: s.eventsPerCpuSecond, text: s.eventsPerCpuSecond.toLocaleString('en-US'), eddy: s.engine.startsWith('eddy') })),
+    (v, max) => v / max,
+  );
+  const parts = [throughput.svg];
+  let height = 10 + throughput.height;
+  if (r.latency.length > 0) {
+    // Log scale: the engines differ by orders of magnitude.
+    const latency = panel(
+      'p99 window close → ranking visible, ms (log scale, lower is better)',
+      height + 10,
+      r.latency.map((l) => ({
+        label: `${l.engine} @ ${l.rate}`,
+        value: l.rankings === 0 ? NaN : l.p99Ms,
+        text: l.rankings === 0 ? 'fell behind: no ranking in the run' : Math.round(l.p99Ms).toLocaleString('en-US'),
+        eddy: l.engine.startsWith('eddy'),
+      })),
+      (v, max) => Math.log10(1 + v) / Math.log10(1 + max),
+    );
+    parts.push(latency.svg);
+    height += 10 + latency.height;
+  }
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="720" height="${height + 10}" font-family="sans-serif">${parts.join('')}</svg>\n`;
 }
