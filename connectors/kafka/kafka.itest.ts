@@ -115,6 +115,24 @@ describe('Kafka connectors against a real broker', () => {
     expect(await admin.committedOffsets(groupId, input)).toEqual(new Map([[0, 7n], [1, 3n]]));
   });
 
+  it('a transaction far over the broker\'s 1 MiB batch limit, sent to one partition in one call, commits whole', async () => {
+    const topic = uniqueName('t-big');
+    await createTopics([{ name: topic, partitions: 1 }]);
+    const tx = await sink({ mode: 'transactional', transactionalId: uniqueName('txn-big'), batchSize: 100_000 });
+    const N = 40_000;
+    const filler = 'x'.repeat(100);
+    await tx.begin();
+    // ~4.6 MB: as one batch the broker would refuse it (MESSAGE_TOO_LARGE).
+    await tx.send(topic, Array.from({ length: N }, (_, i) => ({ key: `k${i}`, value: `${i}:${filler}`, partition: 0 })));
+    await tx.commit();
+    expect(tx.nextOffset(topic, 0)).toBe(BigInt(N));
+
+    const { byPartition } = await collect(topic, bytesSerde);
+    await waitFor(`${N} records`, () => total(byPartition) >= N);
+    const values = [...byPartition.values()].flat().map((r) => Number(r.value.toString().split(':')[0]));
+    expect(values).toEqual(Array.from({ length: N }, (_, i) => i));
+  });
+
   it('pauses and resumes single partitions', async () => {
     const topic = uniqueName('t-pause');
     await createTopics([{ name: topic, partitions: 2 }]);

@@ -32,6 +32,12 @@ export const SinkOptionsSchema = z.strictObject({
   transactionTimeoutMs: z.number().int().positive().default(60_000),
   /** Buffered records that trigger a send without waiting for `flush()`. */
   batchSize: z.number().int().positive().default(5_000),
+  /**
+   * Buffered bytes (keys, values, headers, plus a per-record allowance) that trigger a send: a
+   * partition's records go to the broker as one batch, which must stay under its
+   * `message.max.bytes` (1 MiB by default), or it refuses the whole send.
+   */
+  maxBatchBytes: z.number().int().positive().default(512 * 1024),
 }).refine((o) => o.mode !== 'transactional' || o.transactionalId !== undefined, {
   message: 'transactional mode needs a transactionalId',
   path: ['transactionalId'],
@@ -51,6 +57,7 @@ export class KafkaSink {
   readonly #producer: Producer;
   #buffer = new Map<string, Message[]>();
   #buffered = 0;
+  #bufferedBytes = 0;
   /** The tail of the send queue; it never rejects (a failure is kept in #failure). */
   #chain: Promise<void> = Promise.resolve();
   #failure: unknown;
@@ -93,20 +100,32 @@ export class KafkaSink {
   }
 
   /**
-   * Buffers records. Once `batchSize` records are buffered it starts sending them and waits for the
-   * batch before (one batch in flight, one filling): awaiting `send` is the backpressure.
+   * Buffers records. Once `batchSize` records or `maxBatchBytes` are buffered it starts sending them
+   * and waits for the batch before (one batch in flight, one filling): awaiting `send` is the
+   * backpressure, and however many records one call brings, no request grows past the bounds.
    */
   async send(topic: string, records: readonly OutRecord[]): Promise<void> {
+    let list = this.#listFor(topic);
+    for (const r of records) {
+      const m = toMessage(r);
+      list.push(m);
+      this.#buffered += 1;
+      this.#bufferedBytes += sizeOf(m);
+      if (this.#buffered >= this.#opts.batchSize || this.#bufferedBytes >= this.#opts.maxBatchBytes) {
+        const previous = this.#chain;
+        void this.#startSend();
+        await previous;
+        this.#throwIfFailed();
+        // The send took the buffer (synchronously, before this resumed): fill a new one.
+        list = this.#listFor(topic);
+      }
+    }
+  }
+
+  #listFor(topic: string): Message[] {
     let list = this.#buffer.get(topic);
     if (!list) this.#buffer.set(topic, (list = []));
-    for (const r of records) list.push(toMessage(r));
-    this.#buffered += records.length;
-    if (this.#buffered >= this.#opts.batchSize) {
-      const previous = this.#chain;
-      void this.#startSend();
-      await previous;
-      this.#throwIfFailed();
-    }
+    return list;
   }
 
   /** Sends everything buffered and waits until the broker has acknowledged it. */
@@ -149,6 +168,7 @@ export class KafkaSink {
     await this.#chain;
     this.#buffer.clear();
     this.#buffered = 0;
+    this.#bufferedBytes = 0;
     this.#txn = undefined;
     this.#failure = undefined;
     await txn.abort();
@@ -184,6 +204,7 @@ export class KafkaSink {
     const count = this.#buffered;
     this.#buffer = new Map();
     this.#buffered = 0;
+    this.#bufferedBytes = 0;
     const target = this.#txn ?? this.#producer;
     const explicit = new Map<string, number>();
     for (const { topic, messages } of topicMessages) {
@@ -197,6 +218,19 @@ export class KafkaSink {
     }
     this.#sent += count;
   }
+}
+
+/** Per-record overhead in a batch (length prefixes, offsets, timestamps), generously. */
+const RECORD_OVERHEAD_BYTES = 32;
+
+function lengthOf(v: Buffer | string | null | undefined): number {
+  return v == null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length;
+}
+
+function sizeOf(m: Message): number {
+  let n = RECORD_OVERHEAD_BYTES + lengthOf(m.key as Buffer | string | null) + lengthOf(m.value as Buffer | string | null);
+  for (const k in m.headers ?? {}) n += k.length + lengthOf(m.headers![k] as Buffer | string);
+  return n;
 }
 
 function toMessage(r: OutRecord): Message {
