@@ -217,9 +217,10 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
       advanceTo(slot, batch.nextOffset);
       slot.lastRecordAt = Date.now();
       if (opts.bounded && batch.nextOffset >= end) await finishPartition(slot, t);
-      // Committing on fire is for results' latency; while catching up (more input waiting) the
-      // interval's commits suffice, and a transaction per fired window would cost 40% of the CPU.
-      else if (t.fired && batch.nextOffset >= batch.highWatermark) await commit(t, String(batch.partition), slot.next);
+      // Committing on fire (or right after a restore) is for results' latency; while catching up
+      // (more input waiting) the interval's commits suffice, and a transaction per fired window
+      // would cost 40% of the CPU.
+      else if (t.commitDue && batch.nextOffset >= batch.highWatermark) await commit(t, String(batch.partition), slot.next);
     }).catch(fail);
   };
   const finishPartition = async (slot: Slot, t: Task): Promise<void> => {

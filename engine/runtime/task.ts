@@ -66,6 +66,7 @@ export class Task {
   /** Inside an advance of the watermark (what it emits are fired windows). */
   #advancing = false;
   #fired = false;
+  #committedSinceOpen = false;
   #stateClosed = false;
   #closing = false;
   readonly #outputs: Record<string, number> = {};
@@ -244,6 +245,15 @@ export class Task {
     return this.#fired;
   }
 
+  /**
+   * Fired windows wait, or the task has not committed since it opened. A task restored after a
+   * crash so commits as soon as it has caught up: what fired while it was down becomes visible, and
+   * recovery is confirmed, without waiting for the checkpoint interval.
+   */
+  get commitDue(): boolean {
+    return this.#fired || !this.#committedSinceOpen;
+  }
+
   async #advance(watermark: number): Promise<void> {
     this.#advancing = true;
     try {
@@ -311,6 +321,7 @@ export class Task {
     await this.state.apply(reached === undefined ? {} : { changelog: (reached + 1n).toString() });
     this.#dirty = false;
     this.#fired = false;
+    this.#committedSinceOpen = true;
     this.#committedOffset = nextInputOffset ?? this.#committedOffset;
     if (markerChanged) this.#sentMarker = JSON.stringify(marker);
     return { sizeBytes };
