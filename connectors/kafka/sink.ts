@@ -228,7 +228,7 @@ function lengthOf(v: Buffer | string | null | undefined): number {
 }
 
 function sizeOf(m: Message): number {
-  let n = RECORD_OVERHEAD_BYTES + lengthOf(m.key as Buffer | string | null) + lengthOf(m.value as Buffer | string | null);
+  let n = RECORD_OVERHEAD_BYTES + lengthOf(m.key) + lengthOf(m.value);
   for (const k in m.headers ?? {}) n += k.length + lengthOf(m.headers![k] as Buffer | string);
   return n;
 }

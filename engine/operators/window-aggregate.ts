@@ -154,10 +154,16 @@ export class WindowAggregateOperator implements Operator {
       slice.dirty = [];
     }
     if (puts.length > 0) await this.ctx.backend.write({ puts, deletes: [] });
-    // Everything is in the backend now, so dropping a slice's heap copy loses nothing. The oldest
-    // go first: they take part in the fewest windows still to fire.
+    if (this.#cached > this.ctx.cacheEntries) this.#spill();
+  }
+
+  /**
+   * Drops heap copies until the cache fits its budget (after a flush everything is in the backend,
+   * so nothing is lost). The oldest go first: they take part in the fewest windows still to fire.
+   */
+  #spill(): void {
     for (const [, slice] of [...this.#slices].sort((a, b) => a[0] - b[0])) {
-      if (this.#cached <= this.ctx.cacheEntries) break;
+      if (this.#cached <= this.ctx.cacheEntries) return;
       if (!slice.cache) continue;
       this.#cached -= slice.cache.size;
       slice.cache = null;
