@@ -1,171 +1,183 @@
 /**
- * Recovery and checkpoints of Eddy's runner, measured (not asserted): state of `--items` keys is
- * built from `--events` events; while a trickle of new events flows, the runner is killed with
- * SIGKILL and started again with the same state folder. Reported: checkpoint duration and size
- * before the kill; after the restart, the time until the HTTP server answers, until every task has
- * restored, and until the first checkpoint after restart commits new input ("output flows again").
- * Then a second process joins the group: the pause in processing that the rebalance causes.
+ * Recovery after kill -9, side by side: each engine builds state from a preload (default 1.2M events
+ * over 1.06M distinct content ids, all inside the open windows), keeps up with a trickle of new
+ * events, is killed with SIGKILL and started again on the same state folder. Reported per engine:
+ * the time from the kill until its consumer group has committed again everything written before the
+ * kill (see harness/recovery-run.ts). For Eddy also: when its HTTP server answers, when every task
+ * has restored, its checkpoints' duration and size, and the pause when a second process joins.
  *
- *   npm run bench:recovery -- [--events 2000000] [--items 1000000] [--parallelism 2] [--session-timeout 3s]
+ *   npm run bench:recovery -- [--engines eddy,flink,kafka-streams,quix] [--events 1200000] [--items 5000000]
+ *                             [--session-timeout 3s] [--checkpoint-interval 1s]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import * as z from 'zod';
-import { WatchEventGenerator } from '../connectors/generator/watch-event-generator.js';
 import { KafkaAdmin } from '../connectors/kafka/admin.js';
-import { kafkaClientOptions, type KafkaClientOptions } from '../connectors/kafka/config.js';
-import { KafkaSink } from '../connectors/kafka/sink.js';
+import { kafkaClientOptions } from '../connectors/kafka/config.js';
 import { parseCommand } from '../engine/cli/flags.js';
-import { numberFlag } from '../engine/config/units.js';
+import { durationMs, numberFlag } from '../engine/config/units.js';
+import { ENGINES, missing } from './harness/engines.js';
+import { machineFacts } from './harness/machine-facts.js';
+import { measureRecovery, preload, start, stop, trickle, until, type RecoveryHooks, type RecoveryMeasure, type RecoveryWorkload, type Started } from './harness/recovery-run.js';
 import { median } from './harness/report.js';
 
 const Options = z.strictObject({
   brokers: z.string().default('127.0.0.1:9092'),
-  events: numberFlag((n) => n.int().positive()).default(2_000_000),
-  items: numberFlag((n) => n.int().positive()).default(1_000_000),
-  parallelism: numberFlag((n) => n.int().positive()).default(2),
-  /** How soon the group notices the killed process: recovery cannot be faster than this. */
-  sessionTimeout: z.string().default('3s'),
+  engines: z.string().default('eddy,flink,kafka-streams,quix').transform((s) => s.split(',').map((e) => e.trim())),
+  events: numberFlag((n) => n.int().positive()).default(1_200_000),
+  items: numberFlag((n) => n.int().positive()).default(5_000_000),
+  /** Event time the preload spans; at most window − slide, so every key is still in state at the kill. */
+  span: durationMs.prefault('9m'),
+  rate: numberFlag((n) => n.int().positive().multipleOf(10)).default(1_000),
+  checkpointInterval: durationMs.prefault('1s'),
+  /** How soon the group notices the killed process (Flink's source has no group membership). */
+  sessionTimeout: durationMs.prefault('3s'),
+  /** How long each engine runs with the trickle before the kill. */
+  settle: durationMs.prefault('10s'),
+  timeout: durationMs.prefault('30m'),
+  /** Eddy: also measure the pause when a second process joins the group (about 25 s). */
+  rebalance: z.stringbool().default(true),
   out: z.string().default('bench/results'),
 });
 
-const EDDY = join(dirname(fileURLToPath(import.meta.url)), '..', 'engine', 'cli', 'eddy.js');
+const WINDOW_MS = 600_000;
+const SLIDE_MS = 60_000;
 
-interface Runner {
-  child: ChildProcess;
-  url: Promise<string>;
-  startedAt: number;
-}
-
-function startRunner(args: string[]): Runner {
-  const child = spawn(process.execPath, [EDDY, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  const url = new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      const m = /eddy: serving (http:\S+)/.exec(stderr);
-      if (m) resolve(m[1]!);
-    });
-    child.on('close', () => reject(new Error(`runner exited: ${stderr.slice(-800)}`)));
-  });
-  return { child, url, startedAt: Date.now() };
-}
+type Extras = Record<string, unknown>;
 
 const json = async <T>(url: string): Promise<T> => (await fetch(url)).json() as Promise<T>;
-type Status = { records: number; checkpoints: { completed: number } };
+const urlOf = (s: Started): string | undefined => /eddy: serving (http:\S+)/.exec(s.stderr())?.[1];
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 600_000): Promise<number> {
-  const from = Date.now();
-  while (!(await check().catch(() => false))) {
-    if (Date.now() - from > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return Date.now();
-}
-
-async function produce(kafka: KafkaClientOptions, topic: string, gen: WatchEventGenerator, n: number): Promise<void> {
-  const sink = new KafkaSink(kafka);
-  await sink.connect();
-  for (let done = 0; done < n; done += 20_000) await sink.send(topic, gen.nextBatch(Math.min(20_000, n - done)));
-  await sink.disconnect();
-}
-
-/** Sends `perSecond` events every second until stopped. */
-function trickle(kafka: KafkaClientOptions, topic: string, gen: WatchEventGenerator, perSecond: number): () => Promise<void> {
-  const sink = new KafkaSink(kafka);
-  let running = true;
-  const loop = (async () => {
-    await sink.connect();
-    while (running) {
-      await sink.send(topic, gen.nextBatch(perSecond / 10));
-      await sink.flush();
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    await sink.disconnect();
-  })();
-  return async () => {
-    running = false;
-    await loop;
+/** Eddy's own view of the same run, through its HTTP API and metrics. */
+function eddyHooks(extras: Extras, argv: readonly string[], stateDir: string, rebalance: boolean, log: (l: string) => void): RecoveryHooks {
+  return {
+    async beforeKill(first) {
+      const url = urlOf(first)!;
+      const history = (await json<{ checkpoints: { durationMs: number; sizeBytes: number }[] }>(`${url}/v1/checkpoints`)).checkpoints;
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      extras.stateBytes = [...metrics.matchAll(/^eddy_state_size_bytes\{[^}]*\} (\S+)$/gm)].reduce((a, m) => a + Number(m[1]), 0);
+      extras.checkpoint = {
+        count: history.length, medianDurationMs: median(history.map((c) => c.durationMs)),
+        medianSizeBytes: median(history.map((c) => c.sizeBytes)), maxSizeBytes: Math.max(...history.map((c) => c.sizeBytes)),
+      };
+    },
+    async restarted(second, killedAt) {
+      const httpAt = await until('the HTTP server', async () => urlOf(second) !== undefined, { timeoutMs: 120_000, engine: second });
+      const restoredAt = await until('every task restored', async () => {
+        const text = await (await fetch(`${urlOf(second)}/metrics`)).text();
+        return [...text.matchAll(/^eddy_restore_duration_seconds\{/gm)].length >= 9;
+      }, { timeoutMs: 600_000, engine: second });
+      const text = await (await fetch(`${urlOf(second)}/metrics`)).text();
+      const each = [...text.matchAll(/^eddy_restore_duration_seconds\{[^}]*\} (\S+)$/gm)].map((m) => Number(m[1]));
+      extras.afterKill = { httpSeconds: (httpAt - killedAt) / 1000, allTasksRestoredSeconds: (restoredAt - killedAt) / 1000, slowestTaskRestoreSeconds: Math.max(...each) };
+    },
+    async afterRecovery(second) {
+      if (!rebalance) return;
+      // A second process joins: the longest stretch without progress in the first one's counters.
+      log('  measuring the rebalance pause as a second process joins…');
+      const url = urlOf(second)!;
+      const samples: [number, number][] = [];
+      const sampler = setInterval(() => void json<{ records: number }>(`${url}/v1/status`).then((s) => samples.push([Date.now(), s.records])).catch(() => undefined), 100);
+      await new Promise((r) => setTimeout(r, 3_000));
+      const joinedAt = Date.now();
+      const third = start(argv.map((a) => (a === stateDir ? mkdtempSync(join(tmpdir(), 'eddy-recovery-b-')) : a)));
+      try {
+        await until('the second process', async () => urlOf(third) !== undefined, { timeoutMs: 120_000, engine: third });
+        await new Promise((r) => setTimeout(r, 20_000));
+      } finally {
+        clearInterval(sampler);
+        await stop(third);
+      }
+      let pause = 0;
+      for (let i = 1, since = samples[0]?.[0] ?? joinedAt; i < samples.length; i += 1) {
+        if (samples[i]![1] > samples[i - 1]![1]) since = samples[i]![0];
+        else if (samples[i]![0] >= joinedAt) pause = Math.max(pause, samples[i]![0] - since);
+      }
+      extras.rebalancePauseSeconds = pause / 1000;
+    },
   };
+}
+
+interface Workload {
+  events: number;
+  items: number;
+  keys: number;
+  spanMs: number;
+  rate: number;
+  partitions: number;
+  checkpointIntervalMs: number;
+  sessionTimeoutMs: number;
+  settleMs: number;
+}
+
+function markdown(r: { startedAt: string; command: string; workload: Workload; engines: (RecoveryMeasure & { engine: string })[] }): string {
+  const w = r.workload;
+  return [
+    `Recovery after kill -9: ${w.events.toLocaleString('en-US')} events over ${w.keys.toLocaleString('en-US')} distinct content ids in open windows (sliding 10 min / 1 min), ` +
+      `${w.rate.toLocaleString('en-US')} events/s flowing; checkpoint/commit interval ${w.checkpointIntervalMs / 1000} s, session timeout ${w.sessionTimeoutMs / 1000} s; ${r.startedAt.slice(0, 10)}.`,
+    '',
+    '| engine | state built in | recovered after kill -9 | uncommitted events at the kill |',
+    '|---|---:|---:|---:|',
+    ...r.engines.map((e) => `| ${e.engine} | ${e.buildSeconds.toFixed(1)} s | ${e.recoveredSeconds.toFixed(2)} s | ${e.uncommittedAtKill.toLocaleString('en-US')} |`),
+    '',
+    `\`${r.command}\``,
+    '',
+  ].join('\n');
 }
 
 export async function runRecoveryBench(argv: string[], log: (l: string) => void = console.log): Promise<Record<string, unknown>> {
   const flags = Object.fromEntries(Object.keys(Options.shape).map((k) => [k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), { type: 'string' }] as const));
   const { options: o } = parseCommand(argv, flags, Options);
-  const kafka = kafkaClientOptions({ brokers: o.brokers, clientId: 'eddy-bench-recovery', logLevel: 'nothing' });
-  const topic = `bench-recovery-${o.items}-${Date.now()}`;
-  const admin = new KafkaAdmin(kafka);
-  await admin.connect();
-  await admin.ensureTopics([{ name: topic, partitions: 8 }]).finally(() => admin.disconnect());
-  // Event time from now on, so that windows close while the trickle flows.
-  const gen = new WatchEventGenerator({
-    seed: 3, items: o.items, zipf: 0.2, categories: ['movies', 'series', 'sports', 'news', 'kids'], startTime: Date.now() - 3_600_000,
-    eventsPerSecond: o.events / 3_600, outOfOrderMs: 1_000, lateFraction: 0, badFraction: 0,
-  });
-  log(`producing ${o.events.toLocaleString('en-US')} events over ${o.items.toLocaleString('en-US')} content ids to ${topic}…`);
-  await produce(kafka, topic, gen, o.events);
-
-  const stateDir = mkdtempSync(join(tmpdir(), 'eddy-recovery-'));
-  const args = ['run', 'content-popularity', '--brokers', o.brokers, '--input-topic', topic, '--output-topic', `${topic}-out`, '--group-id', topic,
-    '--state-dir', stateDir, '--parallelism', String(o.parallelism), '--metrics-port', '0', '--session-timeout', o.sessionTimeout];
-  const first = startRunner(args);
-  const url = await first.url;
-  log('building state…');
-  const built = await until('the input processed', async () => (await json<Status>(`${url}/v1/status`)).records >= o.events);
-  log(`  ${((built - first.startedAt) / 1000).toFixed(1)} s to process the input`);
-  const stopTrickle = trickle(kafka, topic, gen, 1_000);
-  await new Promise((r) => setTimeout(r, 12_000)); // a few checkpoints with the trickle flowing
-  const history = (await json<{ checkpoints: { durationMs: number; sizeBytes: number }[] }>(`${url}/v1/checkpoints`)).checkpoints;
-  const metrics = await (await fetch(`${url}/metrics`)).text();
-  const stateBytes = [...metrics.matchAll(/^eddy_state_size_bytes\{[^}]*\} (\S+)$/gm)].reduce((a, m) => a + Number(m[1]), 0);
-
-  first.child.kill('SIGKILL');
-  const killedAt = Date.now();
-  await new Promise((r) => first.child.once('close', r));
-  const second = startRunner(args);
-  const url2 = await second.url;
-  const httpAt = Date.now();
-  const restoredAt = await until('every task restored', async () => {
-    const text = await (await fetch(`${url2}/metrics`)).text();
-    return [...text.matchAll(/^eddy_restore_duration_seconds\{/gm)].length >= 9;
-  });
-  const flowingAt = await until('a checkpoint of new input', async () => {
-    const s = await json<Status>(`${url2}/v1/status`);
-    return s.records > 0 && s.checkpoints.completed > 0;
-  });
-  const restoreMetrics = await (await fetch(`${url2}/metrics`)).text();
-  const restoreSeconds = [...restoreMetrics.matchAll(/^eddy_restore_duration_seconds\{[^}]*\} (\S+)$/gm)].map((m) => Number(m[1]));
-
-  // A second process joins: the longest stretch without progress in the first one's counters.
-  log('measuring the rebalance pause as a second process joins…');
-  const samples: [number, number][] = [];
-  const sampler = setInterval(() => void json<Status>(`${url2}/v1/status`).then((s) => samples.push([Date.now(), s.records])).catch(() => undefined), 100);
-  await new Promise((r) => setTimeout(r, 3_000));
-  const joinedAt = Date.now();
-  const third = startRunner(args.map((a) => (a === stateDir ? mkdtempSync(join(tmpdir(), 'eddy-recovery-b-')) : a)));
-  await third.url;
-  await new Promise((r) => setTimeout(r, 20_000));
-  clearInterval(sampler);
-  let pause = 0;
-  for (let i = 1, since = samples[0]?.[0] ?? joinedAt; i < samples.length; i += 1) {
-    if (samples[i]![1] > samples[i - 1]![1]) since = samples[i]![0];
-    else if (samples[i]![0] >= joinedAt) pause = Math.max(pause, samples[i]![0] - since);
+  const unknown = o.engines.filter((e) => !ENGINES.some((x) => x.name === e));
+  if (unknown.length > 0) throw new Error(`--engines: unknown engine(s) ${unknown.join(', ')} (known: ${ENGINES.map((e) => e.name).join(', ')})`);
+  if (o.span > WINDOW_MS - SLIDE_MS) throw new Error(`--span: at most ${(WINDOW_MS - SLIDE_MS) / 60_000} min, so that every key is in state at the kill`);
+  const engines = ENGINES.filter((e) => o.engines.includes(e.name));
+  for (const e of engines) {
+    const why = missing(e);
+    if (why) throw new Error(`${e.name}: ${why}`);
+    if (e.build) execFileSync(e.build[0]!, e.build.slice(1), { stdio: ['ignore', 'inherit', 'inherit'] });
   }
-  await stopTrickle();
-  for (const r of [second, third]) r.child.kill('SIGTERM');
+  const kafka = kafkaClientOptions({ brokers: o.brokers, clientId: 'eddy-bench-recovery', logLevel: 'nothing' });
+  // Event time: a fixed day, the trickle starting 5 s before a slide boundary (a window fires early in it).
+  const w: RecoveryWorkload = { events: o.events, items: o.items, spanMs: o.span, trickleStart: 1_767_229_200_000 - 5_000 };
+  const spec = { events: o.events, items: o.items, zipf: 0.2, partitions: 8, seed: 3, windowMs: WINDOW_MS, slideMs: SLIDE_MS, top: 10, outOfOrdernessMs: 1_000 };
+
+  const startedAt = new Date().toISOString();
+  const results: (RecoveryMeasure & { engine: string } & Extras)[] = [];
+  let keys = 0;
+  for (const engine of engines) {
+    const topic = `bench-recovery-${engine.name}-${Date.now()}`;
+    const admin = new KafkaAdmin(kafka);
+    await admin.connect();
+    await admin.ensureTopics([{ name: topic, partitions: 8 }, { name: `${topic}-out`, partitions: 1 }]).finally(() => admin.disconnect());
+    log(`${engine.name}: producing ${o.events.toLocaleString('en-US')} events over ${o.items.toLocaleString('en-US')} content ids to ${topic}…`);
+    keys = await preload(kafka, topic, w);
+    const stateDir = mkdtempSync(join(tmpdir(), `${topic}-`));
+    const args = engine.argv({ brokers: o.brokers, input: topic, output: `${topic}-out`, groupId: topic, stateDir, spec, checkpointIntervalMs: o.checkpointInterval, bounded: false, sessionTimeoutMs: o.sessionTimeout });
+    const extras: Extras = {};
+    try {
+      const m = await measureRecovery(args, {
+        kafka, topic, groupId: topic, settleMs: o.settle, timeoutMs: o.timeout, log, trickle: () => trickle(kafka, topic, w, o.rate),
+        hooks: engine.name.startsWith('eddy') ? eddyHooks(extras, args, stateDir, o.rebalance, log) : undefined,
+      });
+      results.push({ engine: engine.name, ...m, ...extras });
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  }
 
   const result = {
+    startedAt,
     command: `npm run bench:recovery -- ${argv.join(' ')}`.trim(),
-    events: o.events, items: o.items, parallelism: o.parallelism, sessionTimeout: o.sessionTimeout, stateBytes,
-    checkpoint: { count: history.length, medianDurationMs: median(history.map((c) => c.durationMs)), medianSizeBytes: median(history.map((c) => c.sizeBytes)), maxSizeBytes: Math.max(...history.map((c) => c.sizeBytes)) },
-    afterKill: { httpSeconds: (httpAt - killedAt) / 1000, allTasksRestoredSeconds: (restoredAt - killedAt) / 1000, outputFlowsSeconds: (flowingAt - killedAt) / 1000, slowestTaskRestoreSeconds: Math.max(...restoreSeconds) },
-    rebalancePauseSeconds: pause / 1000,
+    machine: machineFacts(),
+    workload: { events: o.events, items: o.items, keys, spanMs: o.span, rate: o.rate, partitions: 8, checkpointIntervalMs: o.checkpointInterval, sessionTimeoutMs: o.sessionTimeout, settleMs: o.settle },
+    engines: results,
   };
   mkdirSync(o.out, { recursive: true });
-  writeFileSync(join(o.out, `recovery-${o.items}-keys.json`), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(o.out, 'recovery.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(o.out, 'recovery.md'), markdown(result));
   log(JSON.stringify(result, null, 2));
   return result;
 }

@@ -6,9 +6,9 @@
  *   npm run bench -- [--events 2000000] [--items 100000] [--repetitions 3] [--engines eddy,flink,kafka-streams,quix]
  *                    [--latency-rates 20000/min,20000/s] [--latency-duration 5m] [--latency-engines eddy]
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as z from 'zod';
 import { KafkaAdmin } from '../connectors/kafka/admin.js';
@@ -18,6 +18,7 @@ import { parseCommand } from '../engine/cli/flags.js';
 import { measureRun } from './harness/engine-run.js';
 import { measureLatency } from './harness/latency-run.js';
 import { ENGINES, missing } from './harness/engines.js';
+import { machineFacts } from './harness/machine-facts.js';
 import { markdown, summarize, svgChart, type BenchResults } from './harness/report.js';
 import { benchRecords, expectedOutput, produceWorkload, type WorkloadSpec } from './harness/workload.js';
 
@@ -81,7 +82,7 @@ export async function runBenchmarks(argv: string[], log: (line: string) => void 
       log(`[${rep}/${o.repetitions}] ${engine.name}…`);
       // Created here, so the checker can follow it from the start (and engines that do not create topics can write).
       await ensureTopic(kafka, `${id}-out`);
-      const m = await measureRun(engine.argv({ brokers: o.brokers, input, output: `${id}-out`, groupId: id, stateDir, spec, checkpointIntervalMs: 5_000 }), {
+      const m = await measureRun(engine.argv({ brokers: o.brokers, input, output: `${id}-out`, groupId: id, stateDir, spec, checkpointIntervalMs: 5_000, bounded: true }), {
         kafka, output: `${id}-out`, expected, timeoutMs: o.timeout * 1000, log,
       });
       rmSync(stateDir, { recursive: true, force: true });
@@ -99,7 +100,7 @@ export async function runBenchmarks(argv: string[], log: (line: string) => void 
       log(`latency at ${rate}: ${engine.name} (${(o.latencyWarmup + o.latencyDuration) / 60_000} min)…`);
       await ensureTopic(kafka, `${id}-out`);
       await ensureTopic(kafka, `${id}-in`, o.partitions);
-      const argv = engine.argv({ brokers: o.brokers, input: `${id}-in`, output: `${id}-out`, groupId: id, stateDir, spec, checkpointIntervalMs: 5_000 }).filter((a) => a !== '--bounded');
+      const argv = engine.argv({ brokers: o.brokers, input: `${id}-in`, output: `${id}-out`, groupId: id, stateDir, spec, checkpointIntervalMs: 5_000, bounded: false });
       const l = await measureLatency(argv, {
         kafka, input: `${id}-in`, output: `${id}-out`, spec, eventsPerSecond: ratePerSecond.parse(rate), durationMs: o.latencyDuration, warmupMs: o.latencyWarmup, log,
       });
@@ -138,23 +139,6 @@ async function ensureTopic(kafka: KafkaClientOptions, name: string, partitions =
   const admin = new KafkaAdmin(kafka);
   await admin.connect();
   await admin.ensureTopics([{ name, partitions }]).finally(() => admin.disconnect());
-}
-
-function machineFacts(): Record<string, string | number> {
-  // `java -version` answers on stderr, `python3 --version` on stdout.
-  const version = (cmd: string, args: string[]): string => {
-    const r = spawnSync(cmd, args, { encoding: 'utf8' });
-    return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n')[0]!.trim() || 'unavailable';
-  };
-  return {
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-    java: version('java', ['-version']),
-    python: version('python3', ['--version']),
-    kafka: 'Apache Kafka 4.4.0 (deploy/local, single-node KRaft)',
-  };
 }
 
 if (process.argv[1]?.endsWith('run-benchmarks.js')) {

@@ -23,6 +23,10 @@ export interface EngineRunArgs {
   stateDir: string;
   spec: WorkloadSpec;
   checkpointIntervalMs: number;
+  /** Stop at the end of the input (engines without a bounded mode ignore it and are stopped by SIGTERM). */
+  bounded: boolean;
+  /** How soon the consumer group notices a dead process; the engine's default when undefined. */
+  sessionTimeoutMs?: number;
 }
 
 export interface Engine {
@@ -38,7 +42,8 @@ const eddy = (name: string, backend: 'rocksdb' | 'memory'): Engine => ({
     process.execPath, join(ROOT, 'dist', 'engine', 'cli', 'eddy.js'), 'run', 'content-popularity', '--brokers', a.brokers,
     '--input-topic', a.input, '--output-topic', a.output, '--group-id', a.groupId, '--state-dir', a.stateDir, '--state-backend', backend,
     '--window', `${a.spec.windowMs}ms`, '--slide', `${a.spec.slideMs}ms`, '--top', String(a.spec.top), '--out-of-orderness', `${a.spec.outOfOrdernessMs}ms`,
-    '--checkpoint-interval', `${a.checkpointIntervalMs}ms`, '--parallelism', '2', '--metrics-port', '0', '--bounded',
+    '--checkpoint-interval', `${a.checkpointIntervalMs}ms`, '--parallelism', '2', '--metrics-port', '0',
+    ...(a.sessionTimeoutMs === undefined ? [] : ['--session-timeout', `${a.sessionTimeoutMs}ms`]), ...(a.bounded ? ['--bounded'] : []),
   ],
 });
 
@@ -50,7 +55,8 @@ const baseline = (name: string): Engine => {
     argv: (a) => [
       join(dir, 'run'), '--brokers', a.brokers, '--input-topic', a.input, '--output-topic', a.output, '--group-id', a.groupId, '--state-dir', a.stateDir,
       '--window-ms', String(a.spec.windowMs), '--slide-ms', String(a.spec.slideMs), '--top', String(a.spec.top),
-      '--out-of-orderness-ms', String(a.spec.outOfOrdernessMs), '--checkpoint-interval-ms', String(a.checkpointIntervalMs), '--bounded',
+      '--out-of-orderness-ms', String(a.spec.outOfOrdernessMs), '--checkpoint-interval-ms', String(a.checkpointIntervalMs),
+      ...(a.sessionTimeoutMs === undefined ? [] : ['--session-timeout-ms', String(a.sessionTimeoutMs)]), ...(a.bounded ? ['--bounded'] : []),
     ],
   };
 };

@@ -5,6 +5,7 @@
 import type kafkajs from 'kafkajs';
 import * as z from 'zod';
 import { createKafka, type KafkaClientOptions } from './config.js';
+import { leaveGroupFor } from './kafkajs.js';
 
 /** A topic Eddy needs: its name, partition count and topic-level config (e.g. `cleanup.policy`). */
 export const TopicSpecSchema = z.strictObject({
@@ -38,10 +39,12 @@ export interface PartitionOffsets {
  * await admin.disconnect();
  */
 export class KafkaAdmin {
+  readonly #kafka: kafkajs.Kafka;
   readonly #admin: kafkajs.Admin;
 
   constructor(opts: KafkaClientOptions) {
-    this.#admin = createKafka(opts).admin();
+    this.#kafka = createKafka(opts);
+    this.#admin = this.#kafka.admin();
   }
 
   connect(): Promise<void> {
@@ -88,6 +91,16 @@ export class KafkaAdmin {
     return rows
       .map((r) => ({ partition: r.partition, low: BigInt(r.low), high: BigInt(r.high) }))
       .sort((a, b) => a.partition - b.partition);
+  }
+
+  /**
+   * Removes members from a group on their behalf (LeaveGroup), so it rebalances at once instead of
+   * after their session timeout: for members of a process known to be dead. Returns how many were
+   * still members.
+   */
+  async removeMembers(groupId: string, memberIds: readonly string[]): Promise<number> {
+    const results = await leaveGroupFor(this.#kafka, groupId, memberIds);
+    return results.filter((e) => e === undefined).length;
   }
 
   /** The group's committed offsets for a topic (`-1` where nothing is committed). */

@@ -229,5 +229,22 @@ describe('Kafka connectors against a real broker', () => {
     const again = await admin.ensureTopics([{ name: topic, partitions: 5 }]);
     expect(again).toEqual([{ name: topic, created: false, partitions: 3 }]);
   });
+
+  it('removes a live member from its group on its behalf: the member has to join again, under a new id', async () => {
+    const topic = uniqueName('t-evict');
+    await createTopics([{ name: topic, partitions: 1 }]);
+    const groupId = uniqueName('g-evict');
+    const ids: string[] = [];
+    await collect(topic, bytesSerde, { groupId, hooks: { onJoin: (id) => ids.push(id) } });
+    await waitFor('the first join', () => ids.length === 1);
+    const admin = new KafkaAdmin(testClient());
+    await admin.connect();
+    cleanups.push(() => admin.disconnect());
+    expect(await admin.removeMembers(groupId, ['not-a-member'])).toBe(0);
+    expect(await admin.removeMembers(groupId, [ids[0]!])).toBe(1);
+    // Its next heartbeat learns it is no longer a member (its session would have lasted 30 s).
+    await waitFor('the member to join again', () => ids.length === 2, 15_000);
+    expect(ids[1]).not.toBe(ids[0]);
+  });
 });
 

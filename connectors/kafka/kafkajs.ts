@@ -11,6 +11,9 @@
  *    (tulios/kafkajs#1556): every connection wakes the thread a thousand times a second for good.
  *    The patched method arms the timer only while requests wait.
  *
+ * It also reaches one thing kafkajs has but does not expose: LeaveGroup for a member other than
+ * the caller ({@link leaveGroupFor}), which Java's admin client offers as `removeMembersFromConsumerGroup`.
+ *
  * @example
  * import { kafkajs } from './kafkajs.js';
  * const kafka = new kafkajs.Kafka({ brokers: ['127.0.0.1:9092'] });
@@ -85,3 +88,30 @@ export function scheduleCheckPendingRequests(this: PendingQueue): void {
 }
 
 export const kafkajs = load();
+
+interface InternalCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  findGroupCoordinator(args: { groupId: string }): Promise<{ leaveGroup(args: { groupId: string; memberId: string }): Promise<unknown> }>;
+}
+
+/**
+ * Removes members from a consumer group (LeaveGroup sent on their behalf), so the group rebalances
+ * without waiting for their sessions to time out. Each member's outcome: `undefined` when removed,
+ * else the broker's error (UNKNOWN_MEMBER_ID when it had already left or timed out).
+ */
+export async function leaveGroupFor(kafka: KafkaJs.Kafka, groupId: string, memberIds: readonly string[]): Promise<(Error | undefined)[]> {
+  // The Kafka object keeps its cluster factory under a private symbol; the admin client uses the same.
+  const key = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
+  if (!key) throw new Error('kafkajs changed: no cluster factory on the Kafka object');
+  const cluster = (kafka as unknown as Record<symbol, (o: object) => InternalCluster>)[key]!({});
+  await cluster.connect();
+  try {
+    const coordinator = await cluster.findGroupCoordinator({ groupId });
+    const out: (Error | undefined)[] = [];
+    for (const memberId of memberIds) out.push(await coordinator.leaveGroup({ groupId, memberId }).then(() => undefined, (e: Error) => e));
+    return out;
+  } finally {
+    await cluster.disconnect();
+  }
+}

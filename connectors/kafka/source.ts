@@ -71,6 +71,8 @@ export type SourceOptions = z.input<typeof SourceOptionsSchema>;
 export type BatchHandler<T> = (batch: PartitionBatch<T>) => Promise<void>;
 
 export interface SourceHooks {
+  /** This consumer's member id in the group, after each join. */
+  onJoin?: (memberId: string) => void;
   /** The partitions this member owns after each group join (kafkajs rebalances eagerly). */
   onAssignment?: (owned: TopicPartition[]) => void;
   /** Offset to start a newly assigned partition from; `undefined` keeps the group's committed offset. */
@@ -115,7 +117,10 @@ export class KafkaSource<T> {
       heartbeatInterval: this.#opts.heartbeatIntervalMs,
       ...(this.#opts.restartOnCrash ? {} : { retry: { restartOnFailure: async () => false } }),
     });
-    this.#consumer.on(this.#consumer.events.GROUP_JOIN, (e) => this.#onJoin(e.payload.memberAssignment));
+    this.#consumer.on(this.#consumer.events.GROUP_JOIN, (e) => {
+      hooks.onJoin?.(e.payload.memberId);
+      this.#onJoin(e.payload.memberAssignment);
+    });
     if (hooks.onCrash) {
       const onCrash = hooks.onCrash;
       this.#consumer.on(this.#consumer.events.CRASH, (e) => {

@@ -56,10 +56,11 @@ def parse_args(argv):
     p.add_argument("--top", type=int, default=10)
     p.add_argument("--out-of-orderness-ms", type=int, default=30000)
     p.add_argument("--checkpoint-interval-ms", type=int, default=5000)
+    p.add_argument("--session-timeout-ms", type=int, default=45000)
     p.add_argument("--bounded", action="store_true", help="ignored: Quix Streams has no bounded mode")
     a = p.parse_args(argv)
-    if a.window_ms <= 0 or a.slide_ms <= 0 or a.top <= 0 or a.out_of_orderness_ms < 0 or a.checkpoint_interval_ms <= 0:
-        p.error("--window-ms, --slide-ms, --top, --checkpoint-interval-ms must be > 0 and --out-of-orderness-ms >= 0")
+    if a.window_ms <= 0 or a.slide_ms <= 0 or a.top <= 0 or a.out_of_orderness_ms < 0 or a.checkpoint_interval_ms <= 0 or a.session_timeout_ms <= 0:
+        p.error("--window-ms, --slide-ms, --top, --checkpoint-interval-ms, --session-timeout-ms must be > 0 and --out-of-orderness-ms >= 0")
     if a.window_ms % a.slide_ms != 0:
         # Quix's partition-wide window closing only looks at window ends on the slide grid.
         p.error("--window-ms must be a multiple of --slide-ms")
@@ -136,6 +137,11 @@ def main(argv) -> None:
         auto_offset_reset="earliest",
         processing_guarantee="exactly-once",
         commit_interval=a.checkpoint_interval_ms / 1000.0,
+        # How soon the group notices a dead process (librdkafka's default is 45 s); heartbeats a third of it.
+        consumer_extra_config={
+            "session.timeout.ms": a.session_timeout_ms,
+            "heartbeat.interval.ms": max(1, a.session_timeout_ms // 3),
+        },
         loglevel="WARNING",
     )
 

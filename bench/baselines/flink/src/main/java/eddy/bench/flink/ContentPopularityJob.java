@@ -25,6 +25,7 @@ import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -108,6 +109,15 @@ public final class ContentPopularityJob {
     // Every type has a Flink serializer (POJOs, tuples, lists): no Kryo fallback.
     conf.set(PipelineOptions.GENERIC_TYPES, false);
 
+    // After a crash (kill -9 leaves the checkpoint folders in place), resume from the newest complete
+    // checkpoint, as a Flink user would with `flink run -s`; its source state overrides the starting
+    // offsets. A job that finishes or is cancelled deletes its checkpoints, so a new run starts fresh.
+    Optional<File> restore = newestCheckpoint(new File(stateDir, "checkpoints"));
+    if (restore.isPresent()) {
+      conf.set(StateRecoveryOptions.SAVEPOINT_PATH, restore.get().toURI().toString());
+      System.err.println("flink baseline: restoring from " + restore.get());
+    }
+
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(PARALLELISM, conf);
     env.enableCheckpointing(a.checkpointIntervalMs, CheckpointingMode.EXACTLY_ONCE);
 
@@ -172,6 +182,19 @@ public final class ContentPopularityJob {
     }
   }
 
+  /** The newest `chk-N` folder with a `_metadata` file (a complete checkpoint) of any earlier job. */
+  static Optional<File> newestCheckpoint(File checkpoints) {
+    File best = null;
+    File[] jobs = checkpoints.listFiles(File::isDirectory);
+    for (File job : jobs == null ? new File[0] : jobs) {
+      File[] chks = job.listFiles((d, n) -> n.startsWith("chk-") && new File(d, n + "/_metadata").isFile());
+      for (File chk : chks == null ? new File[0] : chks) {
+        if (best == null || new File(chk, "_metadata").lastModified() > new File(best, "_metadata").lastModified()) best = chk;
+      }
+    }
+    return Optional.ofNullable(best);
+  }
+
   /**
    * Creates the output topic (1 partition, the broker's default replication) when it does not exist,
    * as Eddy does for its sink topics: transactional producers do not auto-create topics.
@@ -204,7 +227,8 @@ public final class ContentPopularityJob {
     boolean bounded;
 
     private static final Set<String> VALUED = Set.of("--brokers", "--input-topic", "--output-topic", "--group-id",
-        "--state-dir", "--window-ms", "--slide-ms", "--top", "--out-of-orderness-ms", "--checkpoint-interval-ms");
+        "--state-dir", "--window-ms", "--slide-ms", "--top", "--out-of-orderness-ms", "--checkpoint-interval-ms",
+        "--session-timeout-ms");
 
     static Args parse(String[] argv) {
       Map<String, String> m = new HashMap<>();
@@ -242,6 +266,9 @@ public final class ContentPopularityJob {
       a.top = (int) top;
       a.outOfOrdernessMs = nonNegative(m, "--out-of-orderness-ms", a.outOfOrdernessMs);
       a.checkpointIntervalMs = positive(m, "--checkpoint-interval-ms", a.checkpointIntervalMs);
+      // Validated but unused: Flink's Kafka source assigns partitions itself (no group membership),
+      // so there is no session for a dead process to time out of.
+      positive(m, "--session-timeout-ms", 1);
       if (a.slideMs > a.windowMs) throw new IllegalArgumentException("--slide-ms must be at most --window-ms");
       return a;
     }

@@ -3,6 +3,7 @@ package eddy.bench.kstreams;
 import eddy.bench.kstreams.Model.Agg;
 import eddy.bench.kstreams.Model.Event;
 import eddy.bench.kstreams.Model.Msg;
+import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
@@ -61,17 +62,17 @@ import org.apache.kafka.streams.state.WindowStore;
  */
 public final class ContentPopularityApp {
   private static final String USAGE = "usage: run --brokers B --input-topic T --output-topic O --group-id G --state-dir DIR"
-      + " [--window-ms 600000] [--slide-ms 60000] [--top 10] [--out-of-orderness-ms 30000] [--checkpoint-interval-ms 5000] [--bounded]";
+      + " [--window-ms 600000] [--slide-ms 60000] [--top 10] [--out-of-orderness-ms 30000] [--checkpoint-interval-ms 5000] [--session-timeout-ms 45000] [--bounded]";
 
   private ContentPopularityApp() {}
 
   record Args(String brokers, String input, String output, String groupId, String stateDir, long windowMs, long slideMs, int top,
-              long outOfOrdernessMs, long checkpointIntervalMs) {}
+              long outOfOrdernessMs, long checkpointIntervalMs, long sessionTimeoutMs) {}
 
   static Args parse(String[] argv) {
     Map<String, String> v = new LinkedHashMap<>();
     Set<String> valued = Set.of("--brokers", "--input-topic", "--output-topic", "--group-id", "--state-dir", "--window-ms", "--slide-ms",
-        "--top", "--out-of-orderness-ms", "--checkpoint-interval-ms");
+        "--top", "--out-of-orderness-ms", "--checkpoint-interval-ms", "--session-timeout-ms");
     for (int i = 0; i < argv.length; i++) {
       String a = argv[i];
       if (a.equals("--bounded")) continue; // Kafka Streams has no bounded mode: the harness stops us with SIGTERM
@@ -90,7 +91,7 @@ public final class ContentPopularityApp {
     if (slideMs > windowMs) throw new IllegalArgumentException("--slide-ms must be <= --window-ms");
     if (top > 100_000) throw new IllegalArgumentException("--top too large");
     return new Args(v.get("--brokers"), v.get("--input-topic"), v.get("--output-topic"), v.get("--group-id"), v.get("--state-dir"),
-        windowMs, slideMs, (int) top, ooo, positive(v, "--checkpoint-interval-ms", 5_000));
+        windowMs, slideMs, (int) top, ooo, positive(v, "--checkpoint-interval-ms", 5_000), positive(v, "--session-timeout-ms", 45_000));
   }
 
   private static long positive(Map<String, String> v, String flag, long dflt) {
@@ -170,6 +171,9 @@ public final class ContentPopularityApp {
     // wall-clock time, which would delay finals to a later record, and never emit the last ones).
     p.put(StreamsConfig.InternalConfig.EMIT_INTERVAL_MS_KSTREAMS_WINDOWED_AGGREGATION, 0L);
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    // How soon the group notices a dead process (the consumer's default is 45 s); heartbeats a third of it.
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), (int) a.sessionTimeoutMs());
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), (int) Math.max(1, a.sessionTimeoutMs() / 3));
     // No global state here; set only to silence a start-up deprecation warning.
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     return p;
@@ -219,6 +223,32 @@ public final class ContentPopularityApp {
       return;
     }
 
+    // Kafka Streams 4.3.1 cannot restart on the local state that a killed process leaves under
+    // exactly-once: it opens the stores at start-up and again in a stream thread, RocksDB refuses
+    // the second open ("lock hold by current process"), and the client stops. Under exactly-once it
+    // wipes such state anyway (no checkpoint file: "task corruption") and restores it from the
+    // changelogs, so after an unclean stop we delete it first, which is the same recovery work.
+    File running = new File(a.stateDir(), a.groupId() + ".running");
+    if (running.exists()) {
+      System.err.println("kafka-streams baseline: the previous run did not stop cleanly; local state is restored from the changelogs");
+      try {
+        Utils.delete(new File(a.stateDir(), a.groupId()));
+      } catch (java.io.IOException e) {
+        System.err.println("kafka-streams baseline: cannot delete the local state: " + e);
+        System.exit(1);
+        return;
+      }
+    }
+    try {
+      if (!new File(a.stateDir()).isDirectory() && !new File(a.stateDir()).mkdirs() || !running.exists() && !running.createNewFile()) {
+        throw new java.io.IOException("cannot create " + running);
+      }
+    } catch (java.io.IOException e) {
+      System.err.println("kafka-streams baseline: " + e.getMessage());
+      System.exit(1);
+      return;
+    }
+
     Properties props = config(a);
     KafkaStreams streams = new KafkaStreams(topology(a, inputPartitions, props), props);
     CountDownLatch stopped = new CountDownLatch(1);
@@ -242,7 +272,7 @@ public final class ContentPopularityApp {
     });
     Thread hook = new Thread(() -> {
       terminating.set(true);
-      streams.close(Duration.ofSeconds(45));
+      if (streams.close(Duration.ofSeconds(45))) running.delete();
       stopped.countDown();
     }, "shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
