@@ -11,16 +11,13 @@ describe('recovery benchmark (smoke)', () => {
     const out = mkdtempSync(join(tmpdir(), 'eddy-recovery-smoke-'));
     const lines: string[] = [];
     const r = (await runRecoveryBench(['--brokers', inject('kafkaBrokers'), '--engines', 'eddy', '--events', '5000', '--items', '5000', '--rate', '200',
-      '--settle', '2s', '--rebalance', 'false', '--session-timeout', '60s', '--out', out], (l) => lines.push(l))) as { workload: { keys: number }; engines: Record<string, unknown>[] };
+      '--settle', '2s', '--rebalance', 'false', '--out', out], (l) => lines.push(l))) as { workload: { keys: number }; engines: Record<string, unknown>[] };
     const [eddy] = r.engines;
     expect(eddy, lines.join('\n')).toMatchObject({ engine: 'eddy' });
     // 5,000 events over 5,000 ids: distinct keys below the event count, and far above zero.
     expect(r.workload.keys).toBeGreaterThan(1_000);
     expect(r.workload.keys).toBeLessThan(5_000);
     expect(eddy!.recoveredSeconds).toBeGreaterThan(0);
-    // The restarted runner removes the killed process's group members: without that the group would
-    // wait out their 60 s session before it could hand the partitions over (57 s when tried).
-    expect(eddy!.recoveredSeconds).toBeLessThan(30);
     expect(eddy!.buildSeconds).toBeGreaterThan(0);
     // Eddy's own view: every task restored, after its HTTP server came up.
     const after = eddy!.afterKill as { httpSeconds: number; allTasksRestoredSeconds: number };
