@@ -33,15 +33,21 @@ const STABLE_MS = 60_000;
 
 /** The previous process on this state folder, if killed, leaves its groups now (group-members.ts). */
 async function evictDeadMembers(kafka: KafkaClientOptions, stateDir: string, log: (line: string) => void): Promise<void> {
-  const admin = new KafkaAdmin(kafka);
+  // Connected only when there are member ids to remove (none on a first start).
+  let admin: KafkaAdmin | undefined;
   try {
-    await admin.connect();
-    await evictPreviousMembers(stateDir, (g, ids) => admin.removeMembers(g, ids), log);
+    await evictPreviousMembers(stateDir, async (groupId, ids) => {
+      if (!admin) {
+        admin = new KafkaAdmin(kafka);
+        await admin.connect();
+      }
+      return admin.removeMembers(groupId, ids);
+    }, log);
   } catch (e) {
     // Only a speed-up: without it the group waits for the dead members' session timeout.
     log(`eddy: could not remove the previous process's group members: ${(e as Error).message}`);
   } finally {
-    await admin.disconnect();
+    await admin?.disconnect();
   }
 }
 
