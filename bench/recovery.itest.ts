@@ -10,18 +10,24 @@ describe('recovery benchmark (smoke)', () => {
   it('kills Eddy with SIGKILL mid-run, restarts it and measures when the input at the kill is committed again', async () => {
     const out = mkdtempSync(join(tmpdir(), 'eddy-recovery-smoke-'));
     const lines: string[] = [];
+    // A session far longer than the bound below: recovery within it needs the restarted runner to
+    // remove the killed process's group members (without that it took ~60 s).
     const r = (await runRecoveryBench(['--brokers', inject('kafkaBrokers'), '--engines', 'eddy', '--events', '5000', '--items', '5000', '--rate', '200',
-      '--settle', '2s', '--rebalance', 'false', '--out', out], (l) => lines.push(l))) as { workload: { keys: number }; engines: Record<string, unknown>[] };
+      '--settle', '2s', '--rebalance', 'false', '--session-timeout', '60s', '--out', out], (l) => lines.push(l))) as { workload: { keys: number }; engines: Record<string, unknown>[] };
     const [eddy] = r.engines;
     expect(eddy, lines.join('\n')).toMatchObject({ engine: 'eddy' });
     // 5,000 events over 5,000 ids: distinct keys below the event count, and far above zero.
     expect(r.workload.keys).toBeGreaterThan(1_000);
     expect(r.workload.keys).toBeLessThan(5_000);
     expect(eddy!.recoveredSeconds).toBeGreaterThan(0);
+    expect(eddy!.recoveredSeconds).toBeLessThan(30);
+    // Both members of the killed process, in the input group at least.
+    expect(eddy!.evictedMembers).toBeGreaterThanOrEqual(2);
     expect(eddy!.buildSeconds).toBeGreaterThan(0);
     // Eddy's own view: every task restored, after its HTTP server came up.
     const after = eddy!.afterKill as { httpSeconds: number; allTasksRestoredSeconds: number };
     expect(after.allTasksRestoredSeconds).toBeGreaterThanOrEqual(after.httpSeconds);
+    expect(after.allTasksRestoredSeconds).toBeLessThan(30);
     expect((eddy!.checkpoint as { count: number }).count).toBeGreaterThan(0);
     expect(JSON.parse(readFileSync(join(out, 'recovery.json'), 'utf8')).engines).toHaveLength(1);
     expect(existsSync(join(out, 'recovery.md'))).toBe(true);

@@ -72,6 +72,8 @@ function eddyHooks(extras: Extras, argv: readonly string[], stateDir: string, re
       const text = await (await fetch(`${urlOf(second)}/metrics`)).text();
       const each = [...text.matchAll(/^eddy_restore_duration_seconds\{[^}]*\} (\S+)$/gm)].map((m) => Number(m[1]));
       extras.afterKill = { httpSeconds: (httpAt - killedAt) / 1000, allTasksRestoredSeconds: (restoredAt - killedAt) / 1000, slowestTaskRestoreSeconds: Math.max(...each) };
+      // The killed process's group members that the restarted runner removed (engine/runtime/group-members.ts).
+      extras.evictedMembers = Number(/removed (\d+) group member/.exec(second.stderr())?.[1] ?? 0);
     },
     async afterRecovery(second) {
       if (!rebalance) return;

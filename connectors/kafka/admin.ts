@@ -93,6 +93,12 @@ export class KafkaAdmin {
       .sort((a, b) => a.partition - b.partition);
   }
 
+  /** The group's members (those joining too), with the client id each connected with. */
+  async groupMembers(groupId: string): Promise<{ memberId: string; clientId: string }[]> {
+    const { groups } = await this.#admin.describeGroups([groupId]);
+    return (groups[0]?.members ?? []).map((m) => ({ memberId: m.memberId, clientId: m.clientId }));
+  }
+
   /**
    * Removes members from a group on their behalf (LeaveGroup), so it rebalances at once instead of
    * after their session timeout: for members of a process known to be dead. Returns how many were

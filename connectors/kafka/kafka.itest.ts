@@ -230,21 +230,27 @@ describe('Kafka connectors against a real broker', () => {
     expect(again).toEqual([{ name: topic, created: false, partitions: 3 }]);
   });
 
-  it('removes a live member from its group on its behalf: the member has to join again, under a new id', async () => {
+  it("lists a group's members with their client ids, and removes a live one on its behalf: it has to join again, under a new id", async () => {
     const topic = uniqueName('t-evict');
     await createTopics([{ name: topic, partitions: 1 }]);
     const groupId = uniqueName('g-evict');
-    const ids: string[] = [];
-    await collect(topic, bytesSerde, { groupId, hooks: { onJoin: (id) => ids.push(id) } });
-    await waitFor('the first join', () => ids.length === 1);
     const admin = new KafkaAdmin(testClient());
     await admin.connect();
     cleanups.push(() => admin.disconnect());
+    await collect(topic, bytesSerde, { groupId });
+    let members: { memberId: string; clientId: string }[] = [];
+    await waitFor('the first join', async () => (members = await admin.groupMembers(groupId)).length === 1);
+    const [first] = members;
+    // collect() connects as eddy-itest-source; kafkajs names members <clientId>-<uuid>.
+    expect(first!.clientId).toBe('eddy-itest-source');
+    expect(first!.memberId.startsWith('eddy-itest-source-')).toBe(true);
     expect(await admin.removeMembers(groupId, ['not-a-member'])).toBe(0);
-    expect(await admin.removeMembers(groupId, [ids[0]!])).toBe(1);
+    expect(await admin.removeMembers(groupId, [first!.memberId])).toBe(1);
     // Its next heartbeat learns it is no longer a member (its session would have lasted 30 s).
-    await waitFor('the member to join again', () => ids.length === 2, 15_000);
-    expect(ids[1]).not.toBe(ids[0]);
+    await waitFor('the member to join again', async () => {
+      members = await admin.groupMembers(groupId);
+      return members.length === 1 && members[0]!.memberId !== first!.memberId;
+    }, 15_000);
   });
 });
 

@@ -71,8 +71,6 @@ export type SourceOptions = z.input<typeof SourceOptionsSchema>;
 export type BatchHandler<T> = (batch: PartitionBatch<T>) => Promise<void>;
 
 export interface SourceHooks {
-  /** This consumer's member id in the group, after each join. */
-  onJoin?: (memberId: string) => void;
   /** The partitions this member owns after each group join (kafkajs rebalances eagerly). */
   onAssignment?: (owned: TopicPartition[]) => void;
   /** Offset to start a newly assigned partition from; `undefined` keeps the group's committed offset. */
@@ -118,7 +116,6 @@ export class KafkaSource<T> {
       ...(this.#opts.restartOnCrash ? {} : { retry: { restartOnFailure: async () => false } }),
     });
     this.#consumer.on(this.#consumer.events.GROUP_JOIN, (e) => {
-      hooks.onJoin?.(e.payload.memberId);
       this.#onJoin(e.payload.memberAssignment);
     });
     if (hooks.onCrash) {

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { evictPreviousMembers, recordGroupMember } from './group-members.js';
+import { evictPreviousMembers, type GroupAdmin, processClientId, recordGroup } from './group-members.js';
 
 const children: { kill(): boolean }[] = [];
 afterEach(() => {
@@ -14,68 +14,110 @@ function folder(): string {
   return mkdtempSync(join(tmpdir(), 'eddy-group-members-'));
 }
 
-/** A remover that records what it is asked to remove and says each member was still there. */
-function recorder(): { calls: [string, string[]][]; remove: (g: string, ids: readonly string[]) => Promise<number> } {
-  const calls: [string, string[]][] = [];
-  return { calls, remove: async (g, ids) => (calls.push([g, [...ids]]), ids.length) };
+/** A process that has exited: its pid is free. */
+async function gonePid(): Promise<number> {
+  const gone = spawn('true');
+  await new Promise((resolve) => gone.on('exit', resolve));
+  return gone.pid!;
 }
 
+type Member = { memberId: string; clientId: string };
+
+/** Groups as the broker would list them; counts how often the admin was connected. */
+function broker(groups: Record<string, Member[]>): { groups: Record<string, Member[]>; connects: number; admin: () => Promise<GroupAdmin> } {
+  const b = {
+    groups,
+    connects: 0,
+    admin: async (): Promise<GroupAdmin> => {
+      b.connects += 1;
+      return {
+        groupMembers: async (g) => [...(b.groups[g] ?? [])],
+        removeMembers: async (g, ids) => {
+          const before = b.groups[g]?.length ?? 0;
+          b.groups[g] = (b.groups[g] ?? []).filter((m) => !ids.includes(m.memberId));
+          return before - b.groups[g].length;
+        },
+      };
+    },
+  };
+  return b;
+}
+
+const ids = (ms: Member[] | undefined): string[] => (ms ?? []).map((m) => m.memberId).sort();
+
 describe('group members of a dead process', () => {
-  it('removes what the previous process noted, per group, then forgets it', async () => {
+  it("removes, in every group noted, the members whose client id carries the previous process's token, then forgets the groups", async () => {
     const dir = folder();
-    recordGroupMember(dir, 'member-0-input', 'job', 'id-a');
-    recordGroupMember(dir, 'member-1-input', 'job', 'id-b');
-    recordGroupMember(dir, 'member-0-merge', 'job-merge', 'id-c');
-    recordGroupMember(dir, 'member-0-input', 'job', 'id-a2'); // a later join of the same consumer replaces its id
-    const r = recorder();
-    expect(await evictPreviousMembers(dir, r.remove, () => undefined)).toBe(3);
-    expect(r.calls.map(([g, ids]) => [g, ids.sort()]).sort()).toEqual([['job', ['id-a2', 'id-b']], ['job-merge', ['id-c']]]);
-    expect(existsSync(join(dir, 'group-members'))).toBe(false);
+    writeFileSync(join(dir, 'runner.pid'), `${await gonePid()} a1b2c3d4e5f6`);
+    recordGroup(dir, 'job');
+    recordGroup(dir, 'job-merge');
+    recordGroup(dir, 'job'); // noted by each member: once is enough
+    const b = broker({
+      job: [
+        { memberId: 'dead-0', clientId: 'eddy-job-a1b2c3d4e5f6' },
+        { memberId: 'dead-1', clientId: 'eddy-job-a1b2c3d4e5f6' },
+        { memberId: 'other', clientId: 'eddy-job-0f0f0f0f0f0f' }, // another process (another state folder)
+      ],
+      'job-merge': [{ memberId: 'dead-m', clientId: 'eddy-job-a1b2c3d4e5f6' }],
+      unnoted: [{ memberId: 'dead-x', clientId: 'eddy-job-a1b2c3d4e5f6' }],
+    });
+    const lines: string[] = [];
+    expect(await evictPreviousMembers(dir, b.admin, (l) => lines.push(l))).toBe(3);
+    expect(ids(b.groups.job)).toEqual(['other']);
+    expect(ids(b.groups['job-merge'])).toEqual([]);
+    expect(ids(b.groups.unnoted)).toEqual(['dead-x']);
+    expect(lines.join()).toContain('removed 3 group member(s)');
+    expect(readdirSync(dir)).toEqual(['runner.pid']);
   });
 
-  it('leaves the members of a live process alone', async () => {
+  it('leaves the members of a live process alone, without asking the broker', async () => {
     const dir = folder();
     const other = spawn('sleep', ['30']);
     children.push(other);
-    writeFileSync(join(dir, 'runner.pid'), `${other.pid} some-token`);
-    recordGroupMember(dir, 'member-0-input', 'job', 'id-a');
-    const r = recorder();
+    writeFileSync(join(dir, 'runner.pid'), `${other.pid} a1b2c3d4e5f6`);
+    recordGroup(dir, 'job');
+    const b = broker({ job: [{ memberId: 'live', clientId: 'eddy-job-a1b2c3d4e5f6' }] });
     const lines: string[] = [];
-    expect(await evictPreviousMembers(dir, r.remove, (l) => lines.push(l))).toBe(0);
-    expect(r.calls).toEqual([]);
+    expect(await evictPreviousMembers(dir, b.admin, (l) => lines.push(l))).toBe(0);
+    expect(b.connects).toBe(0);
+    expect(ids(b.groups.job)).toEqual(['live']);
     expect(lines.join()).toContain(`process ${other.pid} also uses`);
   });
 
-  it('removes the members of a process that has exited, and not those of another runner in this process', async () => {
+  it('does not remove the members of another runner in this process', async () => {
     const dir = folder();
-    const gone = spawn('true');
-    await new Promise((resolve) => gone.on('exit', resolve));
-    writeFileSync(join(dir, 'runner.pid'), `${gone.pid} some-token`);
-    recordGroupMember(dir, 'member-0-input', 'job', 'id-a');
-    const r = recorder();
-    expect(await evictPreviousMembers(dir, r.remove, () => undefined)).toBe(1);
-    // This process now holds the folder: a second runner in it must not remove the first one's members.
-    recordGroupMember(dir, 'member-0-input', 'job', 'id-live');
-    const again = recorder();
-    expect(await evictPreviousMembers(dir, again.remove, () => undefined)).toBe(0);
-    expect(again.calls).toEqual([]);
+    writeFileSync(join(dir, 'runner.pid'), `${await gonePid()} a1b2c3d4e5f6`);
+    const b = broker({ job: [] });
+    await evictPreviousMembers(dir, b.admin, () => undefined);
+    // This process now holds the folder and its members join.
+    recordGroup(dir, 'job');
+    b.groups.job = [{ memberId: 'mine', clientId: processClientId('eddy-job') }];
+    expect(await evictPreviousMembers(dir, b.admin, () => undefined)).toBe(0);
+    expect(ids(b.groups.job)).toEqual(['mine']);
   });
 
   it('a previous process with this pid (a new container) is another process', async () => {
     const dir = folder();
-    writeFileSync(join(dir, 'runner.pid'), `${process.pid} token-of-an-earlier-container`);
-    recordGroupMember(dir, 'member-0-input', 'job', 'id-a');
-    const r = recorder();
-    expect(await evictPreviousMembers(dir, r.remove, () => undefined)).toBe(1);
+    writeFileSync(join(dir, 'runner.pid'), `${process.pid} a1b2c3d4e5f6`);
+    recordGroup(dir, 'job');
+    const b = broker({ job: [{ memberId: 'dead', clientId: 'eddy-job-a1b2c3d4e5f6' }, { memberId: 'mine', clientId: processClientId('eddy-job') }] });
+    expect(await evictPreviousMembers(dir, b.admin, () => undefined)).toBe(1);
+    expect(ids(b.groups.job)).toEqual(['mine']);
   });
 
-  it('skips torn member files', async () => {
-    const dir = folder();
-    recordGroupMember(dir, 'member-0-input', 'job', 'id-a');
-    writeFileSync(join(dir, 'group-members', 'member-1-input--job.json'), '{"groupId": "job", "memb');
-    const r = recorder();
-    expect(await evictPreviousMembers(dir, r.remove, () => undefined)).toBe(1);
-    expect(r.calls).toEqual([['job', ['id-a']]]);
-    expect(readdirSync(dir)).toEqual(['runner.pid']);
+  it('asks the broker nothing on a first start or when no groups were noted', async () => {
+    const fresh = folder();
+    const b = broker({});
+    expect(await evictPreviousMembers(fresh, b.admin, () => undefined)).toBe(0);
+    expect(existsSync(join(fresh, 'runner.pid'))).toBe(true);
+    const noGroups = folder();
+    writeFileSync(join(noGroups, 'runner.pid'), `${await gonePid()} a1b2c3d4e5f6`);
+    expect(await evictPreviousMembers(noGroups, b.admin, () => undefined)).toBe(0);
+    expect(b.connects).toBe(0);
+  });
+
+  it("a distinct client id per process: this process's token on the configured one", () => {
+    expect(processClientId('eddy-job')).toMatch(/^eddy-job-[0-9a-f]{12}$/);
+    expect(processClientId('eddy-job')).toBe(processClientId('eddy-job'));
   });
 });

@@ -1,43 +1,44 @@
 /**
- * Faster recovery after a crash: each member notes its consumer-group member ids in the state folder,
- * and the next runner process on that folder removes those members from their groups before it
- * joins. Without this, a process killed with SIGKILL stays in its groups until its session times
- * out, and the restarted process's join waits for that (Kafka's static membership solves the same
- * problem, and kafkajs does not have it). Only members of a dead process are removed: the folder
- * names the process that used it last, and a live one keeps its members.
+ * Faster recovery after a crash. A process killed with SIGKILL stays in its consumer groups until
+ * its session times out, and the restarted process's join waits for that (Kafka's static
+ * membership solves the same problem, and kafkajs does not have it). So a runner names its Kafka
+ * clients after itself (`<clientId>-<token>`, as Kafka Streams puts its process id in its client
+ * ids), its members note in the state folder which groups they consume in, and the next runner on
+ * that folder removes from those groups every member whose client id carries the previous
+ * process's token, once that process is gone.
+ *
+ * Members are found by client id, through the group's own member list, not by noting member ids:
+ * a member that has joined but not yet synced (a kill in the middle of a rebalance) has an id the
+ * process never learned, and the group waits for it all the same.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import * as z from 'zod';
 
-const DIR = 'group-members';
+const DIR = 'groups';
 const PID_FILE = 'runner.pid';
 
 /** This process: its pid can repeat in a new container, so a random token goes with it. */
-const SELF = `${process.pid} ${randomUUID()}`;
+const TOKEN = randomUUID().replaceAll('-', '').slice(0, 12);
+const SELF = `${process.pid} ${TOKEN}`;
 
-const MemberFile = z.strictObject({ groupId: z.string().min(1), memberId: z.string().min(1) });
-
-/** Removes members from a group on their behalf (KafkaAdmin.removeMembers); returns how many were still in it. */
-export type RemoveMembers = (groupId: string, memberIds: readonly string[]) => Promise<number>;
-
-/** Notes `memberId` as the group member of the consumer `name` (unique within the process). */
-export function recordGroupMember(stateDir: string, name: string, groupId: string, memberId: string): void {
-  const dir = join(stateDir, DIR);
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${name}--${encodeURIComponent(groupId)}.json`);
-  writeFileSync(`${file}.tmp`, JSON.stringify({ groupId, memberId }));
-  renameSync(`${file}.tmp`, file);
+/** What eviction needs of the broker (KafkaAdmin's `groupMembers` and `removeMembers`). */
+export interface GroupAdmin {
+  groupMembers(groupId: string): Promise<{ memberId: string; clientId: string }[]>;
+  /** Removes members on their behalf; returns how many were still in the group. */
+  removeMembers(groupId: string, memberIds: readonly string[]): Promise<number>;
 }
 
-/** A member file, or undefined when it is torn or not one (it only speeds recovery up). */
-function readMember(path: string): z.infer<typeof MemberFile> | undefined {
-  try {
-    return MemberFile.parse(JSON.parse(readFileSync(path, 'utf8')));
-  } catch {
-    return undefined;
-  }
+/** The client id this process's Kafka clients use: `clientId` marked with the process's token. */
+export function processClientId(clientId: string): string {
+  return `${clientId}-${TOKEN}`;
+}
+
+/** Notes that this state folder's process consumes in `groupId` (before its consumer joins). */
+export function recordGroup(stateDir: string, groupId: string): void {
+  const dir = join(stateDir, DIR);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, encodeURIComponent(groupId)), '');
 }
 
 function alive(pid: number): boolean {
@@ -50,16 +51,16 @@ function alive(pid: number): boolean {
 }
 
 /**
- * Claims the state folder for this process and removes the group members that the previous process
- * on it noted, when that process is gone. Returns how many members were removed (members that had
- * already left or timed out do not count).
+ * Claims the state folder for this process and, when the previous process on it is gone, removes
+ * that process's members from the groups it noted. Returns how many members were removed.
  *
  * @example
  * const admin = new KafkaAdmin(kafka);
  * await admin.connect();
- * await evictPreviousMembers(stateDir, (g, ids) => admin.removeMembers(g, ids), console.error);
+ * await evictPreviousMembers(stateDir, admin, console.error);
+ * // then start the members with kafka.clientId = processClientId(kafka.clientId)
  */
-export async function evictPreviousMembers(stateDir: string, remove: RemoveMembers, log: (line: string) => void): Promise<number> {
+export async function evictPreviousMembers(stateDir: string, admin: () => Promise<GroupAdmin>, log: (line: string) => void): Promise<number> {
   mkdirSync(stateDir, { recursive: true });
   const pidFile = join(stateDir, PID_FILE);
   let previous = '';
@@ -69,26 +70,28 @@ export async function evictPreviousMembers(stateDir: string, remove: RemoveMembe
     // first run on this folder
   }
   writeFileSync(pidFile, SELF);
-  const pid = Number.parseInt(previous, 10);
+  const [pidText, token] = previous.split(' ');
+  const pid = Number.parseInt(pidText ?? '', 10);
   // Another runner of this process, or another live process (a pid of 1 in a new container is not).
   if (previous === SELF || (pid !== process.pid && pid > 0 && alive(pid))) {
     log(`eddy: process ${pid} also uses ${stateDir}; its group members are left alone`);
     return 0;
   }
   const dir = join(stateDir, DIR);
-  let files: string[];
+  let groups: string[] = [];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    groups = readdirSync(dir).map(decodeURIComponent);
   } catch {
-    return 0;
-  }
-  const byGroup = new Map<string, string[]>();
-  for (const f of files) {
-    const m = readMember(join(dir, f));
-    if (m) byGroup.set(m.groupId, [...(byGroup.get(m.groupId) ?? []), m.memberId]);
+    // no groups noted
   }
   let removed = 0;
-  for (const [groupId, ids] of byGroup) removed += await remove(groupId, ids);
+  if (token && groups.length > 0) {
+    const broker = await admin();
+    for (const groupId of groups) {
+      const ids = (await broker.groupMembers(groupId)).filter((m) => m.clientId.endsWith(`-${token}`)).map((m) => m.memberId);
+      if (ids.length > 0) removed += await broker.removeMembers(groupId, ids);
+    }
+  }
   rmSync(dir, { recursive: true, force: true });
   if (removed > 0) log(`eddy: removed ${removed} group member(s) of the previous process from their groups`);
   return removed;

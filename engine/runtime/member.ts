@@ -12,7 +12,7 @@ import type { BuiltJob } from '../api/job-builder.js';
 import type { MemberMetrics } from '../metrics/member-metrics.js';
 import { writeEntries, type SavepointTask } from '../checkpoint/savepoint.js';
 import type { CheckpointEvent, MemberStats, SavepointPhase, SavepointReply } from './protocol.js';
-import { recordGroupMember } from './group-members.js';
+import { recordGroup } from './group-members.js';
 import { ensureJobTopics, internalTopics } from './job-topics.js';
 import { Task, type PartialsRecord } from './task.js';
 
@@ -168,13 +168,15 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
       return Promise.resolve();
     },
   };
+  // Noted before joining, so a process killed even mid-join can be evicted by the next (group-members.ts).
+  recordGroup(opts.stateDir, opts.groupId);
+  if (hasTopK) recordGroup(opts.stateDir, `${opts.groupId}-merge`);
   const inputSource = new KafkaSource(
     opts.kafka,
     { groupId: opts.groupId, topics: [input], autoCommit: false, restartOnCrash: false, ...session(opts.sessionTimeoutMs) },
     fns.serde,
     deadLetters,
     {
-      onJoin: (memberId) => recordGroupMember(opts.stateDir, `${opts.name}-input`, opts.groupId, memberId),
       onAssignment: (owned) => reconcile('partition', owned),
       onCrash: fail,
       // A retained partition continues where its task is (the group only knows the committed offset).
@@ -239,7 +241,6 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
         { decode: (v) => (v === null ? { ok: false, reason: 'empty' } : { ok: true, value: JSON.parse(v.toString()) as PartialsRecord }), encode: (v) => Buffer.from(JSON.stringify(v)) },
         { write: async () => undefined },
         {
-          onJoin: (memberId) => recordGroupMember(opts.stateDir, `${opts.name}-merge`, `${opts.groupId}-merge`, memberId),
           onAssignment: (owned) => reconcile('merge', owned),
           onCrash: fail,
           startOffset: (tp) => slots.get(`merge:${tp.partition}`)?.next,

@@ -11,7 +11,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { KafkaAdmin } from '../../connectors/kafka/admin.js';
 import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
-import { evictPreviousMembers } from './group-members.js';
+import { evictPreviousMembers, processClientId } from './group-members.js';
 import type { FromMember, MemberStart, MemberStats, ToMember } from './protocol.js';
 import type { RunnerMonitor } from './runner-monitor.js';
 
@@ -33,15 +33,13 @@ const STABLE_MS = 60_000;
 
 /** The previous process on this state folder, if killed, leaves its groups now (group-members.ts). */
 async function evictDeadMembers(kafka: KafkaClientOptions, stateDir: string, log: (line: string) => void): Promise<void> {
-  // Connected only when there are member ids to remove (none on a first start).
+  // Connected only when there are groups to look at (none on a first start).
   let admin: KafkaAdmin | undefined;
   try {
-    await evictPreviousMembers(stateDir, async (groupId, ids) => {
-      if (!admin) {
-        admin = new KafkaAdmin(kafka);
-        await admin.connect();
-      }
-      return admin.removeMembers(groupId, ids);
+    await evictPreviousMembers(stateDir, async () => {
+      admin = new KafkaAdmin(kafka);
+      await admin.connect();
+      return admin;
     }, log);
   } catch (e) {
     // Only a speed-up: without it the group waits for the dead members' session timeout.
@@ -56,8 +54,10 @@ async function evictDeadMembers(kafka: KafkaClientOptions, stateDir: string, log
  * await runRunner({ jobModule: 'dist/jobs/content-popularity/job.js', jobOptions: {}, parallelism: 2, … });
  */
 export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
-  const { parallelism, signal, monitor, log = (l: string) => console.error(l), ...start } = opts;
-  await evictDeadMembers(start.kafka, start.stateDir, log);
+  const { parallelism, signal, monitor, log = (l: string) => console.error(l), ...rest } = opts;
+  await evictDeadMembers(rest.kafka, rest.stateDir, log);
+  // The members' clients carry this process's token, so the next process can tell them apart.
+  const start = { ...rest, kafka: { ...rest.kafka, clientId: processClientId(rest.kafka.clientId) } };
   const pool = new Piscina({ filename: WORKER, minThreads: parallelism, maxThreads: parallelism, idleTimeout: Infinity, concurrentTasksPerWorker: 1 });
   const ports: MessagePort[] = [];
   let restarts = 0;
