@@ -16,6 +16,7 @@ describe('recovery benchmark (smoke)', () => {
       '--settle', '2s', '--rebalance', 'false', '--session-timeout', '60s', '--out', out], (l) => lines.push(l))) as { workload: { keys: number }; engines: Record<string, unknown>[] };
     const [eddy] = r.engines;
     expect(eddy, lines.join('\n')).toMatchObject({ engine: 'eddy' });
+    expect(eddy, lines.join('\n')).not.toHaveProperty('failed');
     // 5,000 events over 5,000 ids: distinct keys below the event count, and far above zero.
     expect(r.workload.keys).toBeGreaterThan(1_000);
     expect(r.workload.keys).toBeLessThan(5_000);

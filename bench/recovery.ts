@@ -114,7 +114,9 @@ interface Workload {
   settleMs: number;
 }
 
-function markdown(r: { startedAt: string; command: string; workload: Workload; engines: (RecoveryMeasure & { engine: string })[] }): string {
+type EngineResult = (RecoveryMeasure & { engine: string } & Extras) | { engine: string; failed: string };
+
+function markdown(r: { startedAt: string; command: string; workload: Workload; engines: EngineResult[] }): string {
   const w = r.workload;
   return [
     `Recovery after kill -9: ${w.events.toLocaleString('en-US')} events over ${w.keys.toLocaleString('en-US')} distinct content ids in open windows (sliding 10 min / 1 min), ` +
@@ -122,7 +124,11 @@ function markdown(r: { startedAt: string; command: string; workload: Workload; e
     '',
     '| engine | state built in | recovered after kill -9 | uncommitted events at the kill |',
     '|---|---:|---:|---:|',
-    ...r.engines.map((e) => `| ${e.engine} | ${e.buildSeconds.toFixed(1)} s | ${e.recoveredSeconds.toFixed(2)} s | ${e.uncommittedAtKill.toLocaleString('en-US')} |`),
+    ...r.engines.map((e) =>
+      'failed' in e
+        ? `| ${e.engine} | failed: ${String(e.failed).split('\n')[0]} | | |`
+        : `| ${e.engine} | ${e.buildSeconds.toFixed(1)} s | ${e.recoveredSeconds.toFixed(2)} s | ${e.uncommittedAtKill.toLocaleString('en-US')} |`,
+    ),
     '',
     `\`${r.command}\``,
     '',
@@ -135,7 +141,8 @@ export async function runRecoveryBench(argv: string[], log: (l: string) => void 
   const unknown = o.engines.filter((e) => !ENGINES.some((x) => x.name === e));
   if (unknown.length > 0) throw new Error(`--engines: unknown engine(s) ${unknown.join(', ')} (known: ${ENGINES.map((e) => e.name).join(', ')})`);
   if (o.span > WINDOW_MS - SLIDE_MS) throw new Error(`--span: at most ${(WINDOW_MS - SLIDE_MS) / 60_000} min, so that every key is in state at the kill`);
-  const engines = ENGINES.filter((e) => o.engines.includes(e.name));
+  // In the order given: a long one last still leaves the others' results written.
+  const engines = o.engines.map((name) => ENGINES.find((e) => e.name === name)!);
   for (const e of engines) {
     const why = missing(e);
     if (why) throw new Error(`${e.name}: ${why}`);
@@ -147,8 +154,21 @@ export async function runRecoveryBench(argv: string[], log: (l: string) => void 
   const spec = { events: o.events, items: o.items, zipf: 0.2, partitions: 8, seed: 3, windowMs: WINDOW_MS, slideMs: SLIDE_MS, top: 10, outOfOrdernessMs: 1_000 };
 
   const startedAt = new Date().toISOString();
-  const results: (RecoveryMeasure & { engine: string } & Extras)[] = [];
+  const results: EngineResult[] = [];
   let keys = 0;
+  const write = (): Record<string, unknown> => {
+    const result = {
+      startedAt,
+      command: `npm run bench:recovery -- ${argv.join(' ')}`.trim(),
+      machine: machineFacts(),
+      workload: { events: o.events, items: o.items, keys, spanMs: o.span, rate: o.rate, partitions: 8, checkpointIntervalMs: o.checkpointInterval, sessionTimeoutMs: o.sessionTimeout, settleMs: o.settle },
+      engines: results,
+    };
+    mkdirSync(o.out, { recursive: true });
+    writeFileSync(join(o.out, 'recovery.json'), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(join(o.out, 'recovery.md'), markdown(result));
+    return result;
+  };
   for (const engine of engines) {
     const topic = `bench-recovery-${engine.name}-${Date.now()}`;
     const admin = new KafkaAdmin(kafka);
@@ -165,21 +185,16 @@ export async function runRecoveryBench(argv: string[], log: (l: string) => void 
         hooks: engine.name.startsWith('eddy') ? eddyHooks(extras, args, stateDir, o.rebalance, log) : undefined,
       });
       results.push({ engine: engine.name, ...m, ...extras });
+    } catch (e) {
+      // One engine failing (or timing out) still leaves the others' figures.
+      log(`${engine.name}: failed: ${(e as Error).message}`);
+      results.push({ engine: engine.name, failed: (e as Error).message });
     } finally {
       rmSync(stateDir, { recursive: true, force: true });
     }
+    write(); // after each engine, so a run stopped part-way keeps what it measured
   }
-
-  const result = {
-    startedAt,
-    command: `npm run bench:recovery -- ${argv.join(' ')}`.trim(),
-    machine: machineFacts(),
-    workload: { events: o.events, items: o.items, keys, spanMs: o.span, rate: o.rate, partitions: 8, checkpointIntervalMs: o.checkpointInterval, sessionTimeoutMs: o.sessionTimeout, settleMs: o.settle },
-    engines: results,
-  };
-  mkdirSync(o.out, { recursive: true });
-  writeFileSync(join(o.out, 'recovery.json'), `${JSON.stringify(result, null, 2)}\n`);
-  writeFileSync(join(o.out, 'recovery.md'), markdown(result));
+  const result = write();
   log(JSON.stringify(result, null, 2));
   return result;
 }

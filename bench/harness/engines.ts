@@ -13,7 +13,8 @@ function findRoot(from: string): string {
   throw new Error(`no package.json above ${from}`);
 }
 
-const ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
+/** The repository's root folder (engines run from its dist/). */
+export const ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
 
 export interface EngineRunArgs {
   brokers: string;

@@ -140,7 +140,16 @@ export async function measureRecovery(
     const preloaded = await end();
     const startedAt = Date.now();
     first = start(argv);
-    const built = await until('the preloaded input committed', async () => (await committed()) >= preloaded, { timeoutMs: o.timeoutMs, engine: first });
+    let reported = startedAt;
+    const built = await until('the preloaded input committed', async () => {
+      const now = await committed();
+      // Progress once a minute: building a million keys takes some engines most of an hour.
+      if (Date.now() - reported >= 60_000) {
+        reported = Date.now();
+        o.log(`  … ${now.toLocaleString('en-US')} of ${preloaded.toLocaleString('en-US')} events committed after ${Math.round((reported - startedAt) / 1000)} s`);
+      }
+      return now >= preloaded;
+    }, { timeoutMs: o.timeoutMs, engine: first });
     o.log(`  built state in ${((built - startedAt) / 1000).toFixed(1)} s; trickle on`);
     stopTrickle = o.trickle();
     await new Promise((r) => setTimeout(r, 2_000));

@@ -1,0 +1,141 @@
+/**
+ * kafkajs against `@confluentinc/kafka-javascript` (librdkafka) as bare clients, doing what Eddy's
+ * source and sink do: consume watch events from the beginning (read_committed, batches) and produce
+ * them in transactions of 10,000. Each run is a process of its own (harness/client-run.ts); reported
+ * are records per CPU-second of that process, wall time and peak RSS, medians over repetitions that
+ * alternate the clients, and Confluent ÷ kafkajs. It tells how much of Eddy's CPU a client switch could
+ * save before the connector is ported.
+ *
+ * The Confluent client is not one of Eddy's dependencies (it compiles librdkafka); install it
+ * anywhere and pass that folder:
+ *
+ *   mkdir -p /tmp/ckjs && cd /tmp/ckjs && npm init -y && CKJS_LINKING=dynamic npm install @confluentinc/kafka-javascript@1.10.1
+ *   npm run bench:clients -- --confluent /tmp/ckjs [--events 1000000] [--repetitions 3] [--clients kafkajs,confluent]
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as z from 'zod';
+import { KafkaAdmin } from '../connectors/kafka/admin.js';
+import { kafkaClientOptions } from '../connectors/kafka/config.js';
+import { parseCommand } from '../engine/cli/flags.js';
+import { numberFlag } from '../engine/config/units.js';
+import { CLIENTS, MODES, type ClientMeasure, type ClientName, type Mode } from './harness/client-run.js';
+import { ROOT } from './harness/engines.js';
+import { machineFacts } from './harness/machine-facts.js';
+import { median } from './harness/report.js';
+
+const Options = z.strictObject({
+  brokers: z.string().default('127.0.0.1:9092'),
+  clients: z.string().default(CLIENTS.join(',')).transform((s) => s.split(',').map((c) => c.trim())).pipe(z.array(z.enum(CLIENTS)).min(1)),
+  events: numberFlag((n) => n.int().positive()).default(1_000_000),
+  repetitions: numberFlag((n) => n.int().positive()).default(3),
+  /** The folder whose node_modules holds @confluentinc/kafka-javascript. */
+  confluent: z.string().optional(),
+  out: z.string().default('bench/results/kafka-clients'),
+});
+
+// The compiled runner, also when this module runs from source (the smoke test).
+const RUNNER = join(ROOT, 'dist', 'bench', 'harness', 'client-run.js');
+
+interface Summary {
+  client: ClientName;
+  mode: Mode;
+  recordsPerCpuSecond: number;
+  wallSeconds: number;
+  peakRssMb: number;
+  runs: ClientMeasure[];
+}
+
+function runOnce(client: ClientName, mode: Mode, o: z.infer<typeof Options>, topic: string): ClientMeasure {
+  const out = execFileSync(process.execPath, [RUNNER, client, mode, o.brokers, topic, String(o.events), ...(o.confluent ? [o.confluent] : [])], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 1_800_000,
+  });
+  return JSON.parse(out.toString().trim().split('\n').at(-1)!) as ClientMeasure;
+}
+
+function markdown(r: { startedAt: string; command: string; events: number; summaries: Summary[] }): string {
+  const ratio = (mode: Mode): string => {
+    const k = r.summaries.find((s) => s.client === 'kafkajs' && s.mode === mode);
+    const others = r.summaries.filter((s) => s.client !== 'kafkajs' && s.mode === mode);
+    return k ? others.map((c) => `${c.client} ${(c.recordsPerCpuSecond / k.recordsPerCpuSecond).toFixed(2)}×`).join(', ') || '–' : '–';
+  };
+  return [
+    `Bare Kafka clients, ${r.events.toLocaleString('en-US')} watch events (8 partitions), medians; ${r.startedAt.slice(0, 10)}.`,
+    '',
+    '| client | mode | records per CPU-second | wall | peak RSS |',
+    '|---|---|---:|---:|---:|',
+    ...r.summaries.map((s) => `| ${s.client} | ${s.mode} | ${Math.round(s.recordsPerCpuSecond).toLocaleString('en-US')} | ${s.wallSeconds.toFixed(2)} s | ${s.peakRssMb} MB |`),
+    '',
+    `÷ kafkajs in records per CPU-second: consume ${ratio('consume')}; produce ${ratio('produce')}.`,
+    '',
+    `\`${r.command}\``,
+    '',
+  ].join('\n');
+}
+
+export async function runKafkaClientsBench(argv: string[], log: (l: string) => void = console.log): Promise<Record<string, unknown>> {
+  const flags = Object.fromEntries(Object.keys(Options.shape).map((k) => [k, { type: 'string' }] as const));
+  const { options: o } = parseCommand(argv, flags, Options);
+  if (o.clients.some((c) => c.startsWith('confluent')) && !(o.confluent && existsSync(join(o.confluent, 'node_modules', '@confluentinc', 'kafka-javascript')))) {
+    throw new Error(
+      '--confluent: a folder whose node_modules holds @confluentinc/kafka-javascript is needed for the confluent client ' +
+        '(mkdir -p /tmp/ckjs && cd /tmp/ckjs && npm init -y && CKJS_LINKING=dynamic npm install @confluentinc/kafka-javascript@1.10.1)',
+    );
+  }
+  if (!existsSync(RUNNER)) throw new Error('dist/ is missing: npm run build');
+  const admin = new KafkaAdmin(kafkaClientOptions({ brokers: o.brokers, clientId: 'eddy-bench-clients', logLevel: 'nothing' }));
+  await admin.connect();
+  const stamp = Date.now();
+  const topics = { input: `bench-clients-in-${stamp}`, output: (c: string, i: number) => `bench-clients-out-${c}-${i}-${stamp}` };
+  try {
+    await admin.ensureTopics([{ name: topics.input, partitions: 8 }]);
+    for (let i = 0; i < o.repetitions; i += 1) await admin.ensureTopics(o.clients.map((c) => ({ name: topics.output(c, i), partitions: 8 })));
+  } finally {
+    await admin.disconnect();
+  }
+  log(`writing ${o.events.toLocaleString('en-US')} events to ${topics.input} (not measured)…`);
+  runOnce('kafkajs', 'produce', o, topics.input);
+
+  const startedAt = new Date().toISOString();
+  const runs = new Map<string, ClientMeasure[]>();
+  for (let i = 0; i < o.repetitions; i += 1) {
+    // Alternating which client goes first, so neither always meets a warmer broker.
+    const order = i % 2 === 0 ? o.clients : [...o.clients].reverse();
+    for (const client of order) {
+      for (const mode of MODES) {
+        const m = runOnce(client, mode, o, mode === 'consume' ? topics.input : topics.output(client, i));
+        log(`  ${client} ${mode} #${i + 1}: ${Math.round(m.records / m.cpuSeconds).toLocaleString('en-US')} records per CPU-s, ${m.wallSeconds.toFixed(2)} s wall`);
+        runs.set(`${client} ${mode}`, [...(runs.get(`${client} ${mode}`) ?? []), m]);
+      }
+    }
+  }
+  const summaries: Summary[] = o.clients.flatMap((client) =>
+    MODES.map((mode) => {
+      const rs = runs.get(`${client} ${mode}`)!;
+      return {
+        client, mode, runs: rs,
+        recordsPerCpuSecond: median(rs.map((r) => r.records / r.cpuSeconds)),
+        wallSeconds: median(rs.map((r) => r.wallSeconds)),
+        peakRssMb: Math.round(median(rs.map((r) => r.peakRssBytes)) / 2 ** 20),
+      };
+    }),
+  );
+  const result = { startedAt, command: `npm run bench:clients -- ${argv.join(' ')}`.trim(), machine: machineFacts(), events: o.events, summaries };
+  mkdirSync(o.out, { recursive: true });
+  writeFileSync(join(o.out, 'kafka-clients.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(o.out, 'kafka-clients.md'), markdown(result));
+  log(markdown(result));
+  return result;
+}
+
+if (process.argv[1]?.endsWith('kafka-clients.js')) {
+  runKafkaClientsBench(process.argv.slice(2)).then(
+    () => process.exit(0),
+    (e: Error) => {
+      console.error(`bench:clients: ${e.message}`);
+      process.exit(1);
+    },
+  );
+}
