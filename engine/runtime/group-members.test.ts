@@ -70,6 +70,21 @@ describe('group members of a dead process', () => {
     expect(readdirSync(dir)).toEqual(['runner.pid']);
   });
 
+  it('forgets the noted groups before it asks the broker, so members starting meanwhile can note theirs', async () => {
+    const dir = folder();
+    writeFileSync(join(dir, 'runner.pid'), `${await gonePid()} a1b2c3d4e5f6`);
+    recordGroup(dir, 'job');
+    const b = broker({ job: [{ memberId: 'dead', clientId: 'eddy-job-a1b2c3d4e5f6' }] });
+    const evicting = evictPreviousMembers(dir, async () => {
+      await new Promise((r) => setTimeout(r, 20));
+      return b.admin();
+    }, () => undefined);
+    expect(existsSync(join(dir, 'groups'))).toBe(false);
+    recordGroup(dir, 'job'); // this process's member, while the eviction talks to the broker
+    expect(await evicting).toBe(1);
+    expect(readdirSync(join(dir, 'groups'))).toEqual(['job']);
+  });
+
   it('leaves the members of a live process alone, without asking the broker', async () => {
     const dir = folder();
     const other = spawn('sleep', ['30']);

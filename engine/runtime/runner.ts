@@ -55,7 +55,9 @@ async function evictDeadMembers(kafka: KafkaClientOptions, stateDir: string, log
  */
 export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
   const { parallelism, signal, monitor, log = (l: string) => console.error(l), ...rest } = opts;
-  await evictDeadMembers(rest.kafka, rest.stateDir, log);
+  // Not awaited: the member threads start meanwhile (a join that meets the dead members completes
+  // as soon as they are removed). Its synchronous part, claiming the state folder, is done here.
+  const evicting = evictDeadMembers(rest.kafka, rest.stateDir, log);
   // The members' clients carry this process's token, so the next process can tell them apart.
   const start = { ...rest, kafka: { ...rest.kafka, clientId: processClientId(rest.kafka.clientId) } };
   const pool = new Piscina({ filename: WORKER, minThreads: parallelism, maxThreads: parallelism, idleTimeout: Infinity, concurrentTasksPerWorker: 1 });
@@ -108,6 +110,7 @@ export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
   } finally {
     signal?.removeEventListener('abort', onStop);
     await pool.destroy();
+    await evicting;
   }
   return { restarts, ...totals };
 }
