@@ -7,7 +7,7 @@
  * has restored, its checkpoints' duration and size, and the pause when a second process joins.
  *
  *   npm run bench:recovery -- [--engines eddy,flink,kafka-streams,quix] [--events 1200000] [--items 5000000]
- *                             [--session-timeout 3s] [--checkpoint-interval 1s]
+ *                             [--session-timeout 3s] [--checkpoint-interval 1s] [--repetitions 1] [--timeout 30m]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,6 +37,8 @@ const Options = z.strictObject({
   /** How long each engine runs with the trickle before the kill. */
   settle: durationMs.prefault('10s'),
   timeout: durationMs.prefault('30m'),
+  /** Runs per engine (each on a fresh topic and state folder); the table shows each. */
+  repetitions: numberFlag((n) => n.int().positive()).default(1),
   /** Eddy: also measure the pause when a second process joins the group (about 25 s). */
   rebalance: z.stringbool().default(true),
   out: z.string().default('bench/results'),
@@ -116,6 +118,14 @@ interface Workload {
 
 type EngineResult = (RecoveryMeasure & { engine: string } & Extras) | { engine: string; failed: string };
 
+/** A line of median recovery times, for engines measured more than once. */
+function medians(results: readonly EngineResult[]): string[] {
+  const by = new Map<string, number[]>();
+  for (const e of results) if (!('failed' in e)) by.set(e.engine, [...(by.get(e.engine) ?? []), e.recoveredSeconds]);
+  const many = [...by].filter(([, xs]) => xs.length > 1);
+  return many.length === 0 ? [] : ['', `Median recovery: ${many.map(([e, xs]) => `${e} ${median(xs).toFixed(2)} s (${xs.length} runs)`).join(', ')}.`];
+}
+
 function markdown(r: { startedAt: string; command: string; workload: Workload; engines: EngineResult[] }): string {
   const w = r.workload;
   return [
@@ -129,6 +139,7 @@ function markdown(r: { startedAt: string; command: string; workload: Workload; e
         ? `| ${e.engine} | failed: ${String(e.failed).split('\n')[0]} | | |`
         : `| ${e.engine} | ${e.buildSeconds.toFixed(1)} s | ${e.recoveredSeconds.toFixed(2)} s | ${e.uncommittedAtKill.toLocaleString('en-US')} |`,
     ),
+    ...medians(r.engines),
     '',
     `\`${r.command}\``,
     '',
@@ -170,29 +181,31 @@ export async function runRecoveryBench(argv: string[], log: (l: string) => void 
     return result;
   };
   for (const engine of engines) {
-    const topic = `bench-recovery-${engine.name}-${Date.now()}`;
-    const admin = new KafkaAdmin(kafka);
-    await admin.connect();
-    await admin.ensureTopics([{ name: topic, partitions: 8 }, { name: `${topic}-out`, partitions: 1 }]).finally(() => admin.disconnect());
-    log(`${engine.name}: producing ${o.events.toLocaleString('en-US')} events over ${o.items.toLocaleString('en-US')} content ids to ${topic}…`);
-    keys = await preload(kafka, topic, w);
-    const stateDir = mkdtempSync(join(tmpdir(), `${topic}-`));
-    const args = engine.argv({ brokers: o.brokers, input: topic, output: `${topic}-out`, groupId: topic, stateDir, spec, checkpointIntervalMs: o.checkpointInterval, bounded: false, sessionTimeoutMs: o.sessionTimeout });
-    const extras: Extras = {};
-    try {
-      const m = await measureRecovery(args, {
-        kafka, topic, groupId: topic, settleMs: o.settle, timeoutMs: o.timeout, log, trickle: () => trickle(kafka, topic, w, o.rate),
-        hooks: engine.name.startsWith('eddy') ? eddyHooks(extras, args, stateDir, o.rebalance, log) : undefined,
-      });
-      results.push({ engine: engine.name, ...m, ...extras });
-    } catch (e) {
-      // One engine failing (or timing out) still leaves the others' figures.
-      log(`${engine.name}: failed: ${(e as Error).message}`);
-      results.push({ engine: engine.name, failed: (e as Error).message });
-    } finally {
-      rmSync(stateDir, { recursive: true, force: true });
+    for (let rep = 1; rep <= o.repetitions; rep += 1) {
+      const topic = `bench-recovery-${engine.name}-${Date.now()}`;
+      const admin = new KafkaAdmin(kafka);
+      await admin.connect();
+      await admin.ensureTopics([{ name: topic, partitions: 8 }, { name: `${topic}-out`, partitions: 1 }]).finally(() => admin.disconnect());
+      log(`${engine.name}: producing ${o.events.toLocaleString('en-US')} events over ${o.items.toLocaleString('en-US')} content ids to ${topic}…`);
+      keys = await preload(kafka, topic, w);
+      const stateDir = mkdtempSync(join(tmpdir(), `${topic}-`));
+      const args = engine.argv({ brokers: o.brokers, input: topic, output: `${topic}-out`, groupId: topic, stateDir, spec, checkpointIntervalMs: o.checkpointInterval, bounded: false, sessionTimeoutMs: o.sessionTimeout });
+      const extras: Extras = {};
+      try {
+        const m = await measureRecovery(args, {
+          kafka, topic, groupId: topic, settleMs: o.settle, timeoutMs: o.timeout, log, trickle: () => trickle(kafka, topic, w, o.rate),
+          hooks: engine.name.startsWith('eddy') ? eddyHooks(extras, args, stateDir, o.rebalance, log) : undefined,
+        });
+        results.push({ engine: engine.name, ...m, ...extras });
+      } catch (e) {
+        // One engine failing (or timing out) still leaves the others' figures.
+        log(`${engine.name}: failed: ${(e as Error).message}`);
+        results.push({ engine: engine.name, failed: (e as Error).message });
+      } finally {
+        rmSync(stateDir, { recursive: true, force: true });
+      }
+      write(); // after each run, so a run stopped part-way keeps what it measured
     }
-    write(); // after each engine, so a run stopped part-way keeps what it measured
   }
   const result = write();
   log(JSON.stringify(result, null, 2));
