@@ -54,6 +54,8 @@ export const SourceOptionsSchema = z.strictObject({
   isolation: z.enum(['read_committed', 'read_uncommitted']).default('read_committed'),
   maxBytesPerPartition: z.number().int().positive().default(1_048_576),
   maxWaitTimeMs: z.number().int().nonnegative().default(500),
+  /** The broker holds a fetch until this much is there (or `maxWaitTimeMs` passed). */
+  minBytes: z.number().int().positive().default(1),
   sessionTimeoutMs: z.number().int().positive().default(30_000),
   rebalanceTimeoutMs: z.number().int().positive().default(60_000),
   heartbeatIntervalMs: z.number().int().positive().default(3_000),
@@ -110,6 +112,7 @@ export class KafkaSource<T> {
       readUncommitted: this.#opts.isolation === 'read_uncommitted',
       maxBytesPerPartition: this.#opts.maxBytesPerPartition,
       maxWaitTimeInMs: this.#opts.maxWaitTimeMs,
+      minBytes: this.#opts.minBytes,
       sessionTimeout: this.#opts.sessionTimeoutMs,
       rebalanceTimeout: this.#opts.rebalanceTimeoutMs,
       heartbeatInterval: this.#opts.heartbeatIntervalMs,

@@ -20,6 +20,8 @@ describe('eddy run / plan / jobs', () => {
     const run = await runEddy([
       'run', 'content-popularity', '--brokers', brokers, '--input-topic', input, '--output-topic', output, '--bounded',
       '--window', '10s', '--slide', '5s', '--top', '3', '--parallelism', '1', '--checkpoint-interval', '300ms', '--metrics-port', '0', '--state-dir', mkdtempSync(join(tmpdir(), 'eddy-run-')), '--group-id', uniqueName('g'),
+      // Fetches held for bytes: the bounded run still reaches every partition's end.
+      '--fetch-min-bytes', '65536', '--fetch-max-wait', '100ms',
     ]);
     expect(run.code, run.stderr).toBe(0);
     // Unpaced, event time still advances at the nominal 20k/min: 5000 events span 15 s after the
@@ -49,6 +51,8 @@ describe('eddy run / plan / jobs', () => {
       [['run', 'content-popularity', '--parallelism', '0'], /^eddy run: --parallelism: Too small/],
       [['run', 'no-such-job'], /^eddy run: unknown job 'no-such-job'/],
       [['run', 'content-popularity', '--processing-guarantee', 'maybe'], /^eddy run: --processing-guarantee: /],
+      [['run', 'content-popularity', '--fetch-min-bytes', '0'], /^eddy run: --fetch-min-bytes: Too small/],
+      [['run', 'content-popularity', '--fetch-max-wait', 'soon'], /^eddy run: --fetch-max-wait: expected a duration/],
     ] as const) {
       const r = await runEddy([...args]);
       expect(r.code).toBe(2);

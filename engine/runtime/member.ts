@@ -29,6 +29,8 @@ export interface MemberOptions {
   commitIntervalMs: number;
   /** Group session timeout: how soon the group notices a member that died. */
   sessionTimeoutMs?: number;
+  /** When the broker answers an input fetch: once `minBytes` are there or after `maxWaitTimeMs` (kafkajs' defaults: 1, 500). */
+  inputFetch?: { minBytes: number; maxWaitTimeMs: number };
   /** Identifies this member in logs. */
   name: string;
   log: (line: string) => void;
@@ -173,7 +175,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
   if (hasTopK) recordGroup(opts.stateDir, `${opts.groupId}-merge`);
   const inputSource = new KafkaSource(
     opts.kafka,
-    { groupId: opts.groupId, topics: [input], autoCommit: false, restartOnCrash: false, ...session(opts.sessionTimeoutMs) },
+    { groupId: opts.groupId, topics: [input], autoCommit: false, restartOnCrash: false, ...opts.inputFetch, ...session(opts.sessionTimeoutMs) },
     fns.serde,
     deadLetters,
     {
