@@ -54,11 +54,14 @@ function alive(pid: number): boolean {
  * Claims the state folder for this process and, when the previous process on it is gone, removes
  * that process's members from the groups it noted. Returns how many members were removed.
  *
+ * `admin` is called only when there is something to look up. Everything up to that call is
+ * synchronous: the folder is claimed before this function returns its promise.
+ *
  * @example
  * const admin = new KafkaAdmin(kafka);
- * await admin.connect();
- * await evictPreviousMembers(stateDir, admin, console.error);
- * // then start the members with kafka.clientId = processClientId(kafka.clientId)
+ * const evicting = evictPreviousMembers(stateDir, async () => (await admin.connect(), admin), console.error);
+ * // meanwhile start the members with kafka.clientId = processClientId(kafka.clientId)
+ * await evicting;
  */
 export async function evictPreviousMembers(stateDir: string, admin: () => Promise<GroupAdmin>, log: (line: string) => void): Promise<number> {
   mkdirSync(stateDir, { recursive: true });
