@@ -4,7 +4,7 @@ import { runKafkaClientsBench } from './kafka-clients.js';
 describe('kafka clients benchmark options', () => {
   it('asks for the Confluent client\'s folder, saying how to install it, before touching the broker', async () => {
     await expect(runKafkaClientsBench(['--brokers', '127.0.0.1:1', '--clients', 'kafkajs,confluent', '--confluent', '/nonexistent'], () => undefined)).rejects.toThrow(
-      /--confluent: .*npm install @confluentinc\/kafka-javascript/,
+      /--confluent \(or \$EDDY_CONFLUENT_DIR\): .*npm install @confluentinc\/kafka-javascript/,
     );
   });
 

@@ -10,7 +10,10 @@
  * anywhere and pass that folder:
  *
  *   mkdir -p /tmp/ckjs && cd /tmp/ckjs && npm init -y && CKJS_LINKING=dynamic npm install @confluentinc/kafka-javascript@1.10.1
- *   npm run bench:clients -- --confluent /tmp/ckjs [--events 1000000] [--repetitions 3] [--clients kafkajs,confluent]
+ *   npm run bench:clients -- --confluent /tmp/ckjs [--events 1000000] [--repetitions 3] [--clients kafkajs,confluent,confluent-native]
+ *
+ * `npm run bench:all` runs this first (so a missing client fails at once, not after hours), then
+ * `bench` and `bench:recovery`; it takes the folder from $EDDY_CONFLUENT_DIR.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -30,7 +33,7 @@ const Options = z.strictObject({
   clients: z.string().default(CLIENTS.join(',')).transform((s) => s.split(',').map((c) => c.trim())).pipe(z.array(z.enum(CLIENTS)).min(1)),
   events: numberFlag((n) => n.int().positive()).default(1_000_000),
   repetitions: numberFlag((n) => n.int().positive()).default(3),
-  /** The folder whose node_modules holds @confluentinc/kafka-javascript. */
+  /** The folder whose node_modules holds @confluentinc/kafka-javascript (else $EDDY_CONFLUENT_DIR). */
   confluent: z.string().optional(),
   out: z.string().default('bench/results/kafka-clients'),
 });
@@ -47,7 +50,7 @@ interface Summary {
   runs: ClientMeasure[];
 }
 
-function runOnce(client: ClientName, mode: Mode, o: z.infer<typeof Options>, topic: string): ClientMeasure {
+function runOnce(client: ClientName, mode: Mode, o: { brokers: string; events: number; confluent?: string | undefined }, topic: string): ClientMeasure {
   const out = execFileSync(process.execPath, [RUNNER, client, mode, o.brokers, topic, String(o.events), ...(o.confluent ? [o.confluent] : [])], {
     stdio: ['ignore', 'pipe', 'inherit'],
     timeout: 1_800_000,
@@ -77,10 +80,11 @@ function markdown(r: { startedAt: string; command: string; events: number; summa
 
 export async function runKafkaClientsBench(argv: string[], log: (l: string) => void = console.log): Promise<Record<string, unknown>> {
   const flags = Object.fromEntries(Object.keys(Options.shape).map((k) => [k, { type: 'string' }] as const));
-  const { options: o } = parseCommand(argv, flags, Options);
+  const { options: parsed } = parseCommand(argv, flags, Options);
+  const o = { ...parsed, confluent: parsed.confluent ?? process.env.EDDY_CONFLUENT_DIR };
   if (o.clients.some((c) => c.startsWith('confluent')) && !(o.confluent && existsSync(join(o.confluent, 'node_modules', '@confluentinc', 'kafka-javascript')))) {
     throw new Error(
-      '--confluent: a folder whose node_modules holds @confluentinc/kafka-javascript is needed for the confluent client ' +
+      '--confluent (or $EDDY_CONFLUENT_DIR): a folder whose node_modules holds @confluentinc/kafka-javascript is needed for the confluent clients ' +
         '(mkdir -p /tmp/ckjs && cd /tmp/ckjs && npm init -y && CKJS_LINKING=dynamic npm install @confluentinc/kafka-javascript@1.10.1)',
     );
   }
