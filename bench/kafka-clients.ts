@@ -27,6 +27,7 @@ import { CLIENTS, MODES, type ClientMeasure, type ClientName, type Mode } from '
 import { ROOT } from './harness/engines.js';
 import { machineFacts } from './harness/machine-facts.js';
 import { median } from './harness/report.js';
+import { runAsScript } from './harness/script.js';
 
 const Options = z.strictObject({
   brokers: z.string().default('127.0.0.1:9092'),
@@ -134,12 +135,4 @@ export async function runKafkaClientsBench(argv: string[], log: (l: string) => v
   return result;
 }
 
-if (process.argv[1]?.endsWith('kafka-clients.js')) {
-  runKafkaClientsBench(process.argv.slice(2)).then(
-    () => process.exit(0),
-    (e: Error) => {
-      console.error(`bench:clients: ${e.message}`);
-      process.exit(1);
-    },
-  );
-}
+runAsScript('kafka-clients.js', 'bench:clients', (argv) => runKafkaClientsBench(argv));

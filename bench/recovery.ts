@@ -22,6 +22,7 @@ import { ENGINES, missing } from './harness/engines.js';
 import { machineFacts } from './harness/machine-facts.js';
 import { measureRecovery, preload, start, stop, trickle, until, type RecoveryHooks, type RecoveryMeasure, type RecoveryWorkload, type Started } from './harness/recovery-run.js';
 import { median } from './harness/report.js';
+import { runAsScript } from './harness/script.js';
 
 const Options = z.strictObject({
   brokers: z.string().default('127.0.0.1:9092'),
@@ -165,13 +166,14 @@ export async function runRecoveryBench(argv: string[], log: (l: string) => void 
   const spec = { events: o.events, items: o.items, zipf: 0.2, partitions: 8, seed: 3, windowMs: WINDOW_MS, slideMs: SLIDE_MS, top: 10, outOfOrdernessMs: 1_000 };
 
   const startedAt = new Date().toISOString();
+  const machine = machineFacts();
   const results: EngineResult[] = [];
   let keys = 0;
   const write = (): Record<string, unknown> => {
     const result = {
       startedAt,
       command: `npm run bench:recovery -- ${argv.join(' ')}`.trim(),
-      machine: machineFacts(),
+      machine,
       workload: { events: o.events, items: o.items, keys, spanMs: o.span, rate: o.rate, partitions: 8, checkpointIntervalMs: o.checkpointInterval, sessionTimeoutMs: o.sessionTimeout, settleMs: o.settle },
       engines: results,
     };
@@ -212,12 +214,4 @@ export async function runRecoveryBench(argv: string[], log: (l: string) => void 
   return result;
 }
 
-if (process.argv[1]?.endsWith('recovery.js')) {
-  runRecoveryBench(process.argv.slice(2)).then(
-    () => process.exit(0),
-    (e: Error) => {
-      console.error(`bench:recovery: ${e.message}`);
-      process.exit(1);
-    },
-  );
-}
+runAsScript('recovery.js', 'bench:recovery', (argv) => runRecoveryBench(argv));
