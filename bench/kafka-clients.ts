@@ -31,7 +31,12 @@ import { runAsScript } from './harness/script.js';
 
 const Options = z.strictObject({
   brokers: z.string().default('127.0.0.1:9092'),
-  clients: z.string().default(CLIENTS.join(',')).transform((s) => s.split(',').map((c) => c.trim())).pipe(z.array(z.enum(CLIENTS)).min(1)),
+  clients: z
+    .string()
+    .default(CLIENTS.join(','))
+    .transform((s) => s.split(',').map((c) => c.trim()))
+    .refine((cs) => cs.every((c) => (CLIENTS as readonly string[]).includes(c)), { message: `a comma-separated list of ${CLIENTS.join(', ')}` })
+    .transform((cs) => cs as ClientName[]),
   events: numberFlag((n) => n.int().positive()).default(1_000_000),
   repetitions: numberFlag((n) => n.int().positive()).default(3),
   /** The folder whose node_modules holds @confluentinc/kafka-javascript (else $EDDY_CONFLUENT_DIR). */
