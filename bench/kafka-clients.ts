@@ -10,7 +10,7 @@
  * anywhere and pass that folder:
  *
  *   mkdir -p /tmp/ckjs && cd /tmp/ckjs && npm init -y && CKJS_LINKING=dynamic npm install @confluentinc/kafka-javascript@1.10.1
- *   npm run bench:clients -- --confluent /tmp/ckjs [--events 1000000] [--repetitions 3] [--clients kafkajs,confluent,confluent-native]
+ *   npm run bench:clients -- --confluent /tmp/ckjs   (flags: USAGE below, or --help)
  *
  * `npm run bench:all` runs this first (so a missing client fails at once, not after hours), then
  * `bench` and `bench:recovery`; it takes the folder from $EDDY_CONFLUENT_DIR.
@@ -21,13 +21,12 @@ import { join } from 'node:path';
 import * as z from 'zod';
 import { KafkaAdmin } from '../connectors/kafka/admin.js';
 import { kafkaClientOptions } from '../connectors/kafka/config.js';
-import { parseCommand } from '../engine/cli/flags.js';
 import { numberFlag } from '../engine/config/units.js';
 import { CLIENTS, MODES, type ClientMeasure, type ClientName, type Mode } from './harness/client-run.js';
 import { ROOT } from './harness/engines.js';
 import { machineFacts } from './harness/machine-facts.js';
 import { median } from './harness/report.js';
-import { runAsScript } from './harness/script.js';
+import { benchOptions, runAsScript } from './harness/script.js';
 
 const Options = z.strictObject({
   brokers: z.string().default('127.0.0.1:9092'),
@@ -84,9 +83,21 @@ function markdown(r: { startedAt: string; command: string; events: number; summa
   ].join('\n');
 }
 
-export async function runKafkaClientsBench(argv: string[], log: (l: string) => void = console.log): Promise<Record<string, unknown>> {
-  const flags = Object.fromEntries(Object.keys(Options.shape).map((k) => [k, { type: 'string' }] as const));
-  const { options: parsed } = parseCommand(argv, flags, Options);
+const USAGE = `Usage: npm run bench:clients -- --confluent DIR [options]
+
+kafkajs against @confluentinc/kafka-javascript as bare clients: consume and produce watch events.
+
+  --confluent DIR   folder whose node_modules holds @confluentinc/kafka-javascript (else $EDDY_CONFLUENT_DIR)
+  --clients LIST    ${CLIENTS.join(',')} (default: all)
+  --events N        records per run (default 1000000)
+  --repetitions N   runs per client and mode, alternating clients (default 3)
+  --brokers LIST    Kafka (default 127.0.0.1:9092)
+  --out DIR         where results go (default bench/results/kafka-clients)
+`;
+
+export async function runKafkaClientsBench(argv: string[], log: (l: string) => void = console.log): Promise<Record<string, unknown> | undefined> {
+  const parsed = benchOptions(argv, Options, USAGE);
+  if (!parsed) return undefined;
   const o = { ...parsed, confluent: parsed.confluent ?? process.env.EDDY_CONFLUENT_DIR };
   if (o.clients.some((c) => c.startsWith('confluent')) && !(o.confluent && existsSync(join(o.confluent, 'node_modules', '@confluentinc', 'kafka-javascript')))) {
     throw new Error(

@@ -5,9 +5,7 @@
  * the time from the kill until its consumer group has committed again everything written before the
  * kill (see harness/recovery-run.ts). For Eddy also: when its HTTP server answers, when every task
  * has restored, its checkpoints' duration and size, and the pause when a second process joins.
- *
- *   npm run bench:recovery -- [--engines eddy,flink,kafka-streams,quix] [--events 1200000] [--items 5000000]
- *                             [--session-timeout 3s] [--checkpoint-interval 1s] [--repetitions 1] [--timeout 30m]
+ * Flags: USAGE below (`npm run bench:recovery -- --help`).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,13 +14,12 @@ import { join } from 'node:path';
 import * as z from 'zod';
 import { KafkaAdmin } from '../connectors/kafka/admin.js';
 import { kafkaClientOptions } from '../connectors/kafka/config.js';
-import { parseCommand } from '../engine/cli/flags.js';
 import { durationMs, numberFlag } from '../engine/config/units.js';
 import { ENGINES, missing } from './harness/engines.js';
 import { machineFacts } from './harness/machine-facts.js';
 import { measureRecovery, preload, start, stop, trickle, until, type RecoveryHooks, type RecoveryMeasure, type RecoveryWorkload, type Started } from './harness/recovery-run.js';
 import { median } from './harness/report.js';
-import { runAsScript } from './harness/script.js';
+import { benchOptions, runAsScript } from './harness/script.js';
 
 const Options = z.strictObject({
   brokers: z.string().default('127.0.0.1:9092'),
@@ -147,9 +144,27 @@ function markdown(r: { startedAt: string; command: string; workload: Workload; e
   ].join('\n');
 }
 
-export async function runRecoveryBench(argv: string[], log: (l: string) => void = console.log): Promise<Record<string, unknown>> {
-  const flags = Object.fromEntries(Object.keys(Options.shape).map((k) => [k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), { type: 'string' }] as const));
-  const { options: o } = parseCommand(argv, flags, Options);
+const USAGE = `Usage: npm run bench:recovery -- [options]
+
+Recovery after kill -9, side by side: each engine builds state, is killed and started again.
+
+  --engines LIST              eddy,flink,kafka-streams,quix (default), run in this order
+  --events N                  events preloaded (default 1200000) over --items N content ids (default
+                              5000000: about 1.06M distinct), spread over --span D of event time (default 9m)
+  --rate N                    events/s flowing before and after the kill (default 1000)
+  --checkpoint-interval D     every engine's checkpoint/commit interval (default 1s)
+  --session-timeout D         every engine's consumer session timeout (default 3s)
+  --settle D                  how long each engine keeps up before the kill (default 10s)
+  --repetitions N             runs per engine (default 1)
+  --rebalance BOOL            Eddy: also measure the pause when a second process joins (default true)
+  --timeout D                 how long one engine's run may take (default 30m)
+  --brokers LIST              Kafka (default 127.0.0.1:9092)
+  --out DIR                   where results go (default bench/results)
+`;
+
+export async function runRecoveryBench(argv: string[], log: (l: string) => void = console.log): Promise<Record<string, unknown> | undefined> {
+  const o = benchOptions(argv, Options, USAGE);
+  if (!o) return undefined;
   const unknown = o.engines.filter((e) => !ENGINES.some((x) => x.name === e));
   if (unknown.length > 0) throw new Error(`--engines: unknown engine(s) ${unknown.join(', ')} (known: ${ENGINES.map((e) => e.name).join(', ')})`);
   if (o.span > WINDOW_MS - SLIDE_MS) throw new Error(`--span: at most ${(WINDOW_MS - SLIDE_MS) / 60_000} min, so that every key is in state at the kill`);

@@ -10,8 +10,8 @@ describe('benchmark harness (smoke)', () => {
   it('runs Eddy over a small workload, verifies its output, measures latency and writes the results', async () => {
     const out = mkdtempSync(join(tmpdir(), 'eddy-bench-smoke-'));
     const lines: string[] = [];
-    const r = await runBenchmarks(['--brokers', inject('kafkaBrokers'), '--events', '3000', '--items', '300', '--repetitions', '1', '--engines', 'eddy', '--out', out,
-      '--window', '10s', '--slide', '5s', '--out-of-orderness', '1s', '--latency-rates', '500/s', '--latency-duration', '20s', '--latency-warmup', '5s'], (l) => lines.push(l));
+    const r = (await runBenchmarks(['--brokers', inject('kafkaBrokers'), '--events', '3000', '--items', '300', '--repetitions', '1', '--engines', 'eddy', '--out', out,
+      '--window', '10s', '--slide', '5s', '--out-of-orderness', '1s', '--latency-rates', '500/s', '--latency-duration', '20s', '--latency-warmup', '5s'], (l) => lines.push(l)))!;
     expect(r.summary).toHaveLength(1);
     expect(r.summary[0], lines.join('\n')).toMatchObject({ engine: 'eddy', correct: true, runs: 1 });
     expect(r.summary[0]!.cpuSeconds).toBeGreaterThan(0);

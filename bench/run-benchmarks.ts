@@ -2,9 +2,7 @@
  * The side-by-side benchmark: the content-popularity job in Eddy and the baselines (Apache Flink,
  * Kafka Streams, Quix Streams) over the same input on the same broker, in one session, repetitions
  * alternating engines. Writes bench/results/<time>.json, latest.json, latest.md and latest.svg.
- *
- *   npm run bench -- [--events 2000000] [--items 100000] [--repetitions 3] [--engines eddy,flink,kafka-streams,quix]
- *                    [--latency-rates 20000/min,20000/s] [--latency-duration 5m] [--latency-engines eddy]
+ * Flags: USAGE below (`npm run bench -- --help`).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,12 +12,12 @@ import * as z from 'zod';
 import { KafkaAdmin } from '../connectors/kafka/admin.js';
 import { kafkaClientOptions, type KafkaClientOptions } from '../connectors/kafka/config.js';
 import { durationMs, numberFlag, ratePerSecond } from '../engine/config/units.js';
-import { parseCommand } from '../engine/cli/flags.js';
 import { measureRun } from './harness/engine-run.js';
 import { measureLatency } from './harness/latency-run.js';
 import { ENGINES, missing } from './harness/engines.js';
 import { machineFacts } from './harness/machine-facts.js';
 import { markdown, summarize, svgChart, type BenchResults } from './harness/report.js';
+import { benchOptions, runAsScript } from './harness/script.js';
 import { benchRecords, expectedOutput, produceWorkload, type WorkloadSpec } from './harness/workload.js';
 
 const Options = z.strictObject({
@@ -43,9 +41,28 @@ const Options = z.strictObject({
   out: z.string().default('bench/results'),
 });
 
-export async function runBenchmarks(argv: string[], log: (line: string) => void = console.log): Promise<BenchResults> {
-  const flags = Object.fromEntries(Object.keys(Options.shape).map((k) => [k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), { type: 'string' }] as const));
-  const { options: o } = parseCommand(argv, flags, Options);
+const USAGE = `Usage: npm run bench -- [options]
+
+Catch-up throughput and latency at fixed rates, Eddy and the baselines side by side.
+
+  --engines LIST          eddy,flink,kafka-streams,quix (default; also eddy-memory)
+  --events N              events preloaded for the catch-up runs (default 2000000)
+  --items N               distinct content ids (default 100000), Zipf --zipf S (default 1.1)
+  --partitions N          input partitions (default 8)
+  --repetitions N         catch-up runs per engine, alternating engines (default 3)
+  --seed N                generator seed (default 1)
+  --window D / --slide D  sliding window (default 10m / 1m); --out-of-orderness D (default 30s)
+  --timeout S             seconds one engine run may take (default 1800)
+  --latency-rates LIST    input rates of the latency runs (default 20000/min,20000/s; '' for none)
+  --latency-duration D    length of each latency run (default 5m), after --latency-warmup D (default 1m)
+  --latency-engines LIST  engines of the latency runs (default: --engines)
+  --brokers LIST          Kafka (default 127.0.0.1:9092)
+  --out DIR               where results go (default bench/results)
+`;
+
+export async function runBenchmarks(argv: string[], log: (line: string) => void = console.log): Promise<BenchResults | undefined> {
+  const o = benchOptions(argv, Options, USAGE);
+  if (!o) return undefined;
   const unknown = o.engines.filter((e) => !ENGINES.some((x) => x.name === e));
   if (unknown.length > 0) throw new Error(`--engines: unknown engine(s) ${unknown.join(', ')} (known: ${ENGINES.map((e) => e.name).join(', ')})`);
   const engines = ENGINES.filter((e) => o.engines.includes(e.name));
@@ -141,9 +158,4 @@ async function ensureTopic(kafka: KafkaClientOptions, name: string, partitions =
   await admin.ensureTopics([{ name, partitions }]).finally(() => admin.disconnect());
 }
 
-if (process.argv[1]?.endsWith('run-benchmarks.js')) {
-  runBenchmarks(process.argv.slice(2)).catch((e: Error) => {
-    console.error(`bench: ${e.message}`);
-    process.exit(1);
-  });
-}
+runAsScript('run-benchmarks.js', 'bench', (argv) => runBenchmarks(argv));

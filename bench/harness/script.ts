@@ -1,3 +1,6 @@
+import type * as z from 'zod';
+import { kebab, parseCommand } from '../../engine/cli/flags.js';
+
 /**
  * The entry point of a benchmark script: runs `main` with the command line when `node` was started
  * on `file`, then exits 0, or 1 after printing `label: message`.
@@ -14,4 +17,22 @@ export function runAsScript(file: string, label: string, main: (argv: string[]) 
       process.exit(1);
     },
   );
+}
+
+/**
+ * A benchmark's options: one string flag per key of `schema` (`latencyRates` is `--latency-rates`),
+ * validated by it. With `--help` (or `-h`) prints `usage` and returns undefined.
+ *
+ * @example
+ * const o = benchOptions(argv, Options, USAGE);
+ * if (!o) return undefined;
+ */
+export function benchOptions<S extends z.ZodObject>(argv: readonly string[], schema: S, usage: string): z.output<S> | undefined {
+  const flags = Object.fromEntries(Object.keys(schema.shape).map((k) => [kebab(k), { type: 'string' }] as const));
+  const { options, help } = parseCommand(argv, flags, schema);
+  if (help) {
+    process.stdout.write(usage);
+    return undefined;
+  }
+  return options;
 }

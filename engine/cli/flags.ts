@@ -20,7 +20,8 @@ const COMMON_FLAGS: FlagSpec = {
   D: { type: 'string', short: 'D', multiple: true },
 };
 
-const kebab = (s: string): string => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** `latencyRates` → `latency-rates`: a camelCase option's flag name. */
+export const kebab = (s: string): string => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const camel = (s: string): string => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** Sets `obj[a][b][c] = value` for the dotted key `a.b.c`. */
