@@ -230,6 +230,34 @@ describe('Kafka connectors against a real broker', () => {
     expect(again).toEqual([{ name: topic, created: false, partitions: 3 }]);
   });
 
+  it('tells its owner of a rebalance while it still owns its partitions, before giving them up (the moment to commit)', async () => {
+    const topic = uniqueName('t-rebalance');
+    await createTopics([{ name: topic, partitions: 4 }]);
+    const out = await sink({ batchSize: 5_000 });
+    for (let i = 0; i < 40_000; i += 5_000) await out.send(topic, Array.from({ length: 5_000 }, (_, j) => ({ key: `k${i + j}`, value: String(i + j) })));
+    await out.flush();
+    const groupId = uniqueName('g-rebalance');
+    const events: string[] = [];
+    // Small, slow batches with a heartbeat after each: the first member is busy when the second joins.
+    // No auto-commit, as in a runner's members (an offset commit can be the first to meet the rebalance).
+    const first: KafkaSource<Buffer> = new KafkaSource(
+      testClient('eddy-itest-source'),
+      { groupId, topics: [topic], maxBytesPerPartition: 4_096, heartbeatIntervalMs: 100, autoCommit: false },
+      bytesSerde,
+      noDeadLetters,
+      {
+        onAssignment: (owned) => events.push(`assigned ${owned.length}`),
+        onRebalance: async () => void events.push(`rebalancing, owning ${first.owned.length}`),
+      },
+    );
+    await first.start(() => new Promise((r) => setTimeout(r, 20)));
+    cleanups.push(() => first.stop());
+    await waitFor('the first member to own every partition', () => first.owned.length === 4);
+    await collect(topic, bytesSerde, { groupId });
+    await waitFor('the first member to give up half', () => first.owned.length === 2, 30_000);
+    expect(events).toEqual(['assigned 4', 'rebalancing, owning 4', 'assigned 2']);
+  });
+
   it("lists a group's members with their client ids, and removes a live one on its behalf: it has to join again, under a new id", async () => {
     const topic = uniqueName('t-evict');
     await createTopics([{ name: topic, partitions: 1 }]);

@@ -85,6 +85,14 @@ export interface SourceHooks {
   onProgress?: (tp: TopicPartition, nextOffset: bigint) => void;
   /** The consumer stopped for good on an error kafkajs does not retry. */
   onCrash?: (error: Error) => void;
+  /**
+   * The group is rebalancing and this member still owns its partitions: it rejoins (giving them all
+   * up, kafkajs rebalances eagerly) once this resolves. The place to commit what was processed, as
+   * Kafka's `onPartitionsRevoked`, so that a partition moving to another member continues there
+   * rather than at the last checkpoint. Best effort: called when the heartbeat after a batch finds
+   * the rebalance; when kafkajs finds it first (between fetches), the member rejoins without it.
+   */
+  onRebalance?: () => Promise<void>;
 }
 
 /**
@@ -231,7 +239,13 @@ export class KafkaSource<T> {
     s.rejected += rejected.length;
     s.nextOffset = nextOffset;
     if (this.#opts.autoCommit) await payload.commitOffsetsIfNecessary();
-    await payload.heartbeat();
+    try {
+      await payload.heartbeat();
+    } catch (e) {
+      // Rethrown: kafkajs rejoins the group when its handler fails with this.
+      if ((e as { type?: string }).type === 'REBALANCE_IN_PROGRESS') await this.hooks.onRebalance?.();
+      throw e;
+    }
   }
 }
 

@@ -114,6 +114,10 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     slot.queue = task.then((t) => t.resumeOffset !== undefined && advanceTo(slot, t.resumeOffset), fail);
     return slot;
   };
+  /** A task's writes join the member's totals when it closes, moved away or at the end. */
+  const countOutputs = (t: Task): void => {
+    for (const [sink, n] of Object.entries(t.outputs)) stats.outputs[sink] = (stats.outputs[sink] ?? 0) + n;
+  };
   const reconcile = (mode: 'partition' | 'merge', owned: readonly TopicPartition[]): void => {
     const wanted = new Set(owned.map((tp) => `${mode}:${tp.partition}`));
     for (const [id, slot] of slots) {
@@ -121,12 +125,18 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
       slots.delete(id);
       metrics?.forget(labelOf(id));
       void run(slot, async (t) => {
+        countOutputs(t);
         await t.close();
         opened.delete(t);
       }).catch((e: unknown) => opts.log(`${opts.name}: closing ${id}: ${(e as Error).message}`));
     }
     for (const tp of owned) if (!slots.has(`${mode}:${tp.partition}`)) slots.set(`${mode}:${tp.partition}`, openTask(mode, tp));
     metrics?.tasks(slots.size);
+  };
+  /** Commits every task of one consumer before it gives up its partitions in a rebalance. */
+  const commitAll = async (mode: 'partition' | 'merge'): Promise<void> => {
+    const mine = [...slots].filter(([id]) => id.startsWith(`${mode}:`));
+    await Promise.all(mine.map(([id, slot]) => run(slot, async (t) => (t.closed ? undefined : commit(t, labelOf(id), slot.next))).catch(fail)));
   };
   /** A task commit, timed and reported (a failed one still fails the member). */
   const commit = async (t: Task, partition: string, next: bigint | undefined, idle = false): Promise<void> => {
@@ -180,6 +190,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     deadLetters,
     {
       onAssignment: (owned) => reconcile('partition', owned),
+      onRebalance: () => commitAll('partition'),
       onCrash: fail,
       // A retained partition continues where its task is (the group only knows the committed offset).
       startOffset: (tp) => slots.get(`partition:${tp.partition}`)?.next,
@@ -244,6 +255,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
         { write: async () => undefined },
         {
           onAssignment: (owned) => reconcile('merge', owned),
+          onRebalance: () => commitAll('merge'),
           onCrash: fail,
           startOffset: (tp) => slots.get(`merge:${tp.partition}`)?.next,
           onProgress: (tp, next) => advanceTo(slots.get(`merge:${tp.partition}`), next),
@@ -351,7 +363,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
       if (!finished && !fatal) await tick().catch(() => undefined);
       for (const slot of slots.values()) {
         await run(slot, async (t) => {
-          for (const [sink, n] of Object.entries(t.outputs)) stats.outputs[sink] = (stats.outputs[sink] ?? 0) + n;
+          countOutputs(t);
           await t.close();
           opened.delete(t);
         }).catch(() => undefined);
