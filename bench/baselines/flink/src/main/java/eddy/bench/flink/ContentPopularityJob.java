@@ -21,11 +21,13 @@ import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -34,6 +36,7 @@ import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.state.rocksdb.RocksDBConfigurableOptions;
 import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -94,6 +97,12 @@ public final class ContentPopularityJob {
     conf.set(RocksDBOptions.LOCAL_DIRECTORIES, rocksDir.getPath());
     conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, new File(stateDir, "checkpoints").toURI().toString());
     conf.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
+    // Tuned for large state as Flink's docs suggest: with ~1M keys each record's window lookup is a
+    // miss, which without Bloom filters probes every SST file (at 1M keys the untuned job built its
+    // state at under 3k events/min, stuck in RocksDB.get), and a RocksDB budget above the local
+    // default of 128 MiB.
+    conf.set(RocksDBConfigurableOptions.USE_BLOOM_FILTER, true);
+    conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.ofMebiBytes(512));
     // Temporary files (the extracted RPC jar, blobs, REST uploads) under the state dir, not /tmp.
     conf.set(CoreOptions.TMP_DIRS, tmpDir.getPath());
     conf.set(WebOptions.TMP_DIR, tmpDir.getPath());
