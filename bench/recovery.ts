@@ -34,6 +34,7 @@ const Options = z.strictObject({
   sessionTimeout: durationMs.prefault('3s'),
   /** How long each engine runs with the trickle before the kill. */
   settle: durationMs.prefault('10s'),
+  /** Each wait: for the state's build, for the keep-up, for the recovery. */
   timeout: durationMs.prefault('30m'),
   /** Runs per engine (each on a fresh topic and state folder); the table shows each. */
   repetitions: numberFlag((n) => n.int().positive()).default(1),
@@ -157,7 +158,7 @@ Recovery after kill -9, side by side: each engine builds state, is killed and st
   --settle D                  how long each engine keeps up before the kill (default 10s)
   --repetitions N             runs per engine (default 1)
   --rebalance BOOL            Eddy: also measure the pause when a second process joins (default true)
-  --timeout D                 how long one engine's run may take (default 30m)
+  --timeout D                 how long each wait may take: the build of the state, the recovery (default 30m)
   --brokers LIST              Kafka (default 127.0.0.1:9092)
   --out DIR                   where results go (default bench/results)
 `;
