@@ -135,6 +135,8 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
   };
   /** Commits every task of one consumer before it gives up its partitions in a rebalance. */
   const commitAll = async (mode: 'partition' | 'merge'): Promise<void> => {
+    // After a failure nothing more is committed (closing aborts the open transactions).
+    if (fatal) return;
     const mine = [...slots].filter(([id]) => id.startsWith(`${mode}:`));
     await Promise.all(mine.map(([id, slot]) => run(slot, async (t) => (t.closed ? undefined : commit(t, labelOf(id), slot.next))).catch(fail)));
   };
