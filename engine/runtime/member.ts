@@ -12,9 +12,11 @@ import type { BuiltJob } from '../api/job-builder.js';
 import type { MemberMetrics } from '../metrics/member-metrics.js';
 import { writeEntries, type SavepointTask } from '../checkpoint/savepoint.js';
 import type { CheckpointEvent, MemberStats, SavepointPhase, SavepointReply } from './protocol.js';
+import { inputEnds, jobFinished } from './bounded-end.js';
 import { recordGroup } from './group-members.js';
 import { ensureJobTopics, internalTopics } from './job-topics.js';
 import { Task, type PartialsRecord } from './task.js';
+import { runOn, slotLabel, type TaskSlot } from './task-slot.js';
 
 export interface MemberOptions {
   job: BuiltJob;
@@ -65,19 +67,9 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
 
   const admin = new KafkaAdmin(opts.kafka);
   await admin.connect();
-  const inputOffsets = await admin.offsets(input);
-  const ends = new Map(inputOffsets.map((o) => [o.partition, o.high]));
-  // Partitions with nothing left to read (empty, or everything expired by retention).
-  const empty = new Set(inputOffsets.filter((o) => o.low >= o.high).map((o) => o.partition));
+  const { ends, empty } = await inputEnds(admin, input);
 
-  /** One queue per task: batches and commits of a task never overlap. */
-  interface Slot { task: Promise<Task>; queue: Promise<unknown>; next: bigint | undefined; lastRecordAt: number; ended: boolean }
-  const slots = new Map<string, Slot>();
-  const run = <T>(slot: Slot, work: (t: Task) => Promise<T>): Promise<T> => {
-    const p = slot.queue.then(async () => work(await slot.task));
-    slot.queue = p.catch(() => undefined);
-    return p;
-  };
+  const slots = new Map<string, TaskSlot>();
   const { metrics } = opts;
   /** Every task opened and not yet closed, moved away or not. */
   const opened = new Set<Task>();
@@ -85,9 +77,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     const entry = opts.savepoint?.tasks.find((t) => t.task === task);
     return entry ? { savepoint: { dir: opts.savepoint!.dir, task: entry } } : {};
   };
-  /** A task's `partition` label in metrics: the input partition, or `merge-N`. */
-  const labelOf = (slotId: string): string => (slotId.startsWith('merge:') ? `merge-${slotId.slice('merge:'.length)}` : slotId.slice('partition:'.length));
-  const openTask = (mode: 'partition' | 'merge', tp: TopicPartition): Slot => {
+  const openTask = (mode: 'partition' | 'merge', tp: TopicPartition): TaskSlot => {
     const opening = Date.now();
     const task = Task.open({
       job, kafka: opts.kafka, mode,
@@ -104,11 +94,11 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     void task.then(
       (t) => {
         opened.add(t);
-        metrics?.restored(labelOf(`${mode}:${tp.partition}`), Date.now() - opening);
+        metrics?.restored(slotLabel(`${mode}:${tp.partition}`), Date.now() - opening);
       },
       () => undefined,
     );
-    const slot: Slot = { task, queue: task, next: undefined, lastRecordAt: Date.now(), ended: false };
+    const slot: TaskSlot = { task, queue: task, next: undefined, lastRecordAt: Date.now(), ended: false };
     // Resume exactly at the offset committed when the task fenced its predecessor: the consumer may
     // have fetched from an older one, so records below the task's position are skipped (see below).
     slot.queue = task.then((t) => t.resumeOffset !== undefined && advanceTo(slot, t.resumeOffset), fail);
@@ -123,8 +113,8 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     for (const [id, slot] of slots) {
       if (!id.startsWith(`${mode}:`) || wanted.has(id)) continue;
       slots.delete(id);
-      metrics?.forget(labelOf(id));
-      void run(slot, async (t) => {
+      metrics?.forget(slotLabel(id));
+      void runOn(slot, async (t) => {
         countOutputs(t);
         await t.close();
         opened.delete(t);
@@ -133,12 +123,14 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     for (const tp of owned) if (!slots.has(`${mode}:${tp.partition}`)) slots.set(`${mode}:${tp.partition}`, openTask(mode, tp));
     metrics?.tasks(slots.size);
   };
-  /** Commits every task of one consumer before it gives up its partitions in a rebalance. */
+  /** Commits every task of one consumer, each after the work queued before. */
   const commitAll = async (mode: 'partition' | 'merge'): Promise<void> => {
-    // After a failure nothing more is committed (closing aborts the open transactions).
-    if (fatal) return;
     const mine = [...slots].filter(([id]) => id.startsWith(`${mode}:`));
-    await Promise.all(mine.map(([id, slot]) => run(slot, async (t) => (t.closed ? undefined : commit(t, labelOf(id), slot.next))).catch(fail)));
+    await Promise.all(mine.map(([id, slot]) => runOn(slot, async (t) => (t.closed ? undefined : commit(t, slotLabel(id), slot.next)))));
+  };
+  /** Before the consumer gives up its partitions in a rebalance; after a failure nothing more is committed. */
+  const commitBeforeRebalance = (mode: 'partition' | 'merge') => async (): Promise<void> => {
+    if (!fatal) await commitAll(mode).catch(fail);
   };
   /** A task commit, timed and reported (a failed one still fails the member). */
   const commit = async (t: Task, partition: string, next: bigint | undefined, idle = false): Promise<void> => {
@@ -156,9 +148,9 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     }
   };
   /** Work on a task, counted as busy time; the wait before it as backpressure. */
-  const timed = async <T>(slot: Slot, work: (t: Task) => Promise<T>): Promise<T> => {
+  const timed = async <T>(slot: TaskSlot, work: (t: Task) => Promise<T>): Promise<T> => {
     const queued = Date.now();
-    return run(slot, async (t) => {
+    return runOn(slot, async (t) => {
       const begun = Date.now();
       metrics?.backpressure(begun - queued);
       try {
@@ -169,7 +161,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     });
   };
 
-  const advanceTo = (slot: Slot | undefined, next: bigint): void => {
+  const advanceTo = (slot: TaskSlot | undefined, next: bigint): void => {
     if (slot && (slot.next === undefined || next > slot.next)) slot.next = next;
   };
   // The source hands a batch's rejected records over just before the batch itself. They are written
@@ -192,7 +184,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     deadLetters,
     {
       onAssignment: (owned) => reconcile('partition', owned),
-      onRebalance: () => commitAll('partition'),
+      onRebalance: commitBeforeRebalance('partition'),
       onCrash: fail,
       // A retained partition continues where its task is (the group only knows the committed offset).
       startOffset: (tp) => slots.get(`partition:${tp.partition}`)?.next,
@@ -200,7 +192,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
       onProgress: (tp, next) => {
         const slot = slots.get(`partition:${tp.partition}`);
         advanceTo(slot, next);
-        if (slot && opts.bounded && !slot.ended && next >= (ends.get(tp.partition) ?? 0n)) void run(slot, (t) => finishPartition(slot, t)).catch(fail);
+        if (slot && opts.bounded && !slot.ended && next >= (ends.get(tp.partition) ?? 0n)) void runOn(slot, (t) => finishPartition(slot, t)).catch(fail);
       },
     },
   );
@@ -242,7 +234,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
       else if (t.commitDue && batch.nextOffset >= batch.highWatermark) await commit(t, String(batch.partition), slot.next);
     }).catch(fail);
   };
-  const finishPartition = async (slot: Slot, t: Task): Promise<void> => {
+  const finishPartition = async (slot: TaskSlot, t: Task): Promise<void> => {
     if (slot.ended || t.closed) return;
     slot.ended = true;
     await t.end();
@@ -257,7 +249,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
         { write: async () => undefined },
         {
           onAssignment: (owned) => reconcile('merge', owned),
-          onRebalance: () => commitAll('merge'),
+          onRebalance: commitBeforeRebalance('merge'),
           onCrash: fail,
           startOffset: (tp) => slots.get(`merge:${tp.partition}`)?.next,
           onProgress: (tp, next) => advanceTo(slots.get(`merge:${tp.partition}`), next),
@@ -274,7 +266,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
         gate = { held, open };
       }
       // Queued behind whatever batches were already taken: afterwards each partition task is committed.
-      for (const [id, slot] of slots) if (id.startsWith('partition:')) await run(slot, (t) => commit(t, labelOf(id), slot.next));
+      await commitAll('partition');
     } else if (p.phase === 'merge') {
       const slot = slots.get('merge:0');
       if (slot) {
@@ -285,12 +277,12 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
           if (fatal || Date.now() > deadline) throw new Error(`the merge stage did not reach the end of ${topics.partials} (${slot.next ?? 0n} < ${end})`);
           await new Promise((r) => setTimeout(r, 20));
         }
-        await run(slot, (t) => commit(t, 'merge-0', slot.next));
+        await runOn(slot, (t) => commit(t, 'merge-0', slot.next));
       }
     } else if (p.phase === 'dump') {
       const tasks: SavepointTask[] = [];
       for (const [id, slot] of slots) {
-        await run(slot, async (t) => {
+        await runOn(slot, async (t) => {
           const { offset, entries } = await t.dump();
           tasks.push(await writeEntries(p.dir, id.replace(':', '-'), offset, entries));
         });
@@ -324,7 +316,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
   const memory = new Map<string, number>();
   const tick = async (): Promise<void> => {
     for (const [id, slot] of slots) {
-      await run(slot, async (t) => {
+      await runOn(slot, async (t) => {
         // Moved away while this tick went through the earlier tasks.
         if (t.closed) return;
         if (id.startsWith('partition:') && opts.bounded && !slot.ended) {
@@ -335,7 +327,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
           }
         }
         const idle = idleTimeout > 0 && Date.now() - slot.lastRecordAt >= idleTimeout;
-        const partition = labelOf(id);
+        const partition = slotLabel(id);
         await commit(t, partition, slot.next, idle);
         if (metrics) {
           const usage = await t.usage();
@@ -364,7 +356,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
       // After a failure nothing is committed: closing aborts the open transactions.
       if (!finished && !fatal) await tick().catch(() => undefined);
       for (const slot of slots.values()) {
-        await run(slot, async (t) => {
+        await runOn(slot, async (t) => {
           countOutputs(t);
           await t.close();
           opened.delete(t);
@@ -395,16 +387,6 @@ const CLEANUP_AFTER_FAILURE_MS = 30_000;
 /** The member's clients did not close: the thread hosting it should end, taking them with it. */
 export class MemberCleanupTimeout extends Error {
   override readonly name = 'MemberCleanupTimeout';
-}
-
-/** Bounded: every input partition is committed at its end, and the merge stage has committed everything. */
-async function jobFinished(admin: KafkaAdmin, groupId: string, input: string, ends: Map<number, bigint>, partials: string | undefined): Promise<boolean> {
-  const committed = await admin.committedOffsets(groupId, input);
-  for (const [p, end] of ends) if (end > 0n && (committed.get(p) ?? -1n) < end) return false;
-  if (!partials) return true;
-  const [high] = await admin.offsets(partials);
-  const merged = (await admin.committedOffsets(`${groupId}-merge`, partials)).get(0) ?? -1n;
-  return merged >= (high?.high ?? 0n) && (high?.high ?? 0n) > 0n;
 }
 
 /** Consumer timeouts for a session timeout (heartbeats ten times per session). */
