@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { WorkloadSpec } from './workload.js';
 
 /** The repository root (this file runs from bench/ under vitest and from dist/bench/ when built). */
@@ -37,13 +37,23 @@ export interface Engine {
   argv(a: EngineRunArgs): string[];
 }
 
-const eddy = (name: string, backend: 'rocksdb' | 'memory'): Engine => ({
+interface EddySettings {
+  backend: 'rocksdb' | 'memory';
+  parallelism: number;
+  inputClient: 'kafkajs' | 'confluent';
+}
+
+const eddy = (name: string, s: EddySettings): Engine => ({
   name,
+  // The Confluent client is installed before the runs, not during the first one (confluent-client.ts).
+  ...(s.inputClient === 'confluent'
+    ? { build: [process.execPath, '--input-type=module', '-e', `import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'connectors', 'kafka', 'confluent-client.js')).href)}).then((m) => m.ensureConfluentClient({ log: console.error }))`] }
+    : {}),
   argv: (a) => [
     process.execPath, join(ROOT, 'dist', 'engine', 'cli', 'eddy.js'), 'run', 'content-popularity', '--brokers', a.brokers,
-    '--input-topic', a.input, '--output-topic', a.output, '--group-id', a.groupId, '--state-dir', a.stateDir, '--state-backend', backend,
+    '--input-topic', a.input, '--output-topic', a.output, '--group-id', a.groupId, '--state-dir', a.stateDir, '--state-backend', s.backend,
     '--window', `${a.spec.windowMs}ms`, '--slide', `${a.spec.slideMs}ms`, '--top', String(a.spec.top), '--out-of-orderness', `${a.spec.outOfOrdernessMs}ms`,
-    '--checkpoint-interval', `${a.checkpointIntervalMs}ms`, '--parallelism', '2', '--metrics-port', '0',
+    '--checkpoint-interval', `${a.checkpointIntervalMs}ms`, '--parallelism', String(s.parallelism), '--input-client', s.inputClient, '--metrics-port', '0',
     ...(a.sessionTimeoutMs === undefined ? [] : ['--session-timeout', `${a.sessionTimeoutMs}ms`]), ...(a.bounded ? ['--bounded'] : []),
   ],
 });
@@ -62,7 +72,16 @@ const baseline = (name: string): Engine => {
   };
 };
 
-export const ENGINES: readonly Engine[] = [eddy('eddy', 'rocksdb'), eddy('eddy-memory', 'memory'), baseline('flink'), baseline('kafka-streams'), baseline('quix')];
+export const ENGINES: readonly Engine[] = [
+  eddy('eddy', { backend: 'rocksdb', parallelism: 2, inputClient: 'kafkajs' }),
+  eddy('eddy-memory', { backend: 'memory', parallelism: 2, inputClient: 'kafkajs' }),
+  // The client comparison (README, "Eddy alone"): one member thread each, as the Confluent client allows.
+  eddy('eddy-p1', { backend: 'rocksdb', parallelism: 1, inputClient: 'kafkajs' }),
+  eddy('eddy-confluent', { backend: 'rocksdb', parallelism: 1, inputClient: 'confluent' }),
+  baseline('flink'),
+  baseline('kafka-streams'),
+  baseline('quix'),
+];
 
 /** Why an engine cannot run here, or undefined. */
 export function missing(engine: Engine): string | undefined {

@@ -96,12 +96,33 @@ export interface SourceHooks {
 }
 
 /**
+ * What a Kafka input offers whichever client it runs on: {@link KafkaSource} (kafkajs) or
+ * `ConfluentSource` (librdkafka, for comparison). Both take the same options, serde, dead-letter
+ * writer and hooks, and pass the same integration tests.
+ */
+export interface RecordSource<T> {
+  /** Joins the group and starts handing batches to `handler`; resolves once running. */
+  start(handler: BatchHandler<T>): Promise<void>;
+  /** Stops fetching the given partitions; batches already handed over still complete. */
+  pause(partitions: readonly TopicPartition[]): void;
+  resume(partitions: readonly TopicPartition[]): void;
+  /** Moves a partition's read position; records fetched before the seek are not handed over. */
+  seek(tp: TopicPartition, offset: bigint): void;
+  /** Leaves the group and closes connections. */
+  stop(): Promise<void>;
+  /** The partitions this member owns now. */
+  readonly owned: readonly TopicPartition[];
+  /** Counters per partition this member has read from. */
+  stats(): PartitionStats[];
+}
+
+/**
  * @example
  * const source = new KafkaSource(kafkaClientOptions(), { groupId: 'g', topics: ['watch-events'] },
  *   jsonSerde(WatchEventSchema), new KafkaDeadLetterQueue(sink, 'watch-events-dlq'));
  * await source.start(async (batch) => { for (const r of batch.records) use(r.value); });
  */
-export class KafkaSource<T> {
+export class KafkaSource<T> implements RecordSource<T> {
   readonly #opts: z.output<typeof SourceOptionsSchema>;
   readonly #consumer: Consumer;
   readonly #stats = new Map<string, PartitionStats>();

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import * as z from 'zod';
 import { DEFAULT_BROKERS, KafkaClientOptionsSchema, kafkaClientOptions, type KafkaClientOptions } from '../../connectors/kafka/config.js';
 import { KafkaAdmin } from '../../connectors/kafka/admin.js';
+import { ConfluentSetupError, ensureConfluentClient } from '../../connectors/kafka/confluent-client.js';
 import type { BuiltJob } from '../api/job-builder.js';
 import { buildJob } from '../api/job-definition.js';
 import { readManifest, type SavepointTask } from '../checkpoint/savepoint.js';
@@ -27,6 +28,7 @@ const RunnerOptions = z.object({
   sessionTimeout: durationMs.prefault('30s'),
   fetchMaxWait: durationMs.prefault('500ms'),
   fetchMinBytes: numberFlag((n) => n.int().min(1)).default(1),
+  inputClient: z.enum(['kafkajs', 'confluent']).default('kafkajs'),
   metricsPort: numberFlag((n) => n.int().min(0).max(65_535)).default(9464),
   httpHost: z.string().min(1).default('127.0.0.1'),
   fromSavepoint: z.string().min(1).optional(),
@@ -45,6 +47,7 @@ const runnerFlags: FlagSpec = {
   'session-timeout': { type: 'string' },
   'fetch-max-wait': { type: 'string' },
   'fetch-min-bytes': { type: 'string' },
+  'input-client': { type: 'string' },
   'metrics-port': { type: 'string' },
   'http-host': { type: 'string' },
   'from-savepoint': { type: 'string' },
@@ -69,6 +72,8 @@ Runner options:
   --fetch-min-bytes N    the broker answers an input fetch once N bytes are there (default 1) …
   --fetch-max-wait D     … or after D (default 500ms). 65536 and 100ms halve the CPU of a runner fed
                          a steady trickle, for up to D more delay (README, Benchmarks)
+  --input-client C       kafkajs (default) or confluent: read the input with librdkafka instead, for
+                         comparison (installed on first use; --parallelism 1 only; README, Benchmarks)
   --metrics-port N       HTTP port for /metrics, /v1/status, /v1/checkpoints and the job's views such as
                          /v1/trending (default 9464; 0 = any free port)
   --http-host HOST       address the HTTP server binds (default 127.0.0.1)
@@ -105,6 +110,8 @@ export const runCommand: Command = {
       const flag = issue.path.length === 1 ? `--${String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : issue.path.join('.') || 'options';
       throw new CliError(`${flag}: ${issue.code === 'unrecognized_keys' ? `unknown option(s) ${issue.keys.join(', ')}` : issue.message}`);
     }
+    // Its addon loads in one thread per process (connectors/kafka/confluent-client.ts).
+    if (options.inputClient === 'confluent' && options.parallelism !== 1) throw new CliError('--input-client: confluent runs with --parallelism 1 only (its addon loads in one thread per process)');
     const built = buildJob(def, jobInput); // validates the graph here, before any thread starts
     const abort = new AbortController();
     const stop = (): void => abort.abort();
@@ -143,6 +150,7 @@ export const runCommand: Command = {
         commitIntervalMs: options.checkpointInterval,
         sessionTimeoutMs: options.sessionTimeout,
         inputFetch: { minBytes: options.fetchMinBytes, maxWaitTimeMs: options.fetchMaxWait },
+        ...(options.inputClient === 'confluent' ? { inputClient: { kind: 'confluent' as const, dir: confluentClientDir() } } : {}),
         signal: abort.signal,
         ...(savepoint ? { savepoint } : {}),
       });
@@ -174,4 +182,13 @@ async function savepointToRestore(dir: string, job: BuiltJob, kafka: KafkaClient
   // Tasks with committed progress would (rightly, after a crash) resume from it, not the savepoint.
   if ([...committed.values()].some((o) => o >= 0n)) throw new CliError(`--from-savepoint: group ${groupId} already has committed progress on ${input}: restore into a new --group-id`);
   return { dir: resolve(dir), tasks: manifest.tasks };
+}
+
+/** The Confluent client's folder, installed there first if needed. */
+function confluentClientDir(): string {
+  try {
+    return ensureConfluentClient({ log: (line) => console.error(`eddy: ${line}`) });
+  } catch (e) {
+    throw e instanceof ConfluentSetupError ? new CliError(`--input-client: ${e.message}`) : e;
+  }
 }

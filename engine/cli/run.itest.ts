@@ -53,6 +53,8 @@ describe('eddy run / plan / jobs', () => {
       [['run', 'content-popularity', '--processing-guarantee', 'maybe'], /^eddy run: --processing-guarantee: /],
       [['run', 'content-popularity', '--fetch-min-bytes', '0'], /^eddy run: --fetch-min-bytes: Too small/],
       [['run', 'content-popularity', '--fetch-max-wait', 'soon'], /^eddy run: --fetch-max-wait: expected a duration/],
+      [['run', 'content-popularity', '--input-client', 'rdkafka'], /^eddy run: --input-client: /],
+      [['run', 'content-popularity', '--input-client', 'confluent', '--parallelism', '2'], /^eddy run: --input-client: confluent runs with --parallelism 1 only/],
     ] as const) {
       const r = await runEddy([...args]);
       expect(r.code).toBe(2);
@@ -74,6 +76,23 @@ describe('eddy run / plan / jobs', () => {
     ]);
     expect(run.code, run.stderr).toBe(0);
     // Without a crash nothing repeats: the output is the reference exactly.
+    await expectExactTrending(produced, { output, dlq: `${input}-dlq` }, WINDOW);
+  });
+
+  // Installs the client on first use (about a minute) unless confluent-source.itest.ts did already.
+  it('runs on the Confluent client: the same rankings as the reference, every bad record dead-lettered', { timeout: 900_000 }, async () => {
+    const brokers = inject('kafkaBrokers');
+    const input = uniqueName('ck-in');
+    const output = uniqueName('ck-out');
+    await createTopics([{ name: input, partitions: 3 }]);
+    const produced = await produceWatchEvents(input, 8_000, { seed: 23, badFraction: 0.01 });
+    const run = await runEddy([
+      'run', 'content-popularity', '--brokers', brokers, '--input-topic', input, '--output-topic', output, '--bounded',
+      '--window', '1m', '--slide', '20s', '--top', String(WINDOW.k), '--out-of-orderness', '5s', '--idle-timeout', '0ms',
+      '--input-client', 'confluent', '--parallelism', '1', '--checkpoint-interval', '300ms', '--metrics-port', '0',
+      '--state-dir', mkdtempSync(join(tmpdir(), 'eddy-ck-')), '--group-id', uniqueName('g'),
+    ]);
+    expect(run.code, run.stderr).toBe(0);
     await expectExactTrending(produced, { output, dlq: `${input}-dlq` }, WINDOW);
   });
 });

@@ -3,6 +3,7 @@
  * member until the runner says stop or, bounded, until the job has finished. Answers the runner's
  * metric collections from the member's own registry.
  */
+import { isMainThread } from 'node:worker_threads';
 import { buildJob, loadJob } from '../api/job-definition.js';
 import { MemberMetrics } from '../metrics/member-metrics.js';
 import { MemberCleanupTimeout, runMember } from './member.js';
@@ -41,8 +42,9 @@ export default async function memberWorker(start: MemberStart): Promise<MemberSt
     });
   } catch (e) {
     // Clients stuck on a vanished broker live in this thread: end the thread (piscina starts a new
-    // one for the restart) instead of leaving them to rejoin the group half-alive.
-    if (e instanceof MemberCleanupTimeout) setImmediate(() => process.exit(1));
+    // one for the restart) instead of leaving them to rejoin the group half-alive. A member on the
+    // runner's own thread (the Confluent client's) cannot, and fails as it is.
+    if (e instanceof MemberCleanupTimeout && !isMainThread) setImmediate(() => process.exit(1));
     throw e;
   } finally {
     port.close();

@@ -7,7 +7,9 @@
 import { KafkaAdmin } from '../../connectors/kafka/admin.js';
 import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
 import type { RejectedRecord } from '../../connectors/kafka/dead-letter.js';
-import { KafkaSource, type PartitionBatch, type TopicPartition } from '../../connectors/kafka/source.js';
+import { loadConfluentClient } from '../../connectors/kafka/confluent-client.js';
+import { ConfluentSource, type RdKafkaModule } from '../../connectors/kafka/confluent-source.js';
+import { KafkaSource, type PartitionBatch, type RecordSource, type SourceHooks, type SourceOptions, type TopicPartition } from '../../connectors/kafka/source.js';
 import type { BuiltJob } from '../api/job-builder.js';
 import type { MemberMetrics } from '../metrics/member-metrics.js';
 import { writeEntries, type SavepointTask } from '../checkpoint/savepoint.js';
@@ -33,6 +35,8 @@ export interface MemberOptions {
   sessionTimeoutMs?: number;
   /** When the broker answers an input fetch: once `minBytes` are there or after `maxWaitTimeMs` (kafkajs' defaults: 1, 500). */
   inputFetch?: { minBytes: number; maxWaitTimeMs: number };
+  /** The client the input is read with; `confluent` is loaded from this folder (confluent-client.ts). */
+  inputClient?: { kind: 'kafkajs' } | { kind: 'confluent'; dir: string };
   /** Identifies this member in logs. */
   name: string;
   log: (line: string) => void;
@@ -177,25 +181,24 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
   // Noted before joining, so a process killed even mid-join can be evicted by the next (group-members.ts).
   recordGroup(opts.stateDir, opts.groupId);
   if (hasTopK) recordGroup(opts.stateDir, `${opts.groupId}-merge`);
-  const inputSource = new KafkaSource(
-    opts.kafka,
-    { groupId: opts.groupId, topics: [input], autoCommit: false, restartOnCrash: false, ...opts.inputFetch, ...session(opts.sessionTimeoutMs) },
-    fns.serde,
-    deadLetters,
-    {
-      onAssignment: (owned) => reconcile('partition', owned),
-      onRebalance: commitBeforeRebalance('partition'),
-      onCrash: fail,
-      // A retained partition continues where its task is (the group only knows the committed offset).
-      startOffset: (tp) => slots.get(`partition:${tp.partition}`)?.next,
-      // Batches of only transaction markers move the position too; bounded mode must see them to end.
-      onProgress: (tp, next) => {
-        const slot = slots.get(`partition:${tp.partition}`);
-        advanceTo(slot, next);
-        if (slot && opts.bounded && !slot.ended && next >= (ends.get(tp.partition) ?? 0n)) void runOn(slot, (t) => finishPartition(slot, t)).catch(fail);
-      },
+  const inputOptions: SourceOptions = { groupId: opts.groupId, topics: [input], autoCommit: false, restartOnCrash: false, ...opts.inputFetch, ...session(opts.sessionTimeoutMs) };
+  const inputHooks: SourceHooks = {
+    onAssignment: (owned) => reconcile('partition', owned),
+    onRebalance: commitBeforeRebalance('partition'),
+    onCrash: fail,
+    // A retained partition continues where its task is (the group only knows the committed offset).
+    startOffset: (tp) => slots.get(`partition:${tp.partition}`)?.next,
+    // Batches of only transaction markers move the position too; bounded mode must see them to end.
+    onProgress: (tp, next) => {
+      const slot = slots.get(`partition:${tp.partition}`);
+      advanceTo(slot, next);
+      if (slot && opts.bounded && !slot.ended && next >= (ends.get(tp.partition) ?? 0n)) void runOn(slot, (t) => finishPartition(slot, t)).catch(fail);
     },
-  );
+  };
+  const inputSource: RecordSource<unknown> =
+    opts.inputClient?.kind === 'confluent'
+      ? new ConfluentSource(opts.kafka, inputOptions, fns.serde, deadLetters, inputHooks, loadConfluentClient<RdKafkaModule>(opts.inputClient.dir))
+      : new KafkaSource(opts.kafka, inputOptions, fns.serde, deadLetters, inputHooks);
   /** Closed while a savepoint is taken: input batches wait (the consumer is held, nothing is lost). */
   let gate: { held: Promise<void>; open: () => void } | undefined;
   const onInput = async (batch: PartitionBatch<unknown>): Promise<void> => {

@@ -4,6 +4,9 @@
  * routes nothing, because each member consumes its own partitions: records never cross threads.
  * A failed member restarts with exponential backoff (1 s doubling to 60 s, back to 1 s after a
  * minute of running), counted.
+ *
+ * The one exception: a member reading its input with the Confluent client runs on this thread, as
+ * that client's addon calls back into the main thread's event loop only (confluent-client.ts).
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +15,7 @@ import { Piscina } from 'piscina';
 import { KafkaAdmin } from '../../connectors/kafka/admin.js';
 import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
 import { evictPreviousMembers, processClientId } from './group-members.js';
+import memberWorker from './member-worker.js';
 import type { FromMember, MemberStart, MemberStats, ToMember } from './protocol.js';
 import type { RunnerMonitor } from './runner-monitor.js';
 
@@ -60,7 +64,9 @@ export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
   const evicting = evictDeadMembers(rest.kafka, rest.stateDir, log);
   // The members' clients carry this process's token, so the next process can tell them apart.
   const start = { ...rest, kafka: { ...rest.kafka, clientId: processClientId(rest.kafka.clientId) } };
-  const pool = new Piscina({ filename: WORKER, minThreads: parallelism, maxThreads: parallelism, idleTimeout: Infinity, concurrentTasksPerWorker: 1 });
+  if (rest.inputClient?.kind === 'confluent' && parallelism !== 1) throw new Error('a member on the Confluent client runs on the main thread: parallelism 1 only');
+  const pool = rest.inputClient?.kind === 'confluent' ? undefined : new Piscina({ filename: WORKER, minThreads: parallelism, maxThreads: parallelism, idleTimeout: Infinity, concurrentTasksPerWorker: 1 });
+  const runTask = (task: MemberStart): Promise<MemberStats> => (pool ? (pool.run(task, { transferList: [task.port as never] }) as Promise<MemberStats>) : memberWorker(task));
   const ports: MessagePort[] = [];
   let restarts = 0;
   const totals: MemberStats = { records: 0, deadLettered: 0, outputs: {} };
@@ -81,7 +87,7 @@ export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
       monitor?.attach(index, channel.port1);
       const task: MemberStart = { ...start, name: `member-${index}`, port: channel.port2 };
       try {
-        add((await pool.run(task, { transferList: [channel.port2 as never] })) as MemberStats);
+        add(await runTask(task));
         return;
       } catch (e) {
         if (stopping()) return;
@@ -109,7 +115,7 @@ export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
     await Promise.all(Array.from({ length: parallelism }, (_, i) => runOne(i)));
   } finally {
     signal?.removeEventListener('abort', onStop);
-    await pool.destroy();
+    await pool?.destroy();
     await evicting;
   }
   return { restarts, ...totals };
