@@ -6,14 +6,14 @@
  * alternate the clients, and Confluent ÷ kafkajs. It tells how much of Eddy's CPU a client switch could
  * save before the connector is ported.
  *
- * The Confluent client is not one of Eddy's dependencies (it compiles librdkafka); install it
- * anywhere and pass that folder:
+ * The Confluent client is not one of Eddy's dependencies (it compiles librdkafka): it is installed on
+ * first use, as for `eddy run --input-client confluent` (connectors/kafka/confluent-client.ts), or
+ * taken from the folder --confluent (or $EDDY_CONFLUENT_DIR) names.
  *
- *   mkdir -p /tmp/ckjs && cd /tmp/ckjs && npm init -y && CKJS_LINKING=dynamic npm install @confluentinc/kafka-javascript@1.10.1
- *   npm run bench:clients -- --confluent /tmp/ckjs   (flags: USAGE below, or --help)
+ *   npm run bench:clients   (flags: USAGE below, or --help)
  *
- * `npm run bench:all` runs this first (so a missing client fails at once, not after hours), then
- * `bench` and `bench:recovery`; it takes the folder from $EDDY_CONFLUENT_DIR.
+ * `npm run bench:all` runs this first (so a client that cannot be installed fails at once, not after
+ * hours), then `bench` and `bench:recovery`.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import * as z from 'zod';
 import { KafkaAdmin } from '../connectors/kafka/admin.js';
 import { kafkaClientOptions } from '../connectors/kafka/config.js';
+import { ensureConfluentClient } from '../connectors/kafka/confluent-client.js';
 import { numberFlag } from '../engine/config/units.js';
 import { CLIENTS, MODES, type ClientMeasure, type ClientName, type Mode } from './harness/client-run.js';
 import { ROOT } from './harness/engines.js';
@@ -83,11 +84,12 @@ function markdown(r: { startedAt: string; command: string; events: number; summa
   ].join('\n');
 }
 
-const USAGE = `Usage: npm run bench:clients -- --confluent DIR [options]
+const USAGE = `Usage: npm run bench:clients -- [options]
 
 kafkajs against @confluentinc/kafka-javascript as bare clients: consume and produce watch events.
 
-  --confluent DIR   folder whose node_modules holds @confluentinc/kafka-javascript (else $EDDY_CONFLUENT_DIR)
+  --confluent DIR   folder whose node_modules holds @confluentinc/kafka-javascript (default: $EDDY_CONFLUENT_DIR,
+                    else installed on first use under ~/.eddy)
   --clients LIST    ${CLIENTS.join(',')} (default: all)
   --events N        records per run (default 1000000)
   --repetitions N   runs per client and mode, alternating clients (default 3)
@@ -95,16 +97,20 @@ kafkajs against @confluentinc/kafka-javascript as bare clients: consume and prod
   --out DIR         where results go (default bench/results/kafka-clients)
 `;
 
+/** The Confluent client's folder: the one given (which must have it), else installed on first use. */
+function confluentFolder(given: string | undefined, log: (l: string) => void): string {
+  try {
+    return ensureConfluentClient({ ...(given ? { dir: given } : {}), log });
+  } catch (e) {
+    throw new Error(`--confluent: ${(e as Error).message}`);
+  }
+}
+
 export async function runKafkaClientsBench(argv: string[], log: (l: string) => void = console.log): Promise<Record<string, unknown> | undefined> {
   const parsed = benchOptions(argv, Options, USAGE);
   if (!parsed) return undefined;
-  const o = { ...parsed, confluent: parsed.confluent ?? process.env.EDDY_CONFLUENT_DIR };
-  if (o.clients.some((c) => c.startsWith('confluent')) && !(o.confluent && existsSync(join(o.confluent, 'node_modules', '@confluentinc', 'kafka-javascript')))) {
-    throw new Error(
-      '--confluent (or $EDDY_CONFLUENT_DIR): a folder whose node_modules holds @confluentinc/kafka-javascript is needed for the confluent clients ' +
-        '(mkdir -p /tmp/ckjs && cd /tmp/ckjs && npm init -y && CKJS_LINKING=dynamic npm install @confluentinc/kafka-javascript@1.10.1)',
-    );
-  }
+  const wantsConfluent = parsed.clients.some((c) => c.startsWith('confluent'));
+  const o = { ...parsed, confluent: wantsConfluent ? confluentFolder(parsed.confluent, log) : undefined };
   if (!existsSync(RUNNER)) throw new Error('dist/ is missing: npm run build');
   const admin = new KafkaAdmin(kafkaClientOptions({ brokers: o.brokers, clientId: 'eddy-bench-clients', logLevel: 'nothing' }));
   await admin.connect();

@@ -45,8 +45,9 @@ const USAGE = `Usage: npm run bench -- [options]
 
 Catch-up throughput and latency at fixed rates, Eddy and the baselines side by side.
 
-  --engines LIST          eddy,flink,kafka-streams,quix (default; also eddy-memory, and eddy-p1 and
-                          eddy-confluent: one member thread on kafkajs or on the Confluent client)
+  --engines LIST          eddy,flink,kafka-streams,quix (default; also eddy-memory, and eddy-p1,
+                          eddy-p1-main and eddy-confluent: one member on kafkajs in a worker thread or
+                          on the main thread, or on the Confluent client)
   --events N              events preloaded for the catch-up runs (default 2000000)
   --items N               distinct content ids (default 100000), Zipf --zipf S (default 1.1)
   --partitions N          input partitions (default 8)

@@ -8,8 +8,7 @@
  *   node dist/bench/harness/client-run.js <kafkajs|confluent> <consume|produce> <brokers> <topic> <events> [confluent package dir]
  */
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { loadConfluentClient } from '../../connectors/kafka/confluent-client.js';
 import { kafkajs } from '../../connectors/kafka/kafkajs.js';
 import { WatchEventGenerator, type GeneratedRecord } from '../../connectors/generator/watch-event-generator.js';
 
@@ -158,8 +157,7 @@ function client(name: ClientName, brokers: string[], confluentDir: string | unde
     );
   }
   if (!confluentDir) throw new Error('confluent: pass the directory holding node_modules/@confluentinc/kafka-javascript');
-  const require = createRequire(join(confluentDir, 'package.json'));
-  const confluent = require('@confluentinc/kafka-javascript') as RdKafka & { KafkaJS: { Kafka: new (c: object) => KafkaJsLike } };
+  const confluent = loadConfluentClient<RdKafka & { KafkaJS: { Kafka: new (c: object) => KafkaJsLike } }>(confluentDir);
   if (name === 'confluent-native') return nativeStyle(confluent, brokers, groupId, transactionalId);
   const { KafkaJS } = confluent;
   const kafka = new KafkaJS.Kafka({ kafkaJS: { brokers, clientId: 'bench-confluent', logLevel: 0 } });

@@ -41,6 +41,7 @@ interface EddySettings {
   backend: 'rocksdb' | 'memory';
   parallelism: number;
   inputClient: 'kafkajs' | 'confluent';
+  memberThread: 'worker' | 'main';
 }
 
 const eddy = (name: string, s: EddySettings): Engine => ({
@@ -53,7 +54,7 @@ const eddy = (name: string, s: EddySettings): Engine => ({
     process.execPath, join(ROOT, 'dist', 'engine', 'cli', 'eddy.js'), 'run', 'content-popularity', '--brokers', a.brokers,
     '--input-topic', a.input, '--output-topic', a.output, '--group-id', a.groupId, '--state-dir', a.stateDir, '--state-backend', s.backend,
     '--window', `${a.spec.windowMs}ms`, '--slide', `${a.spec.slideMs}ms`, '--top', String(a.spec.top), '--out-of-orderness', `${a.spec.outOfOrdernessMs}ms`,
-    '--checkpoint-interval', `${a.checkpointIntervalMs}ms`, '--parallelism', String(s.parallelism), '--input-client', s.inputClient, '--metrics-port', '0',
+    '--checkpoint-interval', `${a.checkpointIntervalMs}ms`, '--parallelism', String(s.parallelism), '--input-client', s.inputClient, '--member-thread', s.memberThread, '--metrics-port', '0',
     ...(a.sessionTimeoutMs === undefined ? [] : ['--session-timeout', `${a.sessionTimeoutMs}ms`]), ...(a.bounded ? ['--bounded'] : []),
   ],
 });
@@ -73,11 +74,13 @@ const baseline = (name: string): Engine => {
 };
 
 export const ENGINES: readonly Engine[] = [
-  eddy('eddy', { backend: 'rocksdb', parallelism: 2, inputClient: 'kafkajs' }),
-  eddy('eddy-memory', { backend: 'memory', parallelism: 2, inputClient: 'kafkajs' }),
-  // The client comparison (README, "Eddy alone"): one member thread each, as the Confluent client allows.
-  eddy('eddy-p1', { backend: 'rocksdb', parallelism: 1, inputClient: 'kafkajs' }),
-  eddy('eddy-confluent', { backend: 'rocksdb', parallelism: 1, inputClient: 'confluent' }),
+  eddy('eddy', { backend: 'rocksdb', parallelism: 2, inputClient: 'kafkajs', memberThread: 'worker' }),
+  eddy('eddy-memory', { backend: 'memory', parallelism: 2, inputClient: 'kafkajs', memberThread: 'worker' }),
+  // The client comparison (README, "Eddy alone"): one member each; the Confluent client's runs on the
+  // main thread, which eddy-p1-main shows the cost of apart from the client.
+  eddy('eddy-p1', { backend: 'rocksdb', parallelism: 1, inputClient: 'kafkajs', memberThread: 'worker' }),
+  eddy('eddy-p1-main', { backend: 'rocksdb', parallelism: 1, inputClient: 'kafkajs', memberThread: 'main' }),
+  eddy('eddy-confluent', { backend: 'rocksdb', parallelism: 1, inputClient: 'confluent', memberThread: 'main' }),
   baseline('flink'),
   baseline('kafka-streams'),
   baseline('quix'),

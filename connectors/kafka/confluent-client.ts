@@ -31,16 +31,19 @@ export function confluentHome(env: NodeJS.ProcessEnv = process.env): string {
 const installed = (dir: string): boolean => existsSync(join(dir, 'node_modules', PACKAGE, 'build', 'Release'));
 
 /**
- * Returns the client's folder, installing it there first when it is missing (about a minute: it
- * compiles). Prints one line through `log` when it installs.
+ * Returns the client's folder. A folder named by `dir` or `$EDDY_CONFLUENT_DIR` must hold it already;
+ * the default one under `$EDDY_HOME` is installed first when missing (about a minute: it compiles),
+ * with one line through `log`.
  *
  * @example
  * const dir = ensureConfluentClient({ log: console.error });
  * const rd = loadConfluentClient(dir);
  */
 export function ensureConfluentClient(opts: { dir?: string; log?: (line: string) => void } = {}): string {
-  const dir = opts.dir ?? confluentHome();
+  const given = opts.dir ?? process.env.EDDY_CONFLUENT_DIR;
+  const dir = given ?? confluentHome();
   if (installed(dir)) return dir;
+  if (given) throw new ConfluentSetupError(`${dir} does not hold a built ${PACKAGE} (node_modules/${PACKAGE}/build/Release): leave EDDY_CONFLUENT_DIR unset to install it under ~/.eddy`);
   opts.log?.(`installing ${PACKAGE}@${CONFLUENT_VERSION} into ${dir} (compiles librdkafka; about a minute)`);
   mkdirSync(dir, { recursive: true });
   if (!existsSync(join(dir, 'package.json'))) writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'eddy-confluent-client', private: true }));

@@ -29,6 +29,7 @@ const RunnerOptions = z.object({
   fetchMaxWait: durationMs.prefault('500ms'),
   fetchMinBytes: numberFlag((n) => n.int().min(1)).default(1),
   inputClient: z.enum(['kafkajs', 'confluent']).default('kafkajs'),
+  memberThread: z.enum(['worker', 'main']).optional(),
   metricsPort: numberFlag((n) => n.int().min(0).max(65_535)).default(9464),
   httpHost: z.string().min(1).default('127.0.0.1'),
   fromSavepoint: z.string().min(1).optional(),
@@ -48,6 +49,7 @@ const runnerFlags: FlagSpec = {
   'fetch-max-wait': { type: 'string' },
   'fetch-min-bytes': { type: 'string' },
   'input-client': { type: 'string' },
+  'member-thread': { type: 'string' },
   'metrics-port': { type: 'string' },
   'http-host': { type: 'string' },
   'from-savepoint': { type: 'string' },
@@ -73,7 +75,10 @@ Runner options:
   --fetch-max-wait D     … or after D (default 500ms). 65536 and 100ms halve the CPU of a runner fed
                          a steady trickle, for up to D more delay (README, Benchmarks)
   --input-client C       kafkajs (default) or confluent: read the input with librdkafka instead, for
-                         comparison (installed on first use; --parallelism 1 only; README, Benchmarks)
+                         comparison (installed on first use; runs on the main thread; README, Benchmarks)
+  --member-thread T      worker (default; main with --input-client confluent): where the member runs;
+                         main (with --parallelism 1) spares a thread, but the HTTP server then waits
+                         on the member's work
   --metrics-port N       HTTP port for /metrics, /v1/status, /v1/checkpoints and the job's views such as
                          /v1/trending (default 9464; 0 = any free port)
   --http-host HOST       address the HTTP server binds (default 127.0.0.1)
@@ -110,8 +115,10 @@ export const runCommand: Command = {
       const flag = issue.path.length === 1 ? `--${String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : issue.path.join('.') || 'options';
       throw new CliError(`${flag}: ${issue.code === 'unrecognized_keys' ? `unknown option(s) ${issue.keys.join(', ')}` : issue.message}`);
     }
-    // Its addon loads in one thread per process (connectors/kafka/confluent-client.ts).
-    if (options.inputClient === 'confluent' && options.parallelism !== 1) throw new CliError('--input-client: confluent runs with --parallelism 1 only (its addon loads in one thread per process)');
+    // Its addon calls back into the main thread's event loop only (connectors/kafka/confluent-client.ts).
+    const memberThread = options.memberThread ?? (options.inputClient === 'confluent' ? 'main' : 'worker');
+    if (options.inputClient === 'confluent' && memberThread !== 'main') throw new CliError('--member-thread: --input-client confluent runs its member on the main thread');
+    if (memberThread === 'main' && options.parallelism !== 1) throw new CliError('--member-thread: main runs one member: --parallelism 1 only');
     const built = buildJob(def, jobInput); // validates the graph here, before any thread starts
     const abort = new AbortController();
     const stop = (): void => abort.abort();
@@ -143,6 +150,7 @@ export const runCommand: Command = {
         monitor,
         groupId,
         parallelism: options.parallelism,
+        memberThread,
         stateBackend: options.stateBackend,
         stateDir: options.stateDir ?? join(tmpdir(), 'eddy-state', groupId),
         bounded: options.bounded,

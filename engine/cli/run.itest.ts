@@ -22,6 +22,8 @@ describe('eddy run / plan / jobs', () => {
       '--window', '10s', '--slide', '5s', '--top', '3', '--parallelism', '1', '--checkpoint-interval', '300ms', '--metrics-port', '0', '--state-dir', mkdtempSync(join(tmpdir(), 'eddy-run-')), '--group-id', uniqueName('g'),
       // Fetches held for bytes: the bounded run still reaches every partition's end.
       '--fetch-min-bytes', '65536', '--fetch-max-wait', '100ms',
+      // The member on the runner's own thread (worker threads are what every other run uses).
+      '--member-thread', 'main',
     ]);
     expect(run.code, run.stderr).toBe(0);
     // Unpaced, event time still advances at the nominal 20k/min: 5000 events span 15 s after the
@@ -54,7 +56,9 @@ describe('eddy run / plan / jobs', () => {
       [['run', 'content-popularity', '--fetch-min-bytes', '0'], /^eddy run: --fetch-min-bytes: Too small/],
       [['run', 'content-popularity', '--fetch-max-wait', 'soon'], /^eddy run: --fetch-max-wait: expected a duration/],
       [['run', 'content-popularity', '--input-client', 'rdkafka'], /^eddy run: --input-client: /],
-      [['run', 'content-popularity', '--input-client', 'confluent', '--parallelism', '2'], /^eddy run: --input-client: confluent runs with --parallelism 1 only/],
+      [['run', 'content-popularity', '--input-client', 'confluent', '--parallelism', '2'], /^eddy run: --member-thread: main runs one member: --parallelism 1 only/],
+      [['run', 'content-popularity', '--input-client', 'confluent', '--member-thread', 'worker'], /^eddy run: --member-thread: --input-client confluent runs its member on the main thread/],
+      [['run', 'content-popularity', '--member-thread', 'elsewhere'], /^eddy run: --member-thread: /],
     ] as const) {
       const r = await runEddy([...args]);
       expect(r.code).toBe(2);

@@ -5,8 +5,9 @@
  * A failed member restarts with exponential backoff (1 s doubling to 60 s, back to 1 s after a
  * minute of running), counted.
  *
- * The one exception: a member reading its input with the Confluent client runs on this thread, as
- * that client's addon calls back into the main thread's event loop only (confluent-client.ts).
+ * With `memberThread: 'main'` the one member runs on this thread instead: what a member reading its
+ * input with the Confluent client needs, as that client's addon calls back into the main thread's
+ * event loop only (confluent-client.ts).
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,8 @@ export type RunnerOptions = Omit<MemberStart, 'port' | 'name'> & {
   log?: (line: string) => void;
   /** Receives metrics, checkpoints and restarts (for the HTTP server). */
   monitor?: RunnerMonitor;
+  /** Where members run: worker threads (default), or this thread (parallelism 1 only). */
+  memberThread?: 'worker' | 'main';
 };
 
 export interface RunnerResult extends MemberStats {
@@ -58,14 +61,15 @@ async function evictDeadMembers(kafka: KafkaClientOptions, stateDir: string, log
  * await runRunner({ jobModule: 'dist/jobs/content-popularity/job.js', jobOptions: {}, parallelism: 2, … });
  */
 export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
-  const { parallelism, signal, monitor, log = (l: string) => console.error(l), ...rest } = opts;
+  const { parallelism, signal, monitor, memberThread = 'worker', log = (l: string) => console.error(l), ...rest } = opts;
+  if (memberThread === 'main' && parallelism !== 1) throw new Error('a member on the main thread: parallelism 1 only');
+  if (rest.inputClient?.kind === 'confluent' && memberThread !== 'main') throw new Error('a member on the Confluent client runs on the main thread');
   // Not awaited: the member threads start meanwhile (a join that meets the dead members completes
   // as soon as they are removed). Its synchronous part, claiming the state folder, is done here.
   const evicting = evictDeadMembers(rest.kafka, rest.stateDir, log);
   // The members' clients carry this process's token, so the next process can tell them apart.
   const start = { ...rest, kafka: { ...rest.kafka, clientId: processClientId(rest.kafka.clientId) } };
-  if (rest.inputClient?.kind === 'confluent' && parallelism !== 1) throw new Error('a member on the Confluent client runs on the main thread: parallelism 1 only');
-  const pool = rest.inputClient?.kind === 'confluent' ? undefined : new Piscina({ filename: WORKER, minThreads: parallelism, maxThreads: parallelism, idleTimeout: Infinity, concurrentTasksPerWorker: 1 });
+  const pool = memberThread === 'main' ? undefined : new Piscina({ filename: WORKER, minThreads: parallelism, maxThreads: parallelism, idleTimeout: Infinity, concurrentTasksPerWorker: 1 });
   const runTask = (task: MemberStart): Promise<MemberStats> => (pool ? (pool.run(task, { transferList: [task.port as never] }) as Promise<MemberStats>) : memberWorker(task));
   const ports: MessagePort[] = [];
   let restarts = 0;
