@@ -7,7 +7,20 @@ import { createTopics, readTopic, uniqueName } from '../../connectors/kafka/test
 import { expectExactTrending, produceWatchEvents } from '../../jobs/content-popularity/testing/trending-fixtures.js';
 import { WINDOW, runEddy } from './eddy-process.js';
 
-
+/** A bounded run with `args` over 8,000 seeded events (1% bad) on 3 partitions equals the reference. */
+async function expectBoundedRunExact(seed: number, args: string[]): Promise<void> {
+  const input = uniqueName('run-in');
+  const output = uniqueName('run-out');
+  await createTopics([{ name: input, partitions: 3 }]);
+  const produced = await produceWatchEvents(input, 8_000, { seed, badFraction: 0.01 });
+  const run = await runEddy([
+    'run', 'content-popularity', '--brokers', inject('kafkaBrokers'), '--input-topic', input, '--output-topic', output, '--bounded',
+    '--window', '1m', '--slide', '20s', '--top', String(WINDOW.k), '--out-of-orderness', '5s', '--idle-timeout', '0ms', '--metrics-port', '0',
+    '--state-dir', mkdtempSync(join(tmpdir(), 'eddy-run-')), '--group-id', uniqueName('g'), ...args,
+  ]);
+  expect(run.code, run.stderr).toBe(0);
+  await expectExactTrending(produced, { output, dlq: `${input}-dlq` }, WINDOW);
+}
 
 describe('eddy run / plan / jobs', () => {
   it('runs content-popularity bounded over generated events and exits 0', async () => {
@@ -67,36 +80,12 @@ describe('eddy run / plan / jobs', () => {
   });
 
   it('runs at-least-once: the same rankings, written outside the transactions', async () => {
-    const brokers = inject('kafkaBrokers');
-    const input = uniqueName('alo-in');
-    const output = uniqueName('alo-out');
-    await createTopics([{ name: input, partitions: 3 }]);
-    const produced = await produceWatchEvents(input, 8_000, { seed: 17, badFraction: 0.01 });
-    const run = await runEddy([
-      'run', 'content-popularity', '--brokers', brokers, '--input-topic', input, '--output-topic', output, '--bounded',
-      '--window', '1m', '--slide', '20s', '--top', String(WINDOW.k), '--out-of-orderness', '5s', '--idle-timeout', '0ms',
-      '--processing-guarantee', 'at-least-once', '--parallelism', '2', '--metrics-port', '0',
-      '--state-dir', mkdtempSync(join(tmpdir(), 'eddy-alo-')), '--group-id', uniqueName('g'),
-    ]);
-    expect(run.code, run.stderr).toBe(0);
     // Without a crash nothing repeats: the output is the reference exactly.
-    await expectExactTrending(produced, { output, dlq: `${input}-dlq` }, WINDOW);
+    await expectBoundedRunExact(17, ['--processing-guarantee', 'at-least-once', '--parallelism', '2']);
   });
 
   // Installs the client on first use (about a minute) unless confluent-source.itest.ts did already.
   it('runs on the Confluent client: the same rankings as the reference, every bad record dead-lettered', { timeout: 900_000 }, async () => {
-    const brokers = inject('kafkaBrokers');
-    const input = uniqueName('ck-in');
-    const output = uniqueName('ck-out');
-    await createTopics([{ name: input, partitions: 3 }]);
-    const produced = await produceWatchEvents(input, 8_000, { seed: 23, badFraction: 0.01 });
-    const run = await runEddy([
-      'run', 'content-popularity', '--brokers', brokers, '--input-topic', input, '--output-topic', output, '--bounded',
-      '--window', '1m', '--slide', '20s', '--top', String(WINDOW.k), '--out-of-orderness', '5s', '--idle-timeout', '0ms',
-      '--input-client', 'confluent', '--parallelism', '1', '--checkpoint-interval', '300ms', '--metrics-port', '0',
-      '--state-dir', mkdtempSync(join(tmpdir(), 'eddy-ck-')), '--group-id', uniqueName('g'),
-    ]);
-    expect(run.code, run.stderr).toBe(0);
-    await expectExactTrending(produced, { output, dlq: `${input}-dlq` }, WINDOW);
+    await expectBoundedRunExact(23, ['--input-client', 'confluent', '--parallelism', '1', '--checkpoint-interval', '300ms']);
   });
 });
