@@ -10,7 +10,8 @@
  * `cacheEntries`, so records and window fires touch no store on the hot path. A cached slice's
  * changed entries reach the backend at `flush()` (before every commit, so the changelog and local
  * RocksDB carry them as before). Slices created beyond the budget, slices spilled to make room and
- * slices restored after a restart are read and written through the backend instead.
+ * slices restored after a restart are read and written through the backend instead, until a window
+ * fire reads one in full: then it is cached again if the budget allows.
  *
  * State layout (two tables of this operator):
  *   slices: [keyGroup][table][sliceEnd u64][key]  → JSON accumulator
@@ -79,8 +80,25 @@ export class WindowAggregateOperator implements Operator {
 
   #slice(sliceEnd: number): Slice {
     let s = this.#slices.get(sliceEnd);
-    if (!s) this.#slices.set(sliceEnd, (s = { keyGroups: new Set(), cache: this.#cached < this.ctx.cacheEntries ? new Map() : null, dirty: [] }));
+    if (!s) {
+      if (this.#cached >= this.ctx.cacheEntries) this.#dropClean(this.ctx.cacheEntries - 1);
+      this.#slices.set(sliceEnd, (s = { keyGroups: new Set(), cache: this.#cached < this.ctx.cacheEntries ? new Map() : null, dirty: [] }));
+    }
     return s;
+  }
+
+  /**
+   * Drops the heap copies of clean slices until at most `limit` entries are cached: the backend holds
+   * every entry of a slice without changes since the last flush. The oldest go first: they take part
+   * in the fewest windows still to fire.
+   */
+  #dropClean(limit: number): void {
+    for (const [, slice] of [...this.#slices].sort((a, b) => a[0] - b[0])) {
+      if (this.#cached <= limit) return;
+      if (!slice.cache || slice.dirty.length > 0) continue;
+      this.#cached -= slice.cache.size;
+      slice.cache = null;
+    }
   }
 
   async processBatch(records: readonly StreamRecord[], out: Output): Promise<void> {
@@ -154,20 +172,8 @@ export class WindowAggregateOperator implements Operator {
       slice.dirty = [];
     }
     if (puts.length > 0) await this.ctx.backend.write({ puts, deletes: [] });
-    if (this.#cached > this.ctx.cacheEntries) this.#spill();
-  }
-
-  /**
-   * Drops heap copies until the cache fits its budget (after a flush everything is in the backend,
-   * so nothing is lost). The oldest go first: they take part in the fewest windows still to fire.
-   */
-  #spill(): void {
-    for (const [, slice] of [...this.#slices].sort((a, b) => a[0] - b[0])) {
-      if (this.#cached <= this.ctx.cacheEntries) return;
-      if (!slice.cache) continue;
-      this.#cached -= slice.cache.size;
-      slice.cache = null;
-    }
+    // Everything is clean now: slices over the budget can go.
+    this.#dropClean(this.ctx.cacheEntries);
   }
 
   async onWatermark(watermark: number, out: Output): Promise<void> {
@@ -237,22 +243,44 @@ export class WindowAggregateOperator implements Operator {
     if (spilled.length > 0) {
       // A key group's spilled slices lie in one range of the layout: one scan per key group reads
       // them all, skipping the cached slices in between (their flushed copies are counted above).
+      // What is read is kept, so that the slice's later windows (and records) find it on the heap:
+      // a spilled slice would be scanned again for each of its windows (restored slices, after a
+      // restart or a partition move, are all spilled).
+      // Only while all that is read fits in the budget; beyond it nothing is kept.
       const wanted = new Set(spilled);
+      const read = new Map<number, Map<string, CachedEntry>>(spilled.map((end) => [end, new Map()]));
+      let room = this.ctx.cacheEntries - this.#cached;
       const keyGroups = new Set(spilled.flatMap((end) => [...this.#slices.get(end)!.keyGroups]));
       const first = spilled[0]!;
       const last = spilled[spilled.length - 1]!;
       for (const kg of [...keyGroups].sort((x, y) => x - y)) {
         const range = { gte: stateKey(kg, this.#slicesTable).u64(first).finish(), lt: stateKey(kg, this.#slicesTable).u64(last + 1).finish() };
         for await (const [k, v] of this.ctx.backend.scan(range)) {
-          if (!wanted.has(Number(k.readBigUInt64BE(SLICE_END_OFFSET)))) continue;
-          add(k.subarray(SLICE_KEY_PREFIX_BYTES).toString(), JSON.parse(v.toString()));
+          const sliceEnd = Number(k.readBigUInt64BE(SLICE_END_OFFSET));
+          if (!wanted.has(sliceEnd)) continue;
+          const key = k.subarray(SLICE_KEY_PREFIX_BYTES).toString();
+          const acc = JSON.parse(v.toString()) as unknown;
+          if (room-- > 0) read.get(sliceEnd)!.set(key, { keyGroup: kg, acc, dirty: false, stored: true });
+          else read.clear();
+          add(key, acc);
         }
       }
+      this.#cacheRead(read);
     }
     for (const [key, acc] of accs) {
       const result: WindowResult<unknown> = { key, windowStart, windowEnd, value: this.fn.result(acc), early };
       // An early result belongs to this watermark step, a final one to its window's end.
       out.emit({ value: result, timestamp: early ? this.#watermark : windowEnd - 1, key });
+    }
+  }
+
+  /** Puts slices read in full back on the heap, newest first, as far as the budget allows. */
+  #cacheRead(read: Map<number, Map<string, CachedEntry>>): void {
+    for (const [sliceEnd, entries] of [...read].sort((a, b) => b[0] - a[0])) {
+      const slice = this.#slices.get(sliceEnd);
+      if (!slice || slice.cache || this.#cached + entries.size > this.ctx.cacheEntries) continue;
+      slice.cache = entries;
+      this.#cached += entries.size;
     }
   }
 
