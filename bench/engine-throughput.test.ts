@@ -9,4 +9,11 @@ describe('engine micro-benchmark (smoke)', () => {
     expect(r.events).toBe(3_000);
     expect(r.results).toBeGreaterThan(0);
   });
+
+  it.each(['memory', 'rocksdb'] as const)('gives the same rankings with a restore halfway, with %s state', async (backend) => {
+    const events = benchEvents(3_000, 200);
+    const plain = await runEngineBench(events, backend, 500);
+    const restored = await runEngineBench(events, backend, 500, 1_500);
+    expect(restored.results).toBe(plain.results);
+  });
 });

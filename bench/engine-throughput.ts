@@ -2,7 +2,11 @@
  * Single-thread engine micro-benchmark: records/s through keyBy → sliding-window count → top-K, with
  * RocksDB and with memory state, on pre-decoded watch events (no Kafka, no JSON): the engine alone.
  *
- *   npm run bench:engine -- [--events 500000] [--items 10000] [--batch 2000]
+ *   npm run bench:engine -- [--events 500000] [--items 10000] [--batch 2000] [--restore-at N]
+ *
+ * `--restore-at N`: also runs each backend with a restart after N events (the operators flushed, then
+ * new ones restored from the same state, as after a crash or a partition move), alternating with
+ * runs without.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,22 +38,33 @@ export function benchEvents(events: number, items: number): WatchEvent[] {
   return gen.nextBatch(events).map((r) => JSON.parse(r.value.toString()) as WatchEvent);
 }
 
-/** Pushes the events through content-popularity's operators in one thread; returns the rate. */
-export async function runEngineBench(events: readonly WatchEvent[], backend: 'memory' | 'rocksdb', batch: number): Promise<EngineBenchResult> {
+/**
+ * Pushes the events through content-popularity's operators in one thread; returns the rate. With
+ * `restoreAt`, the operators are replaced by ones restored from their state after that many events.
+ */
+export async function runEngineBench(events: readonly WatchEvent[], backend: 'memory' | 'rocksdb', batch: number, restoreAt?: number): Promise<EngineBenchResult> {
   const job = buildJob(contentPopularity, { outOfOrderness: '5s' });
   const dir = mkdtempSync(join(tmpdir(), 'eddy-bench-'));
   const state: StateBackend = backend === 'memory' ? new MemoryStateBackend() : await RocksDbStateBackend.open(dir, { memoryBudgetBytes: 256 << 20 });
   let results = 0;
-  const executor = new LocalExecutor(job, { parallelism: 1, backends: [state], onSink: (id, rs) => void (id === 'trending' && (results += rs.length)) });
+  const executor = (): LocalExecutor => new LocalExecutor(job, { parallelism: 1, backends: [state], onSink: (id, rs) => void (id === 'trending' && (results += rs.length)) });
+  let current = executor();
   const start = performance.now();
   let maxTs = -Infinity;
+  let restored = restoreAt === undefined;
   for (let i = 0; i < events.length; i += batch) {
+    if (!restored && i >= restoreAt!) {
+      await current.flush();
+      current = executor();
+      await current.restore(maxTs - 5_000 - 1);
+      restored = true;
+    }
     const chunk = events.slice(i, i + batch);
     for (const e of chunk) if (e.eventTime > maxTs) maxTs = e.eventTime;
-    await executor.pushSource('watch-events', chunk);
-    await executor.advanceWatermark(maxTs - 5_000 - 1);
+    await current.pushSource('watch-events', chunk);
+    await current.advanceWatermark(maxTs - 5_000 - 1);
   }
-  await executor.advanceWatermark(Infinity);
+  await current.advanceWatermark(Infinity);
   const seconds = (performance.now() - start) / 1000;
   await state.close();
   rmSync(dir, { recursive: true, force: true });
@@ -57,12 +72,17 @@ export async function runEngineBench(events: readonly WatchEvent[], backend: 'me
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { events: { type: 'string', default: '500000' }, items: { type: 'string', default: '10000' }, batch: { type: 'string', default: '2000' } } });
+  const { values } = parseArgs({ options: { events: { type: 'string', default: '500000' }, items: { type: 'string', default: '10000' }, batch: { type: 'string', default: '2000' }, 'restore-at': { type: 'string' } } });
   const events = benchEvents(Number(values.events), Number(values.items));
+  const restoreAt = values['restore-at'] === undefined ? undefined : Number(values['restore-at']);
   console.log(`engine micro-benchmark: ${events.length} events, ${values.items} items, batches of ${values.batch}, Node ${process.version}`);
+  const runs = restoreAt === undefined ? [undefined] : [undefined, restoreAt];
   for (const backend of ['memory', 'rocksdb', 'memory', 'rocksdb'] as const) {
-    const r = await runEngineBench(events, backend, Number(values.batch));
-    console.log(`${backend.padEnd(8)} ${Math.round(r.eventsPerSecond).toLocaleString('en-US').padStart(10)} events/s  (${r.seconds.toFixed(2)} s, ${r.results} rankings)`);
+    for (const at of runs) {
+      const r = await runEngineBench(events, backend, Number(values.batch), at);
+      const label = at === undefined ? backend : `${backend}, restored after ${at.toLocaleString('en-US')}`;
+      console.log(`${label.padEnd(8)} ${Math.round(r.eventsPerSecond).toLocaleString('en-US').padStart(10)} events/s  (${r.seconds.toFixed(2)} s, ${r.results} rankings)`);
+    }
   }
 }
 
