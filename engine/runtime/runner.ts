@@ -16,7 +16,6 @@ import { Piscina } from 'piscina';
 import { KafkaAdmin } from '../../connectors/kafka/admin.js';
 import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
 import { evictPreviousMembers, processClientId } from './group-members.js';
-import memberWorker from './member-worker.js';
 import type { FromMember, MemberStart, MemberStats, ToMember } from './protocol.js';
 import type { RunnerMonitor } from './runner-monitor.js';
 
@@ -69,8 +68,16 @@ export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
   const evicting = evictDeadMembers(rest.kafka, rest.stateDir, log);
   // The members' clients carry this process's token, so the next process can tell them apart.
   const start = { ...rest, kafka: { ...rest.kafka, clientId: processClientId(rest.kafka.clientId) } };
-  const pool = memberThread === 'main' ? undefined : new Piscina({ filename: WORKER, minThreads: parallelism, maxThreads: parallelism, idleTimeout: Infinity, concurrentTasksPerWorker: 1 });
-  const runTask = (task: MemberStart): Promise<MemberStats> => (pool ? (pool.run(task, { transferList: [task.port as never] }) as Promise<MemberStats>) : memberWorker(task));
+  let pool: Piscina | undefined;
+  let runTask: (task: MemberStart) => Promise<MemberStats>;
+  if (memberThread === 'main') {
+    // Loaded only here: with worker threads this thread need not load the engine at all.
+    runTask = (await import('./member-worker.js')).default;
+  } else {
+    const threads = new Piscina({ filename: WORKER, minThreads: parallelism, maxThreads: parallelism, idleTimeout: Infinity, concurrentTasksPerWorker: 1 });
+    runTask = (task) => threads.run(task, { transferList: [task.port as never] }) as Promise<MemberStats>;
+    pool = threads;
+  }
   const ports: MessagePort[] = [];
   let restarts = 0;
   const totals: MemberStats = { records: 0, deadLettered: 0, outputs: {} };
