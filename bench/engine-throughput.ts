@@ -51,13 +51,13 @@ export async function runEngineBench(events: readonly WatchEvent[], backend: 'me
   let current = executor();
   const start = performance.now();
   let maxTs = -Infinity;
-  let restored = restoreAt === undefined;
+  let restoreNext = restoreAt ?? Infinity;
   for (let i = 0; i < events.length; i += batch) {
-    if (!restored && i >= restoreAt!) {
+    if (i >= restoreNext) {
       await current.flush();
       current = executor();
       await current.restore(maxTs - 5_000 - 1);
-      restored = true;
+      restoreNext = Infinity;
     }
     const chunk = events.slice(i, i + batch);
     for (const e of chunk) if (e.eventTime > maxTs) maxTs = e.eventTime;

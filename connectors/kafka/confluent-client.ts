@@ -6,8 +6,9 @@
  * (default `~/.eddy`), built against the system's OpenSSL and zlib (`CKJS_LINKING=dynamic`), as the
  * broker's jars are fetched on first start. `$EDDY_CONFLUENT_DIR` names a folder that has it already.
  *
- * Its native addon is not context-aware (confluentinc/confluent-kafka-javascript#258): a process can
- * load it in one thread only, once. That is why it serves one member thread per process.
+ * Its native addon calls back into the main thread's event loop only (loaded in a worker thread it
+ * aborts the process), and it is not context-aware (confluentinc/confluent-kafka-javascript#258): a
+ * second thread cannot load it. That is why a member on it runs on the runner's main thread.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -64,7 +65,7 @@ export function ensureConfluentClient(opts: { dir?: string; log?: (line: string)
   return dir;
 }
 
-/** Loads the client from `dir` (see {@link ensureConfluentClient}); in one thread per process only. */
+/** Loads the client from `dir` (see {@link ensureConfluentClient}); on the main thread only. */
 export function loadConfluentClient<T>(dir = confluentHome()): T {
   if (!installed(dir)) throw new ConfluentSetupError(`${PACKAGE} is not installed in ${dir}: run ensureConfluentClient() or set EDDY_CONFLUENT_DIR`);
   try {

@@ -19,6 +19,7 @@ import { loadConfluentClient } from './confluent-client.js';
 import type { DeadLetterWriter, RejectedRecord } from './dead-letter.js';
 import type { Serde } from './serde.js';
 import {
+  PartitionCounters,
   SourceOptionsSchema,
   type BatchHandler,
   type PartitionStats,
@@ -112,7 +113,7 @@ export function librdkafkaConfig(client: KafkaClientOptions): Record<string, unk
 export class ConfluentSource<T> implements RecordSource<T> {
   readonly #opts: z.output<typeof SourceOptionsSchema>;
   readonly #consumer: RdConsumer;
-  readonly #stats = new Map<string, PartitionStats>();
+  readonly #stats = new PartitionCounters();
   #owned: TopicPartition[] = [];
   /** Between a revocation and the next assignment nothing is handed over. */
   #revoked = false;
@@ -159,7 +160,7 @@ export class ConfluentSource<T> implements RecordSource<T> {
   }
 
   stats(): PartitionStats[] {
-    return [...this.#stats.values()].map((s) => ({ ...s }));
+    return this.#stats.list();
   }
 
   async start(handler: BatchHandler<T>): Promise<void> {
@@ -173,12 +174,12 @@ export class ConfluentSource<T> implements RecordSource<T> {
 
   pause(partitions: readonly TopicPartition[]): void {
     this.#consumer.pause(partitions.map(({ topic, partition }) => ({ topic, partition })));
-    for (const tp of partitions) this.#statsFor(tp).paused = true;
+    for (const tp of partitions) this.#stats.of(tp).paused = true;
   }
 
   resume(partitions: readonly TopicPartition[]): void {
     this.#consumer.resume(partitions.map(({ topic, partition }) => ({ topic, partition })));
-    for (const tp of partitions) this.#statsFor(tp).paused = false;
+    for (const tp of partitions) this.#stats.of(tp).paused = false;
   }
 
   seek(tp: TopicPartition, offset: bigint): void {
@@ -263,18 +264,8 @@ export class ConfluentSource<T> implements RecordSource<T> {
     await this.deadLetters.write(rejected);
     const { highOffset } = this.#consumer.getWatermarkOffsets(topic, partition);
     await handler({ topic, partition, records, rejected: rejected.length, nextOffset: BigInt(next), highWatermark: BigInt(Math.max(highOffset, next)) });
-    const s = this.#statsFor({ topic, partition });
-    s.records += records.length;
-    s.rejected += rejected.length;
-    s.nextOffset = BigInt(next);
+    this.#stats.handed({ topic, partition }, records.length, rejected.length, BigInt(next));
     if (this.#opts.autoCommit) this.#consumer.offsetsStore([{ topic, partition, offset: next }]);
-  }
-
-  #statsFor(tp: TopicPartition): PartitionStats {
-    const id = `${tp.topic}:${tp.partition}`;
-    let s = this.#stats.get(id);
-    if (!s) this.#stats.set(id, (s = { topic: tp.topic, partition: tp.partition, records: 0, rejected: 0, nextOffset: undefined, paused: false }));
-    return s;
   }
 }
 

@@ -95,6 +95,32 @@ export interface SourceHooks {
   onRebalance?: () => Promise<void>;
 }
 
+/** The per-partition counters behind {@link RecordSource.stats}, as both sources keep them. */
+export class PartitionCounters {
+  readonly #byId = new Map<string, PartitionStats>();
+
+  /** The partition's counters, created at zero; takes only topic and partition from `tp`. */
+  of(tp: TopicPartition): PartitionStats {
+    const id = `${tp.topic}:${tp.partition}`;
+    let s = this.#byId.get(id);
+    if (!s) this.#byId.set(id, (s = { topic: tp.topic, partition: tp.partition, records: 0, rejected: 0, nextOffset: undefined, paused: false }));
+    return s;
+  }
+
+  /** Counts a batch handed over. */
+  handed(tp: TopicPartition, records: number, rejected: number, nextOffset: bigint): void {
+    const s = this.of(tp);
+    s.records += records;
+    s.rejected += rejected;
+    s.nextOffset = nextOffset;
+  }
+
+  /** Copies of every partition's counters. */
+  list(): PartitionStats[] {
+    return [...this.#byId.values()].map((s) => ({ ...s }));
+  }
+}
+
 /**
  * What a Kafka input offers whichever client it runs on: {@link KafkaSource} (kafkajs) or
  * `ConfluentSource` (librdkafka, for comparison). Both take the same options, serde, dead-letter
@@ -125,7 +151,7 @@ export interface RecordSource<T> {
 export class KafkaSource<T> implements RecordSource<T> {
   readonly #opts: z.output<typeof SourceOptionsSchema>;
   readonly #consumer: Consumer;
-  readonly #stats = new Map<string, PartitionStats>();
+  readonly #stats = new PartitionCounters();
   #owned: TopicPartition[] = [];
 
   constructor(
@@ -176,7 +202,7 @@ export class KafkaSource<T> implements RecordSource<T> {
 
   /** Counters per partition this member has read from. */
   stats(): PartitionStats[] {
-    return [...this.#stats.values()].map((s) => ({ ...s }));
+    return this.#stats.list();
   }
 
   /** Joins the group and starts handing batches to `handler`; resolves once running. */
@@ -194,12 +220,12 @@ export class KafkaSource<T> implements RecordSource<T> {
   /** Stops fetching the given partitions; batches already handed over still complete. */
   pause(partitions: readonly TopicPartition[]): void {
     this.#consumer.pause(groupByTopic(partitions));
-    for (const tp of partitions) this.#statsFor(tp).paused = true;
+    for (const tp of partitions) this.#stats.of(tp).paused = true;
   }
 
   resume(partitions: readonly TopicPartition[]): void {
     this.#consumer.resume(groupByTopic(partitions));
-    for (const tp of partitions) this.#statsFor(tp).paused = false;
+    for (const tp of partitions) this.#stats.of(tp).paused = false;
   }
 
   /** Moves a partition's read position; records fetched before the seek are not handed over. */
@@ -222,13 +248,6 @@ export class KafkaSource<T> implements RecordSource<T> {
       if (offset !== undefined) this.seek(tp, offset);
     }
     this.hooks.onAssignment?.(this.#owned);
-  }
-
-  #statsFor(tp: TopicPartition): PartitionStats {
-    const id = `${tp.topic}:${tp.partition}`;
-    let s = this.#stats.get(id);
-    if (!s) this.#stats.set(id, (s = { ...tp, records: 0, rejected: 0, nextOffset: undefined, paused: false }));
-    return s;
   }
 
   async #handle(payload: EachBatchPayload, handler: BatchHandler<T>): Promise<void> {
@@ -255,10 +274,7 @@ export class KafkaSource<T> implements RecordSource<T> {
       highWatermark: BigInt(batch.highWatermark),
     });
     payload.resolveOffset(lastOffset);
-    const s = this.#statsFor(batch);
-    s.records += records.length;
-    s.rejected += rejected.length;
-    s.nextOffset = nextOffset;
+    this.#stats.handed(batch, records.length, rejected.length, nextOffset);
     if (this.#opts.autoCommit) await payload.commitOffsetsIfNecessary();
     try {
       await payload.heartbeat();

@@ -243,11 +243,9 @@ export class WindowAggregateOperator implements Operator {
     if (spilled.length > 0) {
       // A key group's spilled slices lie in one range of the layout: one scan per key group reads
       // them all, skipping the cached slices in between (their flushed copies are counted above).
-      // What is read is kept, so that the slice's later windows (and records) find it on the heap:
-      // a spilled slice would be scanned again for each of its windows (restored slices, after a
-      // restart or a partition move, are all spilled).
-      // Only while all that is read fits in the budget; beyond it nothing is kept.
-      const wanted = new Set(spilled);
+      // What is read goes back on the heap if all of it fits in the budget, so that the slices'
+      // later windows and records find it there instead of scanning again for each window
+      // (restored slices, after a restart or a partition move, are all spilled).
       const read = new Map<number, Map<string, CachedEntry>>(spilled.map((end) => [end, new Map()]));
       let room = this.ctx.cacheEntries - this.#cached;
       const keyGroups = new Set(spilled.flatMap((end) => [...this.#slices.get(end)!.keyGroups]));
@@ -256,31 +254,25 @@ export class WindowAggregateOperator implements Operator {
       for (const kg of [...keyGroups].sort((x, y) => x - y)) {
         const range = { gte: stateKey(kg, this.#slicesTable).u64(first).finish(), lt: stateKey(kg, this.#slicesTable).u64(last + 1).finish() };
         for await (const [k, v] of this.ctx.backend.scan(range)) {
-          const sliceEnd = Number(k.readBigUInt64BE(SLICE_END_OFFSET));
-          if (!wanted.has(sliceEnd)) continue;
+          const entries = read.get(Number(k.readBigUInt64BE(SLICE_END_OFFSET)));
+          if (!entries) continue;
           const key = k.subarray(SLICE_KEY_PREFIX_BYTES).toString();
           const acc = JSON.parse(v.toString()) as unknown;
-          if (room-- > 0) read.get(sliceEnd)!.set(key, { keyGroup: kg, acc, dirty: false, stored: true });
-          else read.clear();
+          if (room-- > 0) entries.set(key, { keyGroup: kg, acc, dirty: false, stored: true });
           add(key, acc);
         }
       }
-      this.#cacheRead(read);
+      if (room >= 0) {
+        for (const [sliceEnd, entries] of read) {
+          this.#slices.get(sliceEnd)!.cache = entries;
+          this.#cached += entries.size;
+        }
+      }
     }
     for (const [key, acc] of accs) {
       const result: WindowResult<unknown> = { key, windowStart, windowEnd, value: this.fn.result(acc), early };
       // An early result belongs to this watermark step, a final one to its window's end.
       out.emit({ value: result, timestamp: early ? this.#watermark : windowEnd - 1, key });
-    }
-  }
-
-  /** Puts slices read in full back on the heap, newest first, as far as the budget allows. */
-  #cacheRead(read: Map<number, Map<string, CachedEntry>>): void {
-    for (const [sliceEnd, entries] of [...read].sort((a, b) => b[0] - a[0])) {
-      const slice = this.#slices.get(sliceEnd);
-      if (!slice || slice.cache || this.#cached + entries.size > this.ctx.cacheEntries) continue;
-      slice.cache = entries;
-      this.#cached += entries.size;
     }
   }
 
