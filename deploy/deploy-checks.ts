@@ -44,6 +44,34 @@ export function eddyContainers(compose: Obj, k8s: Obj[]): Container[] {
   return [...fromCompose, ...fromK8s];
 }
 
+/** An HTTP probe of a container running `eddy run`: Kubernetes' readiness and liveness probes, Compose's healthcheck. */
+export interface Probe {
+  where: string;
+  kind: 'readiness' | 'liveness' | 'healthcheck';
+  path: string;
+  /** A number, or a named container port (k8s). */
+  port: number | string;
+}
+
+/** Every probe of every runner container; a Compose healthcheck is read from the URL in its command. */
+export function runnerProbes(compose: Obj, k8s: Obj[]): Probe[] {
+  const fromCompose = Object.entries(compose.services as Record<string, Obj>)
+    .filter(([, s]) => s.image === EDDY_IMAGE && s.command?.[0] === 'run' && s.healthcheck)
+    .map(([name, s]): Probe => {
+      const url = /https?:\/\/[^/:'"\s]+:(\d+)(\/[^'"\s)]*)/.exec(([] as string[]).concat(s.healthcheck.test).join(' '));
+      return { where: `compose ${name}`, kind: 'healthcheck', path: url?.[2] ?? '(no URL)', port: Number(url?.[1]) };
+    });
+  const fromK8s = k8s
+    .filter((r) => r.kind === 'Deployment' || r.kind === 'StatefulSet')
+    .flatMap((r) => (r.spec.template.spec.containers as Obj[]).filter((c) => c.image === EDDY_IMAGE && c.args?.[0] === 'run').flatMap((c) =>
+      (['readiness', 'liveness'] as const).filter((kind) => c[`${kind}Probe`]).map((kind): Probe => {
+        const get = c[`${kind}Probe`].httpGet as Obj | undefined;
+        return { where: `k8s ${r.metadata.name}`, kind, path: get?.path ?? '(not httpGet)', port: get?.port };
+      }),
+    ));
+  return [...fromCompose, ...fromK8s];
+}
+
 const camel = (flag: string): string => flag.replace(/^--/, '').replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 const usageFlags = (usage: string): Set<string> => new Set(usage.match(/--[a-z][a-z-]*/g) ?? []);
 

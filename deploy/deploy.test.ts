@@ -11,7 +11,9 @@ import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { DEFAULT_BROKERS } from '../connectors/kafka/config.js';
 import { kafkaVersion } from './local/broker-jars.js';
-import { eddyContainers, eddyCommandProblems, envProblems, type Container } from './deploy-checks.js';
+import { RunnerMonitor } from '../engine/runtime/runner-monitor.js';
+import { startRunnerServer } from '../engine/runtime/runner-server.js';
+import { eddyContainers, eddyCommandProblems, envProblems, runnerProbes, type Container } from './deploy-checks.js';
 
 const deployDir = dirname(fileURLToPath(import.meta.url));
 const root = resolve(deployDir, '..');
@@ -120,9 +122,29 @@ describe('deploy files', () => {
     expect(headless.spec.clusterIP).toBe('None');
     expect(k8sProm.scrape_configs[0].dns_sd_configs).toEqual([{ names: [`${headless.metadata.name}.${headless.metadata.namespace}.svc.cluster.local`], type: 'A', port: PORTS.metrics, refresh_interval: '15s' }]);
     for (const svc of [headless, find('Service', 'eddy-runner-metrics')]) expect(sts.spec.template.metadata.labels).toMatchObject(svc.spec.selector);
+    // A runner that is not ready (restoring, in a crash loop) is still scraped: that is when its metrics matter.
+    expect(headless.spec.publishNotReadyAddresses).toBe(true);
     const prom = find('Deployment', 'prometheus').spec.template.spec;
     expect(prom.volumes.find((v: Obj) => v.name === 'config').configMap.name).toBe('prometheus-config');
     expect(prom.containers[0].args).toContain('--config.file=/etc/prometheus/prometheus.yml');
+  });
+
+  it('probe runners for readiness on /readyz and liveness on /healthz, routes the runner serves', async () => {
+    expect(runnerProbes(compose, k8s).map((p) => `${p.where} ${p.kind} ${p.path} ${p.port}`).sort()).toEqual([
+      `compose runner healthcheck /readyz ${PORTS.metrics}`,
+      'k8s eddy-runner liveness /healthz metrics',
+      'k8s eddy-runner readiness /readyz metrics',
+    ]);
+    // The runner's own server, before any member has started: alive, not ready.
+    const monitor = new RunnerMonitor({ job: 'j', groupId: 'g', parallelism: 1 });
+    const server = await startRunnerServer({ host: '127.0.0.1', port: 0, monitor, views: [], stop: () => undefined, savepoint: () => Promise.reject(new Error('none')) });
+    try {
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${server.url}/readyz`);
+      expect({ status: ready.status, body: await ready.json() }).toEqual({ status: 503, body: { ready: false, reasons: ['member-0 has not started'] } });
+    } finally {
+      await server.close();
+    }
   });
 
   it('give every runner replica its own RocksDB volume and the same consumer group', () => {

@@ -56,6 +56,21 @@ export const GeneratorOptionsSchema = z
 export type GeneratorInput = z.input<typeof GeneratorOptionsSchema>;
 export type GeneratorOptions = z.output<typeof GeneratorOptionsSchema>;
 
+/**
+ * The event time of the first event: `--start-time`, else now; but an unpaced `--count N` run, whose
+ * event times advance at the nominal rate however fast it produces, ends at now instead of N/rate
+ * ahead of the clock, so that no event is stamped in the future (a job dead-letters events too far
+ * ahead of their Kafka timestamp: `--max-future-skew`).
+ *
+ * @example
+ * startTimeOf(GeneratorOptionsSchema.parse({ count: 20_000 }), Date.now()) // now − 60 s at 20000/min
+ */
+export function startTimeOf(o: GeneratorOptions, now: number): number {
+  if (o.startTime !== undefined) return o.startTime;
+  const { paced, eventTime } = ratesOf(o);
+  return paced === undefined && o.count !== undefined ? now - Math.floor((o.count * 1000) / eventTime) : now;
+}
+
 /** The rate events are produced at (undefined: unpaced) and the rate their event times advance at. */
 export function ratesOf(o: GeneratorOptions): { paced: number | undefined; eventTime: number } {
   const nominal = ratePerSecond.parse(DEFAULT_RATE);

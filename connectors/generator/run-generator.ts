@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { KafkaAdmin } from '../kafka/admin.js';
 import { kafkaClientOptions } from '../kafka/config.js';
 import { KafkaSink } from '../kafka/sink.js';
-import { ratesOf, type GeneratorOptions } from './generator-options.js';
+import { ratesOf, startTimeOf, type GeneratorOptions } from './generator-options.js';
 import { Pacer } from './pacer.js';
 import { WatchEventGenerator } from './watch-event-generator.js';
 
@@ -59,7 +59,7 @@ export async function runGenerator(opts: GeneratorOptions, hooks: GeneratorRunHo
     items: opts.items,
     zipf: opts.zipf,
     categories: opts.categories,
-    startTime: opts.startTime ?? startMs,
+    startTime: startTimeOf(opts, startMs),
     eventsPerSecond: eventTime,
     outOfOrderMs: opts.outOfOrder,
     lateFraction: opts.lateFraction,

@@ -25,8 +25,11 @@ export const WatchEventSchema = z.object({
   device: id,
   /** Seconds watched in this event. */
   watchSeconds: count,
-  /** When the viewing happened: epoch milliseconds. */
-  eventTime: count,
+  /**
+   * When the viewing happened: epoch milliseconds. Any number here: Eddy checks event times where
+   * they enter a job (a time it cannot use is dead-lettered with reason `time`, docs/bad-input.md).
+   */
+  eventTime: z.number(),
 });
 
 export type WatchEvent = z.infer<typeof WatchEventSchema>;

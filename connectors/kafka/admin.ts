@@ -1,11 +1,11 @@
 /**
  * Topic administration for jobs, the generator and tests: make sure topics exist with the partition
- * count and config asked for, and read end offsets (what bounded mode reads up to).
+ * count and config asked for, read their size limit, and read end offsets (what bounded mode reads up to).
  */
-import type kafkajs from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import * as z from 'zod';
 import { createKafka, type KafkaClientOptions } from './config.js';
-import { leaveGroupFor } from './kafkajs.js';
+import { kafkajs, leaveGroupFor } from './kafkajs.js';
 
 /** A topic Eddy needs: its name, partition count and topic-level config (e.g. `cleanup.policy`). */
 export const TopicSpecSchema = z.strictObject({
@@ -39,8 +39,8 @@ export interface PartitionOffsets {
  * await admin.disconnect();
  */
 export class KafkaAdmin {
-  readonly #kafka: kafkajs.Kafka;
-  readonly #admin: kafkajs.Admin;
+  readonly #kafka: Kafka;
+  readonly #admin: Admin;
 
   constructor(opts: KafkaClientOptions) {
     this.#kafka = createKafka(opts);
@@ -83,6 +83,23 @@ export class KafkaAdmin {
     const created = new Set(missing.map((s) => s.name));
     const meta = await this.#admin.fetchTopicMetadata({ topics: wanted.map((s) => s.name) });
     return meta.topics.map((t) => ({ name: t.name, created: created.has(t.name), partitions: t.partitions.length }));
+  }
+
+  /**
+   * The largest record batch a topic takes, in bytes: its `max.message.bytes`, which the broker
+   * reports as its own `message.max.bytes` when the topic has no override.
+   *
+   * @example
+   * await admin.maxMessageBytes('watch-events'); // 1048588 on a broker with default settings
+   */
+  async maxMessageBytes(topic: string): Promise<number> {
+    const { resources } = await this.#admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }],
+    });
+    const entry = resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes');
+    if (!entry) throw new Error(`the broker reported no max.message.bytes for topic ${topic}`);
+    return z.coerce.number().int().nonnegative().parse(entry.configValue);
   }
 
   /** Low and high offsets of every partition of a topic, sorted by partition. */

@@ -13,8 +13,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { eddyHome } from '../../engine/config/eddy-home.js';
 
 export const CONFLUENT_VERSION = '1.10.1';
 const PACKAGE = '@confluentinc/kafka-javascript';
@@ -26,7 +26,7 @@ export class ConfluentSetupError extends Error {
 
 /** The folder whose `node_modules` holds the client: `$EDDY_CONFLUENT_DIR`, else under `$EDDY_HOME`. */
 export function confluentHome(env: NodeJS.ProcessEnv = process.env): string {
-  return env.EDDY_CONFLUENT_DIR ?? join(env.EDDY_HOME ?? join(homedir(), '.eddy'), `confluent-${CONFLUENT_VERSION}`);
+  return env.EDDY_CONFLUENT_DIR ?? join(eddyHome(env), `confluent-${CONFLUENT_VERSION}`);
 }
 
 const installed = (dir: string): boolean => existsSync(join(dir, 'node_modules', PACKAGE, 'build', 'Release'));

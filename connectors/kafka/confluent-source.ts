@@ -16,17 +16,18 @@
 import type * as z from 'zod';
 import type { KafkaClientOptions } from './config.js';
 import { loadConfluentClient } from './confluent-client.js';
-import type { DeadLetterWriter, RejectedRecord } from './dead-letter.js';
+import type { DeadLetterWriter } from './dead-letter.js';
 import type { Serde } from './serde.js';
 import {
+  decodeRecords,
   PartitionCounters,
   SourceOptionsSchema,
   type BatchHandler,
   type PartitionStats,
+  type RawRecord,
   type RecordSource,
   type SourceHooks,
   type SourceOptions,
-  type SourceRecord,
   type TopicPartition,
 } from './source.js';
 
@@ -253,13 +254,7 @@ export class ConfluentSource<T> implements RecordSource<T> {
 
   async #handle(messages: RdMessage[], handler: BatchHandler<T>): Promise<void> {
     const { topic, partition } = messages[0]!;
-    const records: SourceRecord<T>[] = [];
-    const rejected: RejectedRecord[] = [];
-    for (const m of messages) {
-      const decoded = this.serde.decode(m.value);
-      if (decoded.ok) records.push({ key: keyOf(m), value: decoded.value, offset: String(m.offset), timestamp: m.timestamp ?? 0, headers: headersOf(m) });
-      else rejected.push({ topic, partition, offset: String(m.offset), timestamp: String(m.timestamp ?? 0), key: keyOf(m), value: m.value, headers: headersOf(m), reason: decoded.reason });
-    }
+    const { records, rejected } = decodeRecords({ topic, partition }, messages.map(toRaw), this.serde, this.#opts.maxRecordBytes);
     const next = messages[messages.length - 1]!.offset + 1;
     await this.deadLetters.write(rejected);
     const { highOffset } = this.#consumer.getWatermarkOffsets(topic, partition);
@@ -281,13 +276,10 @@ function byPartition(messages: readonly RdMessage[]): RdMessage[][] {
   return [...groups.values()];
 }
 
-function keyOf(m: RdMessage): Buffer | null {
-  return m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(m.key);
-}
-
-function headersOf(m: RdMessage): Record<string, string | Buffer> {
-  const out: Record<string, string | Buffer> = {};
-  // librdkafka gives headers as a list of one-entry objects; the last of a repeated name wins.
-  for (const h of m.headers ?? []) Object.assign(out, h);
-  return out;
+function toRaw(m: RdMessage): RawRecord {
+  const key = m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(m.key);
+  const headers: [string, string | Buffer][] = [];
+  // librdkafka gives headers as a list of one-entry objects, a repeated name in several.
+  for (const h of m.headers ?? []) for (const name in h) headers.push([name, h[name]!]);
+  return { key, value: m.value, offset: String(m.offset), timestamp: m.timestamp ?? 0, headers };
 }

@@ -1,5 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KafkaAdmin } from './admin.js';
+import { createKafka } from './config.js';
+import { ensureDeadLetterTopic } from './dead-letter.js';
+import { kafkajs } from './kafkajs.js';
 import { bytesSerde } from './serde.js';
 import { KafkaSink } from './sink.js';
 import { KafkaSource } from './source.js';
@@ -74,6 +78,59 @@ describe('Kafka connectors against a real broker', () => {
     await waitFor(`${N} records`, () => total(byPartition) >= N);
     const values = [...byPartition.values()].flat().map((r) => Number(r.value.toString().split(':')[0]));
     expect(values).toEqual(Array.from({ length: N }, (_, i) => i));
+  });
+
+  it('never batches records past maxBatchBytes: a record that would goes in the next batch, one bigger than it alone', async () => {
+    const topic = uniqueName('t-batch-bytes');
+    // Just over the sink's default maxBatchBytes (512 KiB): a batch that grows past the bound is refused.
+    await createTopics([{ name: topic, partitions: 1, config: { 'max.message.bytes': '540000' } }]);
+    const out = await sink();
+    const sizes = [200_000, 200_000, 530_000, 200_000, 200_000, 200_000];
+    const values = sizes.map((n) => randomBytes(n));
+    await out.send(topic, values.map((value, i) => ({ key: `k${i}`, value, partition: 0 })));
+    await out.flush();
+
+    const { byPartition } = await collect(topic, bytesSerde);
+    await waitFor(`${sizes.length} records`, () => total(byPartition) >= sizes.length);
+    const got = byPartition.get(0)!;
+    expect(got.map((r) => r.key?.toString())).toEqual(sizes.map((_, i) => `k${i}`));
+    expect(got.every((r, i) => r.value.equals(values[i]!))).toBe(true);
+  });
+
+  it("reads a topic's max.message.bytes, the broker's message.max.bytes without an override", async () => {
+    const plain = uniqueName('t-limit');
+    const limited = uniqueName('t-limit');
+    await createTopics([{ name: plain, partitions: 1 }, { name: limited, partitions: 1, config: { 'max.message.bytes': '300000' } }]);
+    const admin = new KafkaAdmin(testClient());
+    await admin.connect();
+    cleanups.push(() => admin.disconnect());
+    // The broker's own setting, asked for directly.
+    const raw = createKafka(testClient()).admin();
+    await raw.connect();
+    cleanups.push(() => raw.disconnect());
+    const [brokerId] = await admin.brokers();
+    const { resources } = await raw.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: kafkajs.ConfigResourceTypes.BROKER, name: String(brokerId), configNames: ['message.max.bytes'] }],
+    });
+    const brokerMax = Number(resources[0]!.configEntries.find((e) => e.configName === 'message.max.bytes')!.configValue);
+    expect(brokerMax).toBeGreaterThan(0);
+    expect(await admin.maxMessageBytes(plain)).toBe(brokerMax);
+    expect(await admin.maxMessageBytes(limited)).toBe(300_000);
+  });
+
+  it("creates a dead-letter topic 64 KiB over its input's max.message.bytes, and leaves one that exists as it is", async () => {
+    const input = uniqueName('t-in');
+    const fresh = `${input}-dlq`;
+    const existing = `${input}-old-dlq`;
+    await createTopics([{ name: input, partitions: 2, config: { 'max.message.bytes': '2000000' } }, { name: existing, partitions: 1, config: { 'max.message.bytes': '300000' } }]);
+    const admin = new KafkaAdmin(testClient());
+    await admin.connect();
+    cleanups.push(() => admin.disconnect());
+    expect(await ensureDeadLetterTopic(admin, input, fresh)).toBe(2_000_000 + 65_536);
+    expect(await admin.maxMessageBytes(fresh)).toBe(2_000_000 + 65_536);
+    expect(await ensureDeadLetterTopic(admin, input, existing)).toBe(300_000);
+    expect(await admin.maxMessageBytes(existing)).toBe(300_000);
   });
 
   it('reports end offsets', async () => {

@@ -1,6 +1,7 @@
 /**
  * Reads one partition from an offset up to its end as it is now (read_committed), then stops: how a
- * task replays its changelog tail. kafkajs has no manual assignment, so this joins a throwaway group.
+ * task replays its changelog tail, and how it finds its changelog's incarnation marker. kafkajs has
+ * no manual assignment, so each read joins a throwaway group.
  */
 import { randomUUID } from 'node:crypto';
 import { KafkaAdmin } from './admin.js';
@@ -19,21 +20,63 @@ export async function readPartition(
   from: bigint,
   onRecords: (records: SourceRecord<Buffer | null>[]) => Promise<void>,
 ): Promise<{ records: number; end: bigint }> {
+  const end = await partitionEnd(client, topic, partition);
+  let count = 0;
+  await readRange(client, topic, partition, from, end, async (records) => {
+    count += records.length;
+    await onRecords(records);
+    return false;
+  });
+  return { records: count, end };
+}
+
+/**
+ * The first committed record at or after `offset`, or undefined when the partition (as it is now)
+ * has none there. Compaction and aborted transactions leave gaps: check the record's own offset.
+ *
+ * @example
+ * const first = await readRecordAt(client, 'job-changelog', 3, 0n); // what the partition starts with
+ */
+export async function readRecordAt(client: KafkaClientOptions, topic: string, partition: number, offset: bigint): Promise<SourceRecord<Buffer | null> | undefined> {
+  const end = await partitionEnd(client, topic, partition);
+  let first: SourceRecord<Buffer | null> | undefined;
+  await readRange(client, topic, partition, offset, end, async (records) => {
+    first = records[0];
+    return true;
+  });
+  return first;
+}
+
+async function partitionEnd(client: KafkaClientOptions, topic: string, partition: number): Promise<bigint> {
   const admin = new KafkaAdmin(client);
   await admin.connect();
-  const end = (await admin.offsets(topic)).find((o) => o.partition === partition)?.high ?? 0n;
-  await admin.disconnect();
-  if (from >= end) return { records: 0, end };
+  try {
+    return (await admin.offsets(topic)).find((o) => o.partition === partition)?.high ?? 0n;
+  } finally {
+    await admin.disconnect();
+  }
+}
 
-  let count = 0;
+/** Hands `[from, end)` over in batches until the end or until `onRecords` says it has enough. */
+async function readRange(
+  client: KafkaClientOptions,
+  topic: string,
+  partition: number,
+  from: bigint,
+  end: bigint,
+  onRecords: (records: SourceRecord<Buffer | null>[]) => Promise<boolean>,
+): Promise<void> {
+  if (from >= end) return;
   let reached: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (reached = resolve));
   // Tombstones (null values) matter to a changelog: pass them through rather than rejecting them.
   const nullable = { decode: (v: Buffer | null) => ({ ok: true as const, value: v }), encode: bytesSerde.encode };
   const ref: { source?: KafkaSource<Buffer | null> } = {};
+  let enough = false;
   const source = new KafkaSource<Buffer | null>(
     client,
-    { groupId: `eddy-reader-${randomUUID()}`, topics: [topic], autoCommit: false, maxWaitTimeMs: 100 },
+    // Every record: a size limit is for input, and skipping a changelog record would lose state.
+    { groupId: `eddy-reader-${randomUUID()}`, topics: [topic], autoCommit: false, maxWaitTimeMs: 100, maxRecordBytes: Number.MAX_SAFE_INTEGER },
     nullable,
     { write: async () => undefined },
     {
@@ -45,16 +88,14 @@ export async function readPartition(
   );
   ref.source = source;
   await source.start(async (batch) => {
-    if (batch.partition !== partition) return;
+    if (batch.partition !== partition || enough) return;
     const within = batch.records.filter((r) => BigInt(r.offset) < end);
-    count += within.length;
-    if (within.length > 0) await onRecords(within);
-    if (batch.nextOffset >= end) reached();
+    if (within.length > 0 && (await onRecords(within))) enough = true;
+    if (enough || batch.nextOffset >= end) reached();
   });
   try {
     await done;
   } finally {
     await source.stop();
   }
-  return { records: count, end };
 }

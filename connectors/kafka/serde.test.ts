@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { jsonSerde } from './serde.js';
+import { bytesSerde, jsonSerde } from './serde.js';
 
 const Point = z.object({ x: z.number().int(), y: z.number().int() });
 const serde = jsonSerde(Point);
@@ -13,16 +13,40 @@ describe('jsonSerde', () => {
   });
 
   it.each([
-    [null, /^empty:/],
-    [Buffer.from([0x7b, 0xff, 0xfe]), /^encoding:/],
-    [Buffer.from('{"x":1,'), /^json:/],
-    [Buffer.from('[1,2]'), /^schema: \(root\):/],
-    [Buffer.from('{"x":1}'), /^schema: y:/],
-    [Buffer.from('{"x":"1","y":2}'), /^schema: x:/],
-    [Buffer.from('{"x":1.5,"y":2}'), /^schema: x:/],
-  ])('rejects %j with a reason', (bytes, reason) => {
+    [null, 'decode', /^empty: record has no value$/],
+    [Buffer.from([0x7b, 0xff, 0xfe]), 'decode', /^encoding: value is not valid UTF-8$/],
+    [Buffer.from('{"x":1,'), 'decode', /^json: /],
+    [Buffer.from('[1,2]'), 'schema', /^\(root\): /],
+    [Buffer.from('{"x":1}'), 'schema', /^y: /],
+    [Buffer.from('{"x":"1","y":2}'), 'schema', /^x: /],
+    [Buffer.from('{"x":1.5,"y":2}'), 'schema', /^x: /],
+  ])('rejects %j with reason %s and the detail', (bytes, reason, detail) => {
     const r = serde.decode(bytes);
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.reason).toMatch(reason);
+    if (!r.ok) {
+      expect(r.reason).toBe(reason);
+      expect(r.detail).toMatch(detail);
+    }
+  });
+
+  it("puts JSON.parse's own message in a json detail", () => {
+    const text = '{"x":1,';
+    const message = ((): string => {
+      try {
+        JSON.parse(text);
+        return '';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })();
+    expect(serde.decode(Buffer.from(text))).toEqual({ ok: false, reason: 'decode', detail: `json: ${message}` });
+  });
+});
+
+describe('bytesSerde', () => {
+  it('passes bytes through and rejects a record without a value as decode', () => {
+    const bytes = Buffer.from([0, 1, 2]);
+    expect(bytesSerde.decode(bytes)).toEqual({ ok: true, value: bytes });
+    expect(bytesSerde.decode(null)).toEqual({ ok: false, reason: 'decode', detail: 'empty: record has no value' });
   });
 });

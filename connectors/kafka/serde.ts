@@ -1,11 +1,15 @@
 /**
  * Serdes turn Kafka bytes into typed values and back. Decoding never throws: a record that cannot be
- * decoded comes back with the reason, which is what the dead-letter queue records.
+ * decoded comes back with a reason code and the detail, which is what the dead-letter queue records.
  */
 import type * as z from 'zod';
+import type { DeadLetterReason } from './dead-letter.js';
 
-/** The outcome of decoding one record. */
-export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
+/**
+ * The outcome of decoding one record. A failure is `decode` when the bytes are not a value at all
+ * (empty, not UTF-8, not JSON) and `schema` when they are one the schema does not accept.
+ */
+export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: Extract<DeadLetterReason, 'decode' | 'schema'>; detail: string };
 
 /** Encodes values to bytes and decodes bytes to values. */
 export interface Serde<T> {
@@ -15,6 +19,9 @@ export interface Serde<T> {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A record without a value (a tombstone): nothing to decode. */
+const NO_VALUE = { ok: false, reason: 'decode', detail: 'empty: record has no value' } as const;
 
 /** Formats the first zod issue as `path: message`, the form DLQ reasons and CLI errors use. */
 export function describeZodIssue(error: z.ZodError): string {
@@ -30,28 +37,28 @@ export function describeZodIssue(error: z.ZodError): string {
  * @example
  * const serde = jsonSerde(WatchEventSchema);
  * const r = serde.decode(Buffer.from('{"eventId":…}'));
- * if (!r.ok) console.log(r.reason); // e.g. "schema: watchSeconds: Invalid input: expected number, received string"
+ * if (!r.ok) console.log(r.reason, r.detail); // e.g. schema watchSeconds: Invalid input: expected number, received string
  */
 export function jsonSerde<S extends z.ZodType>(schema: S): Serde<z.output<S>> {
   return {
     decode(value) {
-      if (value === null) return { ok: false, reason: 'empty: record has no value' };
+      if (value === null) return NO_VALUE;
       let text: string;
       try {
         text = utf8.decode(value);
       } catch {
-        return { ok: false, reason: 'encoding: value is not valid UTF-8' };
+        return { ok: false, reason: 'decode', detail: 'encoding: value is not valid UTF-8' };
       }
       let json: unknown;
       try {
         json = JSON.parse(text);
       } catch (e) {
-        return { ok: false, reason: `json: ${(e as Error).message}` };
+        return { ok: false, reason: 'decode', detail: `json: ${(e as Error).message}` };
       }
       const parsed = schema.safeParse(json);
       return parsed.success
         ? { ok: true, value: parsed.data }
-        : { ok: false, reason: `schema: ${describeZodIssue(parsed.error)}` };
+        : { ok: false, reason: 'schema', detail: describeZodIssue(parsed.error) };
     },
     encode(value) {
       return Buffer.from(JSON.stringify(value), 'utf8');
@@ -61,6 +68,6 @@ export function jsonSerde<S extends z.ZodType>(schema: S): Serde<z.output<S>> {
 
 /** Passes raw bytes through (for tools that only count or copy records). */
 export const bytesSerde: Serde<Buffer> = {
-  decode: (value) => (value === null ? { ok: false, reason: 'empty: record has no value' } : { ok: true, value }),
+  decode: (value) => (value === null ? NO_VALUE : { ok: true, value }),
   encode: (value) => value,
 };

@@ -7,6 +7,7 @@ import type { Message, Producer, Transaction } from 'kafkajs';
 import * as z from 'zod';
 import { createKafka, type KafkaClientOptions } from './config.js';
 import { kafkajs } from './kafkajs.js';
+import { recordBytes } from './record-bytes.js';
 
 /** One record to write. Without `partition`, the key picks it (murmur2, as Java clients do). */
 export interface OutRecord {
@@ -102,24 +103,37 @@ export class KafkaSink {
   /**
    * Buffers records. Once `batchSize` records or `maxBatchBytes` are buffered it starts sending them
    * and waits for the batch before (one batch in flight, one filling): awaiting `send` is the
-   * backpressure, and however many records one call brings, no request grows past the bounds.
+   * backpressure, and however many records one call brings, no request grows past the bounds. A
+   * record that would take the buffer past `maxBatchBytes` goes in the next batch; one bigger than
+   * `maxBatchBytes` by itself goes alone.
    */
   async send(topic: string, records: readonly OutRecord[]): Promise<void> {
     let list = this.#listFor(topic);
     for (const r of records) {
-      const m = toMessage(r);
-      list.push(m);
+      const size = sizeOf(r);
+      if (this.#buffered > 0 && this.#bufferedBytes + size > this.#opts.maxBatchBytes) {
+        await this.#sendBehindPrevious();
+        list = this.#listFor(topic);
+      }
+      list.push(toMessage(r));
       this.#buffered += 1;
-      this.#bufferedBytes += sizeOf(m);
+      this.#bufferedBytes += size;
       if (this.#buffered >= this.#opts.batchSize || this.#bufferedBytes >= this.#opts.maxBatchBytes) {
-        const previous = this.#chain;
-        void this.#startSend();
-        await previous;
-        this.#throwIfFailed();
-        // The send took the buffer (synchronously, before this resumed): fill a new one.
+        await this.#sendBehindPrevious();
         list = this.#listFor(topic);
       }
     }
+  }
+
+  /**
+   * Starts sending the buffer and waits for the send before it. The send takes the buffer
+   * synchronously, before this resumes: the caller fills a new one.
+   */
+  async #sendBehindPrevious(): Promise<void> {
+    const previous = this.#chain;
+    void this.#startSend();
+    await previous;
+    this.#throwIfFailed();
   }
 
   #listFor(topic: string): Message[] {
@@ -223,14 +237,8 @@ export class KafkaSink {
 /** Per-record overhead in a batch (length prefixes, offsets, timestamps), generously. */
 const RECORD_OVERHEAD_BYTES = 32;
 
-function lengthOf(v: Buffer | string | null | undefined): number {
-  return v == null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length;
-}
-
-function sizeOf(m: Message): number {
-  let n = RECORD_OVERHEAD_BYTES + lengthOf(m.key) + lengthOf(m.value);
-  for (const k in m.headers ?? {}) n += k.length + lengthOf(m.headers![k] as Buffer | string);
-  return n;
+function sizeOf(r: OutRecord): number {
+  return RECORD_OVERHEAD_BYTES + recordBytes(r.key, r.value, r.headers);
 }
 
 function toMessage(r: OutRecord): Message {

@@ -1,14 +1,15 @@
 /**
  * Kafka source: a consumer-group member (kafkajs) that hands records over per partition, in batches,
- * decoded by a serde. Records that do not decode go to the dead-letter writer and are counted; the
- * partition keeps flowing. Partitions can be paused and resumed one by one (backpressure) and can
- * start from given offsets (a checkpoint's) instead of the group's committed ones.
+ * decoded by a serde. Records that are too big or do not decode go to the dead-letter writer and are
+ * counted; the partition keeps flowing. Partitions can be paused and resumed one by one
+ * (backpressure) and can start from given offsets (a checkpoint's) instead of the group's committed ones.
  */
-import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload, IHeaders, KafkaMessage } from 'kafkajs';
 import * as z from 'zod';
 import { createKafka, type KafkaClientOptions } from './config.js';
 import type { DeadLetterWriter, RejectedRecord } from './dead-letter.js';
 import type { Serde } from './serde.js';
+import { byteLength } from './record-bytes.js';
 
 /** A partition of a topic. */
 export interface TopicPartition {
@@ -20,9 +21,22 @@ export interface TopicPartition {
 export interface SourceRecord<T> {
   key: Buffer | null;
   value: T;
+  /** The value's bytes as read: what goes to the dead-letter queue if the job rejects the record later. */
+  raw: Buffer | null;
   offset: string;
   timestamp: number;
   headers: Record<string, string | Buffer>;
+}
+
+/** A record as either client reads it, before the size check and the serde. */
+export interface RawRecord {
+  key: Buffer | null;
+  value: Buffer | null;
+  offset: string;
+  /** The Kafka timestamp, epoch ms. */
+  timestamp: number;
+  /** Every header in the order read, a repeated name as often as it came. */
+  headers: readonly (readonly [name: string, value: string | Buffer])[];
 }
 
 /** What the source hands over: the decoded records of one fetch of one partition. */
@@ -53,6 +67,12 @@ export const SourceOptionsSchema = z.strictObject({
   autoCommit: z.boolean().default(true),
   isolation: z.enum(['read_committed', 'read_uncommitted']).default('read_committed'),
   maxBytesPerPartition: z.number().int().positive().default(1_048_576),
+  /**
+   * A record whose key, value and headers (names and values) take more bytes than this is rejected
+   * (`size`) without decoding. A compressed batch lets a record far bigger than the topic's
+   * `max.message.bytes` in; this keeps it from reaching the job and sizes what dead letters hold.
+   */
+  maxRecordBytes: z.number().int().positive().default(1_048_576),
   maxWaitTimeMs: z.number().int().nonnegative().default(500),
   /** The broker holds a fetch until this much is there (or `maxWaitTimeMs` passed). */
   minBytes: z.number().int().positive().default(1),
@@ -68,6 +88,44 @@ export const SourceOptionsSchema = z.strictObject({
   restartOnCrash: z.boolean().default(true),
 });
 export type SourceOptions = z.input<typeof SourceOptionsSchema>;
+
+/**
+ * Splits records read from one partition into those handed over and those rejected: a record over
+ * `maxRecordBytes` is rejected with reason `size` without reaching the serde; the others are
+ * decoded, and those the serde refuses are rejected with its reason. Both sources read through this.
+ *
+ * @example
+ * const { records, rejected } = decodeRecords({ topic: 'in', partition: 0 }, raws, jsonSerde(Schema), 1_048_576);
+ */
+export function decodeRecords<T>(
+  tp: TopicPartition,
+  raws: readonly RawRecord[],
+  serde: Serde<T>,
+  maxRecordBytes: number,
+): { records: SourceRecord<T>[]; rejected: RejectedRecord[] } {
+  const records: SourceRecord<T>[] = [];
+  const rejected: RejectedRecord[] = [];
+  for (const m of raws) {
+    let size = byteLength(m.key) + byteLength(m.value);
+    // A repeated header counts each time (it came over the wire each time); the last one wins, as in
+    // most clients' lookups.
+    const headers: Record<string, string | Buffer> = {};
+    for (const [name, value] of m.headers) {
+      size += Buffer.byteLength(name) + byteLength(value);
+      headers[name] = value;
+    }
+    const decoded =
+      size > maxRecordBytes
+        ? ({ ok: false, reason: 'size', detail: `record is ${size} bytes, over the limit of ${maxRecordBytes} (maxRecordBytes)` } as const)
+        : serde.decode(m.value);
+    if (decoded.ok) records.push({ key: m.key, value: decoded.value, raw: m.value, offset: m.offset, timestamp: m.timestamp, headers });
+    else {
+      const { topic, partition } = tp;
+      rejected.push({ topic, partition, offset: m.offset, timestamp: String(m.timestamp), key: m.key, value: m.value, headers, reason: decoded.reason, detail: decoded.detail });
+    }
+  }
+  return { records, rejected };
+}
 
 /** Called with each batch; the batch's offsets are resolved (and committed) only after it resolves. */
 export type BatchHandler<T> = (batch: PartitionBatch<T>) => Promise<void>;
@@ -253,13 +311,7 @@ export class KafkaSource<T> implements RecordSource<T> {
   async #handle(payload: EachBatchPayload, handler: BatchHandler<T>): Promise<void> {
     const { batch } = payload;
     if (batch.isEmpty() || payload.isStale() || !payload.isRunning()) return;
-    const records: SourceRecord<T>[] = [];
-    const rejected: RejectedRecord[] = [];
-    for (const m of batch.messages) {
-      const decoded = this.serde.decode(m.value);
-      if (decoded.ok) records.push(toRecord(m, decoded.value));
-      else rejected.push(toRejected(batch.topic, batch.partition, m, decoded.reason));
-    }
+    const { records, rejected } = decodeRecords(batch, batch.messages.map(toRaw), this.serde, this.#opts.maxRecordBytes);
     const lastOffset = batch.lastOffset();
     const nextOffset = BigInt(lastOffset) + 1n;
     // Dead letters are written before the batch is handed over and before its offsets move, so a
@@ -286,23 +338,20 @@ export class KafkaSource<T> implements RecordSource<T> {
   }
 }
 
-function toRecord<T>(m: KafkaMessage, value: T): SourceRecord<T> {
-  return { key: m.key, value, offset: m.offset, timestamp: Number(m.timestamp), headers: headersOf(m) };
+function toRaw(m: KafkaMessage): RawRecord {
+  return { key: m.key ?? null, value: m.value, offset: m.offset, timestamp: Number(m.timestamp), headers: headerList(m.headers) };
 }
 
-function toRejected(topic: string, partition: number, m: KafkaMessage, reason: string): RejectedRecord {
-  return { topic, partition, offset: m.offset, timestamp: m.timestamp, key: m.key, value: m.value, headers: headersOf(m), reason };
-}
+const NO_HEADERS: RawRecord['headers'] = [];
 
-function headersOf(m: KafkaMessage): Record<string, string | Buffer> {
-  const out: Record<string, string | Buffer> = {};
-  const headers = m.headers;
-  if (!headers) return out;
-  for (const k in headers) {
-    const v = headers[k];
-    // kafkajs gives repeated headers as arrays; the last one wins, as in most clients' lookups.
-    const last = Array.isArray(v) ? v[v.length - 1] : v;
-    if (last !== undefined) out[k] = last;
+function headerList(headers: IHeaders | undefined): RawRecord['headers'] {
+  if (!headers) return NO_HEADERS;
+  const out: [string, string | Buffer][] = [];
+  for (const name in headers) {
+    const v = headers[name];
+    // kafkajs gives repeated headers as arrays.
+    if (Array.isArray(v)) for (const one of v) out.push([name, one]);
+    else if (v !== undefined) out.push([name, v]);
   }
   return out;
 }

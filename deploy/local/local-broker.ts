@@ -5,12 +5,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KafkaAdmin } from '../../connectors/kafka/admin.js';
 import { kafkaClientOptions } from '../../connectors/kafka/config.js';
 import { BrokerSetupError, LOCAL_DEPLOY_DIR, checkJava, ensureKafkaJars, kafkaVersion } from './broker-jars.js';
+import { eddyHome } from '../../engine/config/eddy-home.js';
 
 /** Any base64 UUID works for a single node; a fixed one lets a data folder be reused. */
 const CLUSTER_ID = 'ZWRkeS1sb2NhbC1rYWZrYQ';
@@ -37,7 +37,7 @@ export interface BrokerInfo {
   startedAt: string;
 }
 
-export function brokerPaths(home = process.env.EDDY_HOME ?? join(homedir(), '.eddy')): BrokerPaths {
+export function brokerPaths(home = eddyHome()): BrokerPaths {
   const root = join(home, 'kafka');
   return {
     root,

@@ -6,8 +6,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { eddyHome } from '../../engine/config/eddy-home.js';
 
 export interface PrometheusTools {
   prometheus: string;
@@ -24,7 +24,7 @@ export class PrometheusSetupError extends Error {
 }
 
 /** The cache folder for the unpacked package. */
-export function prometheusHome(home = process.env.EDDY_HOME ?? join(homedir(), '.eddy')): string {
+export function prometheusHome(home = eddyHome()): string {
   return join(home, 'prometheus');
 }
 

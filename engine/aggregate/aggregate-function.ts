@@ -12,6 +12,12 @@ export interface AggregateFunction<IN, ACC, OUT> {
   add(acc: ACC, value: IN): ACC;
   merge(a: ACC, b: ACC): ACC;
   result(acc: ACC): OUT;
+  /**
+   * `add` never modifies `acc` (it returns a new value). Then a window adds each record to its
+   * accumulator directly; otherwise to a fresh one that it merges in, so that an `add` that throws
+   * halfway through an in-place update cannot leave half of it behind. Every built-in sets it.
+   */
+  readonly pureAdd?: boolean;
 }
 
 /**
@@ -21,7 +27,7 @@ export interface AggregateFunction<IN, ACC, OUT> {
  * keyed.window('w', tumbling(60_000)).aggregate('views', count())
  */
 export function count<IN>(): AggregateFunction<IN, number, number> {
-  return { create: () => 0, add: (a) => a + 1, merge: (a, b) => a + b, result: (a) => a };
+  return { create: () => 0, add: (a) => a + 1, merge: (a, b) => a + b, result: (a) => a, pureAdd: true };
 }
 
 /**
@@ -31,19 +37,19 @@ export function count<IN>(): AggregateFunction<IN, number, number> {
  * aggregate('watch', sum((e: WatchEvent) => e.watchSeconds))
  */
 export function sum<IN>(field: (v: IN) => number): AggregateFunction<IN, number, number> {
-  return { create: () => 0, add: (a, v) => a + field(v), merge: (a, b) => a + b, result: (a) => a };
+  return { create: () => 0, add: (a, v) => a + field(v), merge: (a, b) => a + b, result: (a) => a, pureAdd: true };
 }
 
 /** Smallest value of a numeric field (`null` for an empty window, which never fires). */
 export function min<IN>(field: (v: IN) => number): AggregateFunction<IN, number | null, number | null> {
   const pick = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.min(a, b));
-  return { create: () => null, add: (a, v) => pick(a, field(v)), merge: pick, result: (a) => a };
+  return { create: () => null, add: (a, v) => pick(a, field(v)), merge: pick, result: (a) => a, pureAdd: true };
 }
 
 /** Largest value of a numeric field. */
 export function max<IN>(field: (v: IN) => number): AggregateFunction<IN, number | null, number | null> {
   const pick = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.max(a, b));
-  return { create: () => null, add: (a, v) => pick(a, field(v)), merge: pick, result: (a) => a };
+  return { create: () => null, add: (a, v) => pick(a, field(v)), merge: pick, result: (a) => a, pureAdd: true };
 }
 
 /** Mean of a numeric field. */
@@ -53,6 +59,7 @@ export function avg<IN>(field: (v: IN) => number): AggregateFunction<IN, [number
     add: ([s, n], v) => [s + field(v), n + 1],
     merge: ([s1, n1], [s2, n2]) => [s1 + s2, n1 + n2],
     result: ([s, n]) => (n === 0 ? 0 : s / n),
+    pureAdd: true,
   };
 }
 
@@ -69,6 +76,7 @@ export function attribute<IN, V>(field: (v: IN) => V): AggregateFunction<IN, V |
     add: (a, v) => (a === null ? field(v) : a),
     merge: (a, b) => (a === null ? b : a),
     result: (a) => a,
+    pureAdd: true,
   };
 }
 
@@ -99,5 +107,7 @@ export function aggregates<IN, const F extends Record<string, AggregateFunction<
     add: (acc, v) => each((n, fn) => fn.add(acc[n], v)) as Acc,
     merge: (a, b) => each((n, fn) => fn.merge(a[n], b[n])) as Acc,
     result: (acc) => each((n, fn) => fn.result(acc[n])) as Out,
+    // A new object per add; pure when every field's add is.
+    pureAdd: names.every((n) => fields[n]!.pureAdd === true),
   };
 }

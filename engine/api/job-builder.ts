@@ -6,7 +6,9 @@ import type { Serde } from '../../connectors/kafka/serde.js';
 import { dlqTopicFor } from '../../connectors/kafka/dead-letter.js';
 import type { AggregateFunction } from '../aggregate/aggregate-function.js';
 import { validateGraph, type GraphNode, type JobGraph, type NodeConfigs, type NodeKind, type Port } from '../graph/job-graph.js';
+import { DEFAULT_USER_CODE_POLICY } from '../runtime/user-code-guard.js';
 import { DEFAULT_MAX_PARALLELISM } from '../state/key-groups.js';
+import { MAX_WINDOW_SPAN_MS } from '../time/event-time.js';
 import type { WindowSpec } from '../windows/window-spec.js';
 import type { EncodedRecord, FunctionTable, NodeFunctions, TopKResult, WindowResult } from './functions.js';
 import type { KeyedProcessFunction, StateDescriptors } from './process-function.js';
@@ -41,6 +43,11 @@ export interface TopKSpec<R> {
   score: (value: R) => number;
   /** Groups each key's result belongs to (e.g. its category and "all"); default one group, "all". */
   groups?: (result: WindowResult<R>) => readonly string[];
+  /**
+   * The group every result belongs to (e.g. "all"), if there is one. Groups per window are capped
+   * (the runner's `--max-groups`): this one is always kept, then the others by name.
+   */
+  overall?: string;
 }
 
 class GraphBuilder {
@@ -135,6 +142,10 @@ export class WindowedStream<T> {
     if (this.earlyFiringMs !== null && (!Number.isSafeInteger(this.earlyFiringMs) || this.earlyFiringMs < 1)) {
       throw new RangeError(`node '${name}': earlyFiringMs must be a positive integer`);
     }
+    // Window ends (and the state keys holding them) of every accepted event time stay safe integers.
+    if (this.spec.size + this.allowedLatenessMs > MAX_WINDOW_SPAN_MS) {
+      throw new RangeError(`node '${name}': window size plus allowedLatenessMs must be at most ${MAX_WINDOW_SPAN_MS} ms`);
+    }
     const id = this.b.add(name, 'window', { node: this.input, port: 'main' }, { window: this.spec, allowedLatenessMs: this.allowedLatenessMs, earlyFiringMs: this.earlyFiringMs }, { kind: 'window', aggregate: fn });
     return new WindowResultStream<T, R>(this.b, id);
   }
@@ -148,14 +159,16 @@ export class WindowResultStream<T, R> extends DataStream<WindowResult<R>> {
   }
 
   /**
-   * Exact top-K per window (and per group), ranked by score descending, then key ascending.
+   * Exact top-K per window (and per group), ranked by score descending, then key ascending. At most
+   * `--max-groups` groups per window: `overall` first, then the others by name; the rest are left out.
    *
-   * @example results.topK('top-10', { k: 10, score: (r) => r.views, groups: (r) => [r.value.category, 'all'] })
+   * @example results.topK('top-10', { k: 10, score: (r) => r.views, groups: (r) => [r.value.category, 'all'], overall: 'all' })
    */
   topK(name: string, spec: TopKSpec<R>): DataStream<TopKResult<R>> {
     if (!Number.isSafeInteger(spec.k) || spec.k < 1) throw new RangeError(`node '${name}': k must be a positive integer`);
     const groups = spec.groups ?? (() => ['all']);
-    const id = this.b.add(name, 'topK', { node: this.id, port: 'main' }, { k: spec.k, grouped: spec.groups !== undefined }, { kind: 'topK', score: spec.score, groups });
+    const config = { k: spec.k, grouped: spec.groups !== undefined, ...(spec.overall !== undefined ? { overall: spec.overall } : {}) };
+    const id = this.b.add(name, 'topK', { node: this.id, port: 'main' }, config, { kind: 'topK', score: spec.score, groups });
     return new DataStream<TopKResult<R>>(this.b, id);
   }
 }
@@ -167,6 +180,7 @@ export class JobBuilder {
   constructor(
     private readonly job: string,
     private readonly maxParallelism = DEFAULT_MAX_PARALLELISM,
+    private readonly userCode: { onError?: 'dlq' | 'fail'; attempts?: number } = {},
   ) {}
 
   /** @example b.source('events', { topic: 'watch-events', serde: jsonSerde(WatchEventSchema), timestamp: (e) => e.eventTime }) */
@@ -182,7 +196,12 @@ export class JobBuilder {
 
   /** Validates and returns the graph and function table. */
   build(): BuiltJob {
-    const graph: JobGraph = { job: this.job, maxParallelism: this.maxParallelism, nodes: this.#b.nodes };
+    const graph: JobGraph = {
+      job: this.job,
+      maxParallelism: this.maxParallelism,
+      userCode: { onError: this.userCode.onError ?? DEFAULT_USER_CODE_POLICY.onError, attempts: this.userCode.attempts ?? DEFAULT_USER_CODE_POLICY.attempts },
+      nodes: this.#b.nodes,
+    };
     validateGraph(graph);
     return { graph, functions: this.#b.functions };
   }

@@ -16,6 +16,12 @@ export interface JobDefinition<S extends z.ZodType = z.ZodType> {
   options: S;
   build(b: JobBuilder, options: z.output<S>): void;
   /**
+   * A record one of the job's functions keeps throwing on (`attempts` calls in place, default 3) is
+   * dead-lettered with the node's name and the error (`onError: 'dlq'`, the default), or stops the
+   * job (`'fail'`, for jobs that must not skip a record). See docs/bad-input.md.
+   */
+  userCode?: { onError?: 'dlq' | 'fail'; attempts?: number };
+  /**
    * Queryable views of the job's output that the runner serves over HTTP (`GET /v1/<name>`): the
    * newest committed record per key of an output topic.
    */
@@ -47,7 +53,7 @@ export function defineJob<S extends z.ZodType>(def: JobDefinition<S>): JobDefini
 /** Builds a job's graph and functions for options given as user input (validated here). */
 export function buildJob<S extends z.ZodType>(def: JobDefinition<S>, input: unknown, maxParallelism?: number): BuiltJob {
   const options = def.options.parse(input ?? {}) as z.output<S>;
-  const b = new JobBuilder(def.name, maxParallelism);
+  const b = new JobBuilder(def.name, maxParallelism, def.userCode);
   def.build(b, options);
   return b.build();
 }

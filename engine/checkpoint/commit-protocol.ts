@@ -4,7 +4,9 @@
  *
  *   1. Process records: outputs, partial top-Ks and dead letters are sent inside the open transaction;
  *      state changes stay in the task's overlay (state/transactional-state.ts).
- *   2. Put the task's own progress (watermark, newest event time, end reached) into the overlay.
+ *   2. Put the task's own progress (watermark, newest event time, end reached, and the input offset
+ *      of step 5, so state and offset travel together even if the group's offsets are lost) into the
+ *      overlay.
  *   3. Send every overlay change to the task's changelog partition (tombstones for deletions).
  *   4. Send a watermark marker to the partials topic (partition tasks of jobs with a top-K).
  *   5. Add the input offset to the transaction (sendOffsets) and commit it.

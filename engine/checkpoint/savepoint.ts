@@ -47,7 +47,9 @@ export function graphFingerprint(graph: JobGraph): string {
     if (n.kind === 'source') return { ...n, config: { ...n.config, deadLetterTopic: '' } };
     return n;
   });
-  return createHash('sha256').update(JSON.stringify({ ...graph, nodes })).digest('hex').slice(0, 32);
+  // What happens to failing records is not state: a job may change its policy and keep its savepoints.
+  const { userCode: _policy, ...rest } = graph;
+  return createHash('sha256').update(JSON.stringify({ ...rest, nodes })).digest('hex').slice(0, 32);
 }
 
 /** Writes entries to `dir/<task>.state`; returns what the manifest lists for them. */

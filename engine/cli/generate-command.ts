@@ -22,7 +22,8 @@ Options:
   --out-of-order D      max event-time jitter (default 5s)
   --late-fraction F     fraction of events 15-45 minutes behind (default 0)
   --bad-fraction F      fraction of malformed or schema-invalid records (default 0)
-  --start-time T        event time of the first event, epoch ms or ISO-8601 (default now)
+  --start-time T        event time of the first event, epoch ms or ISO-8601 (default now; with --count
+                        and no --rate, such that the last event is at about now)
   --config FILE         JSON file with any of these options (camelCase keys)
   -D key=value          any option, including Kafka client settings: -D kafka.sasl.mechanism=plain
 `;

@@ -20,7 +20,7 @@ const interop = join(root, 'connectors', 'kafka', 'testing', 'KafkaInterop.java'
 
 const failOnDeadLetter: DeadLetterWriter = {
   write: async (r) => {
-    if (r.length > 0) throw new Error(`unexpected dead letters: ${r[0]!.reason}`);
+    if (r.length > 0) throw new Error(`unexpected dead letters: ${r[0]!.reason} (${r[0]!.detail})`);
   },
 };
 

@@ -1,5 +1,4 @@
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import * as z from 'zod';
 import { DEFAULT_BROKERS, KafkaClientOptionsSchema, kafkaClientOptions, type KafkaClientOptions } from '../../connectors/kafka/config.js';
 import { KafkaAdmin } from '../../connectors/kafka/admin.js';
@@ -10,11 +9,13 @@ import { readManifest, type SavepointTask } from '../checkpoint/savepoint.js';
 import { ensureJobTopics } from '../runtime/job-topics.js';
 import { durationMs, numberFlag } from '../config/units.js';
 import { startRunnerHttp } from '../runtime/runner-http.js';
-import { runRunner } from '../runtime/runner.js';
+import { describeStop } from '../runtime/restart-policy.js';
+import { DEFAULT_RESTART_LIMIT, runRunner } from '../runtime/runner.js';
 import type { Command } from './command.js';
 import { CliError, parseCommand, type FlagSpec } from './flags.js';
 import { jobFlagSpec, jobOptionsHelp } from './job-flags.js';
 import { resolveJob } from './job-registry.js';
+import { runnerStateDir } from './runner-state-dir.js';
 
 const RunnerOptions = z.object({
   brokers: z.string().default(DEFAULT_BROKERS),
@@ -24,6 +25,7 @@ const RunnerOptions = z.object({
   stateBackend: z.enum(['rocksdb', 'memory']).default('rocksdb'),
   groupId: z.string().min(1).optional(),
   bounded: z.boolean().default(false),
+  restartLimit: numberFlag((n) => n.int().min(1).max(1_000)).default(DEFAULT_RESTART_LIMIT),
   checkpointInterval: durationMs.prefault('5s'),
   sessionTimeout: durationMs.prefault('30s'),
   fetchMaxWait: durationMs.prefault('500ms'),
@@ -34,6 +36,9 @@ const RunnerOptions = z.object({
   httpHost: z.string().min(1).default('127.0.0.1'),
   fromSavepoint: z.string().min(1).optional(),
   processingGuarantee: z.enum(['exactly-once', 'at-least-once']).default('exactly-once'),
+  maxRecordBytes: numberFlag((n) => n.int().min(1_024).max(1_073_741_824)).default(1_048_576),
+  maxFutureSkew: durationMs.prefault('1h'),
+  maxGroups: numberFlag((n) => n.int().min(1).max(100_000)).default(1_000),
 });
 const RUNNER_KEYS = new Set(Object.keys(RunnerOptions.shape));
 
@@ -44,6 +49,7 @@ const runnerFlags: FlagSpec = {
   'state-backend': { type: 'string' },
   'group-id': { type: 'string' },
   bounded: { type: 'boolean' },
+  'restart-limit': { type: 'string' },
   'checkpoint-interval': { type: 'string' },
   'session-timeout': { type: 'string' },
   'fetch-max-wait': { type: 'string' },
@@ -54,6 +60,9 @@ const runnerFlags: FlagSpec = {
   'http-host': { type: 'string' },
   'from-savepoint': { type: 'string' },
   'processing-guarantee': { type: 'string' },
+  'max-record-bytes': { type: 'string' },
+  'max-future-skew': { type: 'string' },
+  'max-groups': { type: 'string' },
 };
 
 const usage = (jobHelp = '  (run `eddy run <job> --help` for the job\'s options)'): string => `Usage: eddy run <job> [options]
@@ -64,9 +73,13 @@ Runner options:
   --brokers LIST         Kafka bootstrap servers (default ${DEFAULT_BROKERS})
   --parallelism N        worker threads in this process, each a consumer-group member (default 1)
   --state-backend KIND   rocksdb (default) or memory
-  --state-dir DIR        where RocksDB state lives (default: a folder under the system temp dir)
+  --state-dir DIR        where RocksDB state lives, one runner per folder (default:
+                         $EDDY_HOME/state/<group-id>, EDDY_HOME being ~/.eddy unless set)
   --group-id ID          consumer group (default: the job's name)
   --bounded              read every input partition to its end offset at start, fire all windows, exit 0
+  --restart-limit N      a member that fails N times at the same input position (a crash loop) is not
+                         restarted: a bounded run then exits 1 naming it; an unbounded one goes on
+                         without it and reports it on /readyz and /v1/status (default ${DEFAULT_RESTART_LIMIT})
   --checkpoint-interval D  how often each task commits its Kafka transaction (default 5s)
   --processing-guarantee G  exactly-once (default) or at-least-once: outputs written at once, outside
                          the transactions (a crash can repeat some); state stays exact
@@ -84,6 +97,12 @@ Runner options:
   --http-host HOST       address the HTTP server binds (default 127.0.0.1)
   --from-savepoint DIR   start from a savepoint (taken at any parallelism) into a group without
                          progress; a savepoint of a different job graph is refused
+  --max-record-bytes N   input records (key, value and headers) over N bytes go to the dead-letter topic
+                         undecoded, reason size (default 1048576)
+  --max-future-skew D    event times more than D ahead of their record's Kafka timestamp go to the
+                         dead-letter topic, reason time (default 1h; 0 = not checked)
+  --max-groups N         top-K groups (e.g. categories) ranked per window; the rest are left out and
+                         counted, the overall ranking still counts them (default 1000)
   --config FILE          JSON file with any option (camelCase keys)
   -D key=value           any option, including Kafka client settings: -D kafka.client-id=x
 
@@ -129,7 +148,7 @@ export const runCommand: Command = {
     let stoppedByApi = false;
     const token = process.env.EDDY_API_TOKEN;
     const http = await startRunnerHttp({
-      def, options: parsedJob.data, job: built, kafka, groupId, parallelism: options.parallelism, host: options.httpHost, port: options.metricsPort,
+      def, options: parsedJob.data, job: built, kafka, groupId, parallelism: options.parallelism, host: options.httpHost, port: options.metricsPort, maxGroups: options.maxGroups,
       stop: () => {
         stoppedByApi = true;
         abort.abort();
@@ -152,9 +171,11 @@ export const runCommand: Command = {
         parallelism: options.parallelism,
         memberThread,
         stateBackend: options.stateBackend,
-        stateDir: options.stateDir ?? join(tmpdir(), 'eddy-state', groupId),
+        stateDir: runnerStateDir(options.stateDir, groupId),
         bounded: options.bounded,
+        restartLimit: options.restartLimit,
         guarantee: options.processingGuarantee,
+        limits: { maxRecordBytes: options.maxRecordBytes, maxFutureSkewMs: options.maxFutureSkew, maxGroups: options.maxGroups },
         commitIntervalMs: options.checkpointInterval,
         sessionTimeoutMs: options.sessionTimeout,
         inputFetch: { minBytes: options.fetchMinBytes, maxWaitTimeMs: options.fetchMaxWait },
@@ -162,6 +183,14 @@ export const runCommand: Command = {
         signal: abort.signal,
         ...(savepoint ? { savepoint } : {}),
       });
+      const [stopped] = summary.crashLoops;
+      // Bounded, a member that is not restarted ends the run unfinished (the runner stopped the others).
+      if (options.bounded && stopped) {
+        monitor.state = 'failed';
+        console.log(JSON.stringify(summary));
+        console.error(`eddy run: ${stopped.member}: ${describeStop(stopped)}`);
+        return 1;
+      }
       monitor.state = 'finished';
       console.log(JSON.stringify(summary));
       // Exit 0 only for a bounded run that finished, or a run stopped through the API.

@@ -4,11 +4,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { eddyHome } from '../config/eddy-home.js';
 
 /** `$EDDY_HOME/cluster` (default `~/.eddy/cluster`): the token and, by default, the jobs' folders. */
-export function clusterHome(home = process.env.EDDY_HOME ?? join(homedir(), '.eddy')): string {
+export function clusterHome(home = eddyHome()): string {
   return join(home, 'cluster');
 }
 

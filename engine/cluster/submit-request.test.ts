@@ -23,6 +23,7 @@ describe('validateSubmit', () => {
     expect(s.config).toEqual({ brokers: 'b:9092', top: '3', window: '1m', parallelism: 2, bounded: true, checkpointInterval: '250ms' });
     expect(s.views).toEqual([{ name: 'trending', param: 'category' }]);
     expect(validateSubmit({ job: 'content-popularity', options: { brokers: 'x:1' } }, jobs, { brokers: 'b:9092' }).config).toEqual({ brokers: 'x:1' });
+    expect(validateSubmit({ job: 'content-popularity', options: { maxGroups: '50', maxFutureSkew: '2h', restartLimit: 3, maxRecordBytes: 2_000_000 } }, jobs).config).toEqual({ maxGroups: '50', maxFutureSkew: '2h', restartLimit: 3, maxRecordBytes: 2_000_000 });
   });
 
   it('refuses unknown jobs, paths included', () => {
@@ -37,6 +38,10 @@ describe('validateSubmit', () => {
     expect(refusal({ job: 'content-popularity', options: { parallelism: 0 } })).toMatchObject({ field: 'options.parallelism' });
     expect(refusal({ job: 'content-popularity', options: { stateBackend: 'disk' } })).toMatchObject({ field: 'options.stateBackend' });
     expect(refusal({ job: 'content-popularity', options: { fromSavepoint: 'relative/dir' } })).toMatchObject({ field: 'options.fromSavepoint' });
+    expect(refusal({ job: 'content-popularity', options: { maxGroups: 0 } })).toMatchObject({ field: 'options.maxGroups' });
+    expect(refusal({ job: 'content-popularity', options: { maxFutureSkew: 'soon' } })).toMatchObject({ field: 'options.maxFutureSkew' });
+    expect(refusal({ job: 'content-popularity', options: { restartLimit: '0' } })).toMatchObject({ field: 'options.restartLimit' });
+    expect(refusal({ job: 'content-popularity', options: { maxRecordBytes: 10 } })).toMatchObject({ field: 'options.maxRecordBytes' });
     expect(refusal({ job: 'content-popularity', options: { colour: 'red' } })).toMatchObject({ field: 'options.colour', message: "options.colour: unknown field 'colour'" });
     expect(refusal({ job: 'content-popularity', options: [] })).toMatchObject({ field: 'options' });
     expect(refusal({ job: 'content-popularity', extra: 1 })).toMatchObject({ field: 'extra' });

@@ -20,6 +20,10 @@ export const SubmitRunnerOptions = z.strictObject({
   checkpointInterval: durationMs.optional(),
   sessionTimeout: durationMs.optional(),
   fromSavepoint: z.string().max(4_096).refine(isAbsolute, 'expected an absolute path').optional(),
+  maxRecordBytes: numberFlag((n) => n.int().min(1_024).max(1_073_741_824)).optional(),
+  maxFutureSkew: durationMs.optional(),
+  maxGroups: numberFlag((n) => n.int().min(1).max(100_000)).optional(),
+  restartLimit: numberFlag((n) => n.int().min(1).max(1_000)).optional(),
 });
 const RUNNER_KEYS = new Set(Object.keys(SubmitRunnerOptions.shape));
 /** Set by the job manager for every job (ports, folders, credentials): never by a client. */

@@ -24,7 +24,8 @@ export interface NodeConfigs {
   flatMap: Record<string, never>;
   keyBy: Record<string, never>;
   window: { window: WindowSpec; allowedLatenessMs: number; earlyFiringMs: number | null };
-  topK: { k: number; grouped: boolean };
+  /** `overall`: the group every result is in; kept first when groups are capped (see top-k-local.ts). */
+  topK: { k: number; grouped: boolean; overall?: string };
   process: { states: string[] };
   sink: { topic: string };
 }
@@ -37,6 +38,11 @@ export interface JobGraph {
   job: string;
   /** Number of key groups; fixed for the life of the job's state. */
   maxParallelism: number;
+  /**
+   * What happens to a record a user function keeps throwing on: tried `attempts` times in place, then
+   * dead-lettered (`dlq`) or the job stops (`fail`). Absent: `dlq` after 3 attempts.
+   */
+  userCode?: { onError: 'dlq' | 'fail'; attempts: number };
   nodes: GraphNode[];
 }
 
@@ -64,6 +70,11 @@ export function validateGraph(graph: JobGraph): void {
   }
   if (!Number.isInteger(graph.maxParallelism) || graph.maxParallelism < 1 || graph.maxParallelism > 32_768) {
     throw new InvalidJobGraphError(`maxParallelism must be an integer in 1..32768, got ${graph.maxParallelism}`);
+  }
+  if (graph.userCode) {
+    const { onError, attempts } = graph.userCode;
+    if (onError !== 'dlq' && onError !== 'fail') throw new InvalidJobGraphError(`userCode.onError must be 'dlq' or 'fail', got '${String(onError)}'`);
+    if (!Number.isInteger(attempts) || attempts < 1 || attempts > 100) throw new InvalidJobGraphError(`userCode.attempts must be an integer in 1..100, got ${attempts}`);
   }
   for (const node of graph.nodes) {
     if (node.kind === 'source') {

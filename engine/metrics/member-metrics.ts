@@ -5,6 +5,7 @@
  * by batch size, never per record.
  */
 import { Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { DEAD_LETTER_REASONS, type DeadLetterReason } from '../../connectors/kafka/dead-letter.js';
 import { METRICS, type MetricName, type MetricSpec } from './metrics-catalog.js';
 
 type Metric = Counter | Gauge | Histogram;
@@ -17,9 +18,11 @@ export function catalogMetric(spec: MetricSpec, registry: Registry): Metric {
   return new Histogram({ ...config, buckets: [...(spec.buckets ?? [])] });
 }
 
-/** Counts records per operator: what the executor reports to. */
+/** Counts records per operator: what the executor and operators report to. */
 export interface OperatorMeter {
   records(operator: string, kind: 'in' | 'out' | 'late', n: number): void;
+  /** Top-K groups a task left out over `--max-groups` (0 registers the series). */
+  groupsDropped(operator: string, n: number): void;
 }
 
 /**
@@ -45,7 +48,7 @@ export class MemberMetrics implements OperatorMeter {
     };
     this.#counter('eddy_checkpoints_total').inc({ job, outcome: 'completed' }, 0);
     this.#counter('eddy_checkpoints_total').inc({ job, outcome: 'failed' }, 0);
-    this.#counter('eddy_dead_letter_records_total').inc({ job }, 0);
+    for (const reason of DEAD_LETTER_REASONS) this.#counter('eddy_dead_letter_records_total').inc({ job, reason }, 0);
     this.#counter('eddy_busy_seconds_total').inc({ job }, 0);
     this.#counter('eddy_backpressure_seconds_total').inc({ job }, 0);
   }
@@ -58,12 +61,16 @@ export class MemberMetrics implements OperatorMeter {
     this.#counter(name).inc({ job: this.#job, operator }, n);
   }
 
+  groupsDropped(operator: string, n: number): void {
+    this.#counter('eddy_topk_groups_dropped_total').inc({ job: this.#job, operator }, n);
+  }
+
   sourceRecords(partition: string, n: number): void {
     this.#counter('eddy_source_records_total').inc({ job: this.#job, partition }, n);
   }
 
-  deadLetters(n: number): void {
-    if (n > 0) this.#counter('eddy_dead_letter_records_total').inc({ job: this.#job }, n);
+  deadLetters(reason: DeadLetterReason, n: number): void {
+    if (n > 0) this.#counter('eddy_dead_letter_records_total').inc({ job: this.#job, reason }, n);
   }
 
   lag(partition: string, records: bigint): void {

@@ -1,8 +1,8 @@
 /**
  * Every metric Eddy exports, in one place: the registries are built from this list, the README's
  * catalog and the Grafana dashboards are checked against it. Labels are bounded: job, operator,
- * partition, outcome, and (only in the trending gauge) category, rank and content id for at most
- * K × categories series.
+ * partition, outcome, view, and (only in the trending gauge) category, rank and content id for at
+ * most K × --max-groups series.
  */
 
 export type MetricType = 'counter' | 'gauge' | 'histogram';
@@ -29,8 +29,9 @@ export const METRICS = [
   { name: 'eddy_records_out_total', type: 'counter', scope: 'member', labels: ['job', 'operator'], help: 'Records an operator emitted (sinks: records written).' },
   { name: 'eddy_source_records_total', type: 'counter', scope: 'member', labels: ['job', 'partition'], help: 'Records read and decoded from each input partition.' },
   { name: 'eddy_records_per_second', type: 'gauge', scope: 'runner', labels: ['job'], help: 'Input records per second over the last scrape interval (at least 1 s).' },
-  { name: 'eddy_dead_letter_records_total', type: 'counter', scope: 'member', labels: ['job'], help: 'Input records that failed decoding or validation and went to the dead-letter topic.' },
+  { name: 'eddy_dead_letter_records_total', type: 'counter', scope: 'member', labels: ['job', 'reason'], help: 'Records that went to the dead-letter topic, by reason: decode, schema, size, time, user-code (docs/bad-input.md).' },
   { name: 'eddy_late_records_total', type: 'counter', scope: 'member', labels: ['job', 'operator'], help: 'Records that arrived after all their windows closed (sent to the late output).' },
+  { name: 'eddy_topk_groups_dropped_total', type: 'counter', scope: 'member', labels: ['job', 'operator'], help: "Top-K groups left out of a window's rankings over --max-groups: one per window, group and input partition task whose results for that group were left out (the overall group never is)." },
   { name: 'eddy_consumer_lag_records', type: 'gauge', scope: 'member', labels: ['job', 'partition'], help: "Records between a partition's high watermark and the task's position." },
   { name: 'eddy_watermark_seconds', type: 'gauge', scope: 'member', labels: ['job', 'partition'], help: "A partition task's event-time watermark, in epoch seconds." },
   { name: 'eddy_watermark_lag_seconds', type: 'gauge', scope: 'member', labels: ['job', 'partition'], help: "Wall clock minus a partition task's watermark." },
@@ -40,12 +41,14 @@ export const METRICS = [
   { name: 'eddy_last_checkpoint_timestamp_seconds', type: 'gauge', scope: 'member', labels: ['job', 'partition'], help: "When a task's last checkpoint completed, in epoch seconds." },
   { name: 'eddy_restore_duration_seconds', type: 'gauge', scope: 'member', labels: ['job', 'partition'], help: 'How long a task took to open: fence, replay the changelog tail, rebuild operators.' },
   { name: 'eddy_restarts_total', type: 'counter', scope: 'runner', labels: ['job'], help: 'Worker restarts after a failure.' },
+  { name: 'eddy_crash_looping_members', type: 'gauge', scope: 'runner', labels: ['job'], help: 'Members this runner no longer restarts: failed --restart-limit times at the same input position (a crash loop), or with a fatal error.' },
   { name: 'eddy_busy_seconds_total', type: 'counter', scope: 'member', labels: ['job'], help: 'Time worker threads spent processing records and commits (rate = busy share of one thread).' },
   { name: 'eddy_backpressure_seconds_total', type: 'counter', scope: 'member', labels: ['job'], help: 'Time fetched input batches waited for their task (busy with earlier batches or a commit): how long the source was held back.' },
   { name: 'eddy_tasks', type: 'gauge', scope: 'member', labels: ['job'], help: 'Tasks (input partitions and merge stages) this process owns.' },
   { name: 'eddy_state_size_bytes', type: 'gauge', scope: 'member', labels: ['job', 'partition'], help: "Estimated size of a task's keyed state." },
   { name: 'eddy_rocksdb_memory_bytes', type: 'gauge', scope: 'member', labels: ['job'], help: 'Memory held by RocksDB memtables across tasks.' },
-  { name: 'eddy_trending_views', type: 'gauge', scope: 'runner', labels: ['job', 'category', 'rank', 'content_id'], help: 'Views of the content at each rank of the latest complete ranking per category (at most K x categories series).' },
+  { name: 'eddy_trending_views', type: 'gauge', scope: 'runner', labels: ['job', 'category', 'rank', 'content_id'], help: 'Views of the content at each rank of the latest complete ranking per category (at most K x --max-groups series).' },
+  { name: 'eddy_view_records_left_out_total', type: 'counter', scope: 'runner', labels: ['job', 'view'], help: "Records a runner's view (GET /v1/<view>, and so eddy_trending_views) did not keep to stay within --max-groups keys: refused, or evicted by newer keys' records." },
 ] as const satisfies readonly MetricSpec[];
 
 export type MetricName = (typeof METRICS)[number]['name'];

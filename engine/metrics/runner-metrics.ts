@@ -6,7 +6,7 @@
  */
 import type { Counter, Gauge} from 'prom-client';
 import { AggregatorRegistry, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
-import type { ViewRanking } from '../views/latest-view.js';
+import type { LeftOut, ViewRanking } from '../views/latest-view.js';
 import { catalogMetric } from './member-metrics.js';
 import { METRICS, PROCESS_METRICS_PREFIX } from './metrics-catalog.js';
 
@@ -21,8 +21,10 @@ export type MemberMetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 export class RunnerMetrics {
   readonly #registry = new Registry();
   readonly #restarts: Counter;
+  readonly #crashLooping: Gauge;
   readonly #rate: Gauge;
   readonly #trending: Gauge;
+  readonly #viewLeftOut: Counter;
   readonly #job: string;
   /** The trending series set per group, to remove when a newer ranking replaces them. */
   readonly #series = new Map<string, Record<string, string>[]>();
@@ -39,7 +41,10 @@ export class RunnerMetrics {
     this.#restarts = catalogMetric(spec('eddy_restarts_total'), this.#registry) as Counter;
     this.#rate = catalogMetric(spec('eddy_records_per_second'), this.#registry) as Gauge;
     this.#trending = catalogMetric(spec('eddy_trending_views'), this.#registry) as Gauge;
+    this.#viewLeftOut = catalogMetric(spec('eddy_view_records_left_out_total'), this.#registry) as Counter;
+    this.#crashLooping = catalogMetric(spec('eddy_crash_looping_members'), this.#registry) as Gauge;
     this.#restarts.inc({ job }, 0);
+    this.#crashLooping.set({ job }, 0);
     this.#rate.set({ job }, 0);
   }
 
@@ -47,9 +52,23 @@ export class RunnerMetrics {
     this.#restarts.inc({ job: this.#job });
   }
 
-  /** Replaces the trending series of the given groups by their newest ranking. */
-  rankings(samples: readonly ViewRanking[]): void {
-    for (const s of samples) {
+  /** How many members are not restarted (crash loops, fatal failures). */
+  crashLooping(members: number): void {
+    this.#crashLooping.set({ job: this.#job }, members);
+  }
+
+  /**
+   * A view took a batch: the rankings of the groups it changed (its keys) replace their trending
+   * series, and the groups it let go lose theirs, so the series stay as bounded as the view's keys;
+   * what it left out is counted. With nothing changed, it registers the view's counter at 0.
+   */
+  viewUpdated(view: string, rankings: readonly ViewRanking[], leftOut: LeftOut): void {
+    this.#viewLeftOut.inc({ job: this.#job, view }, leftOut.records);
+    for (const group of leftOut.evicted) {
+      for (const old of this.#series.get(group) ?? []) this.#trending.remove(old);
+      this.#series.delete(group);
+    }
+    for (const s of rankings) {
       for (const old of this.#series.get(s.group) ?? []) this.#trending.remove(old);
       const series = s.entries.map((e) => ({ job: this.#job, category: s.group, rank: String(e.rank), content_id: e.id }));
       s.entries.forEach((e, i) => this.#trending.set(series[i]!, e.score));

@@ -1,10 +1,22 @@
-import type { Operator, Output, StreamRecord } from './operator.js';
+import type { Operator, OperatorContext, Output, StreamRecord } from './operator.js';
+import type { SKIPPED } from './user-code.js';
 
 /** Keeps the records whose value passes the predicate; keys and event times are kept. */
 export class FilterOperator implements Operator {
-  constructor(private readonly fn: (value: unknown) => boolean) {}
+  constructor(
+    private readonly ctx: OperatorContext,
+    private readonly fn: (value: unknown) => boolean,
+  ) {}
 
   processBatch(records: readonly StreamRecord[], out: Output): void {
-    for (const r of records) if (this.fn(r.value)) out.emit(r);
+    for (const r of records) {
+      let keep: boolean | typeof SKIPPED;
+      try {
+        keep = this.fn(r.value);
+      } catch (e) {
+        keep = this.ctx.userCode.recover(this.ctx.node, r, e, () => this.fn(r.value));
+      }
+      if (keep === true) out.emit(r);
+    }
   }
 }

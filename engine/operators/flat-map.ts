@@ -1,10 +1,26 @@
-import type { Operator, Output, StreamRecord } from './operator.js';
+import type { Operator, OperatorContext, Output, StreamRecord } from './operator.js';
+import { SKIPPED } from './user-code.js';
 
 /** Emits zero or more values per record, each with the record's event time. */
 export class FlatMapOperator implements Operator {
-  constructor(private readonly fn: (value: unknown) => Iterable<unknown>) {}
+  constructor(
+    private readonly ctx: OperatorContext,
+    private readonly fn: (value: unknown) => Iterable<unknown>,
+  ) {}
 
   processBatch(records: readonly StreamRecord[], out: Output): void {
-    for (const r of records) for (const value of this.fn(r.value)) out.emit({ value, timestamp: r.timestamp });
+    for (const r of records) {
+      // Collected before any is emitted: a function that throws halfway through its iterable emits
+      // nothing of that attempt.
+      const all = (): unknown[] => [...this.fn(r.value)];
+      let values: unknown[] | typeof SKIPPED;
+      try {
+        values = all();
+      } catch (e) {
+        values = this.ctx.userCode.recover(this.ctx.node, r, e, all);
+        if (values === SKIPPED) continue;
+      }
+      for (const value of values) out.emit({ value, timestamp: r.timestamp, origin: r.origin });
+    }
   }
 }

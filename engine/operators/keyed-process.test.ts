@@ -8,7 +8,7 @@ interface Ev {
   page: string;
   t: number;
 }
-const noSerde = { decode: () => ({ ok: false as const, reason: 'unused' }), encode: () => Buffer.alloc(0) };
+const noSerde = { decode: () => ({ ok: false as const, reason: 'decode' as const, detail: 'unused' }), encode: () => Buffer.alloc(0) };
 
 /** Per user: visit count, pages seen, last 3 pages, longest page name; a session summary 10 ms after the last visit. */
 function sessionJob(ttlMs?: number): BuiltJob {

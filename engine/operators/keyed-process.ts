@@ -13,6 +13,7 @@ import type {
 } from '../api/process-function.js';
 import { KeyReader, stateKey } from '../state/key-codec.js';
 import type { Operator, OperatorContext, Output, StreamRecord } from './operator.js';
+import { SKIPPED } from './user-code.js';
 
 type Domain = 'event-time' | 'processing-time';
 interface Slot {
@@ -48,10 +49,40 @@ export class KeyedProcessOperator implements Operator {
     const cache = await this.#load(records.map((r) => [r.key!, r.keyGroup!] as const));
     const timers: [Buffer, boolean][] = [];
     for (const r of records) {
-      const ctx = this.#context(r.key!, cache.get(r.key!)!, r.timestamp, timers);
-      this.fn.processElement(r.value, ctx, (value) => out.emit({ value, timestamp: r.timestamp }));
+      const s = cache.get(r.key!)!;
+      const ctx = this.#context(r.key!, s, r.timestamp, timers);
+      const emitted = this.#guarded(r, s, timers, (emit) => this.fn.processElement(r.value, ctx, emit));
+      if (emitted) for (const value of emitted) out.emit({ value, timestamp: r.timestamp, origin: r.origin });
     }
     await this.#save(cache, timers);
+  }
+
+  /**
+   * Runs one call of the user's function; what it emits is held until it returns. When it throws,
+   * each retry (and, in the end, a dead-lettered record) first undoes the failed call: the key's
+   * state slots and the timers it registered go back to what they were. Undefined: given up.
+   */
+  #guarded(record: { value: unknown; origin?: StreamRecord['origin'] }, s: KeyState, timers: [Buffer, boolean][], call: (emit: (v: unknown) => void) => void): unknown[] | undefined {
+    const slots = s.slots.slice();
+    const timerCount = timers.length;
+    let emitted: unknown[] = [];
+    const attempt = (): unknown[] => {
+      s.slots = slots.slice();
+      timers.length = timerCount;
+      emitted = [];
+      call((v) => emitted.push(v));
+      return emitted;
+    };
+    try {
+      call((v) => emitted.push(v));
+      return emitted;
+    } catch (e) {
+      const result = this.ctx.userCode.recover(this.ctx.node, record, e, attempt);
+      if (result !== SKIPPED) return result;
+      s.slots = slots;
+      timers.length = timerCount;
+      return undefined;
+    }
   }
 
   async onWatermark(watermark: number, out: Output): Promise<void> {
@@ -85,8 +116,13 @@ export class KeyedProcessOperator implements Operator {
       const cache = await this.#load(due.map((d) => [d.key, d.keyGroup] as const));
       const timers: [Buffer, boolean][] = due.map((d) => [d.stored, false]);
       for (const d of due) {
-        const ctx = this.#context(d.key, cache.get(d.key)!, d.time, timers);
-        this.fn.onTimer?.(d.time, domain, ctx, (value) => out.emit({ value, timestamp: d.time }));
+        const s = cache.get(d.key)!;
+        const ctx = this.#context(d.key, s, d.time, timers);
+        const onTimer = this.fn.onTimer;
+        if (!onTimer) continue;
+        // A timer that keeps failing is dead-lettered as what fired: its key, time and domain.
+        const emitted = this.#guarded({ value: { key: d.key, timer: d.time, domain } }, s, timers, (emit) => onTimer.call(this.fn, d.time, domain, ctx, emit));
+        if (emitted) for (const value of emitted) out.emit({ value, timestamp: d.time });
       }
       await this.#save(cache, timers);
     }

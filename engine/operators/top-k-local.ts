@@ -7,10 +7,20 @@
  * top K is in the top K of its own task (fewer than K keys anywhere beat it), so the union of the
  * local top-Ks contains the global top K, and the merge sees at most K entries per task per window.
  * Early (provisional) results are ranked the same way, within the watermark step that produced them.
+ *
+ * Groups per window are capped at `--max-groups` (ctx.maxGroups) by the same argument: the groups
+ * kept are the first maxGroups in {@link groupOrder} (the job's overall group, then by name). A group
+ * among the first maxGroups of all tasks' groups together is among the first maxGroups of every task
+ * that has it, so every task ranks all its results for that group, and the merge, keeping the first
+ * maxGroups of the groups it receives, gets complete partials for exactly those groups. A group left
+ * out is counted (eddy_topk_groups_dropped_total); its results still count in the overall group.
  */
 import type { WindowResult } from '../api/functions.js';
-import type { Operator, Output, StreamRecord } from './operator.js';
+import type { NodeConfigs } from '../graph/job-graph.js';
+import { CappedSet } from './capped-set.js';
+import type { Operator, OperatorContext, Output, StreamRecord } from './operator.js';
 import { topK, type Ranked } from './ranking.js';
+import { SKIPPED } from './user-code.js';
 
 /** What the local phase sends to the merge phase: one task's best K of one window and group. */
 export interface PartialTopK {
@@ -21,32 +31,82 @@ export interface PartialTopK {
   early: boolean;
 }
 
-type Candidates = Map<number, { windowStart: number; groups: Map<string, Ranked<unknown>[]> }>;
+/**
+ * The order in which groups are kept under the cap: `overall` first, then by name (UTF-16 code
+ * units). Both phases use it, so they keep the same groups.
+ *
+ * @example
+ * ['movies', 'all', 'kids'].sort(groupOrder('all')) // ['all', 'kids', 'movies']
+ */
+export function groupOrder(overall: string | undefined): (a: string, b: string) => number {
+  return (a, b) => (a === b ? 0 : a === overall ? -1 : b === overall ? 1 : a < b ? -1 : 1);
+}
+
+interface PendingWindow {
+  windowStart: number;
+  /** Candidates of the groups kept. */
+  groups: Map<string, Ranked<unknown>[]>;
+  kept: CappedSet<string>;
+}
+
+/** windowEnd → window. */
+type Pending = Map<number, PendingWindow>;
 
 export class TopKLocalOperator implements Operator {
-  /** windowEnd → group → candidates: final results wait for the watermark, early ones for the step's end. */
-  readonly #final: Candidates = new Map();
-  readonly #early: Candidates = new Map();
+  /** Final results wait for the watermark, early ones for the step's end. */
+  readonly #final: Pending = new Map();
+  readonly #early: Pending = new Map();
+  readonly #order: (a: string, b: string) => number;
 
   constructor(
-    private readonly k: number,
+    private readonly ctx: OperatorContext,
+    private readonly config: NodeConfigs['topK'],
     private readonly score: (value: unknown) => number,
     private readonly groupsOf: (result: WindowResult<unknown>) => readonly string[],
-  ) {}
+  ) {
+    this.#order = groupOrder(config.overall);
+    ctx.meter?.groupsDropped(ctx.node, 0);
+  }
 
   processBatch(records: readonly StreamRecord[]): void {
-    for (const { value } of records) {
-      const r = value as WindowResult<unknown>;
+    // (window, group) pairs left out, each counted once: a window's results come in one batch (its firing).
+    let dropped: Set<string> | undefined;
+    for (const record of records) {
+      const r = record.value as WindowResult<unknown>;
+      let score: number | typeof SKIPPED;
+      try {
+        score = checkedScore(this.score(r.value));
+      } catch (e) {
+        score = this.ctx.userCode.recover(this.ctx.node, record, e, () => checkedScore(this.score(r.value)));
+        if (score === SKIPPED) continue;
+      }
+      let groups: readonly string[] | typeof SKIPPED;
+      try {
+        groups = checkedGroups(this.groupsOf(r));
+      } catch (e) {
+        groups = this.ctx.userCode.recover(this.ctx.node, record, e, () => checkedGroups(this.groupsOf(r)));
+        if (groups === SKIPPED) continue;
+      }
       const pending = r.early ? this.#early : this.#final;
       let w = pending.get(r.windowEnd);
-      if (!w) pending.set(r.windowEnd, (w = { windowStart: r.windowStart, groups: new Map() }));
-      const entry: Ranked<unknown> = { key: r.key, score: this.score(r.value), value: r.value };
-      for (const group of this.groupsOf(r)) {
+      if (!w) pending.set(r.windowEnd, (w = { windowStart: r.windowStart, groups: new Map(), kept: new CappedSet(this.ctx.maxGroups, this.#order) }));
+      const entry: Ranked<unknown> = { key: r.key, score, value: r.value };
+      for (const group of groups) {
         let list = w.groups.get(group);
-        if (!list) w.groups.set(group, (list = []));
-        list.push(entry);
+        if (!list) {
+          const left = w.kept.add(group);
+          if (left !== undefined) {
+            (dropped ??= new Set()).add(`${r.early ? 'e' : 'f'}${r.windowEnd}|${left}`);
+            if (left === group) continue;
+            w.groups.delete(left);
+          }
+          w.groups.set(group, (list = []));
+        }
+        // A result that names a group twice is ranked in it once.
+        if (list[list.length - 1] !== entry) list.push(entry);
       }
     }
+    if (dropped) this.ctx.meter?.groupsDropped(this.ctx.node, dropped.size);
   }
 
   onWatermark(watermark: number, out: Output): void {
@@ -54,14 +114,26 @@ export class TopKLocalOperator implements Operator {
     this.#emit(this.#early, () => true, true, out);
   }
 
-  #emit(pending: Candidates, ready: (windowEnd: number) => boolean, early: boolean, out: Output): void {
+  #emit(pending: Pending, ready: (windowEnd: number) => boolean, early: boolean, out: Output): void {
     for (const [windowEnd, w] of [...pending].sort((a, b) => a[0] - b[0])) {
       if (!ready(windowEnd)) continue;
       pending.delete(windowEnd);
-      for (const [group, candidates] of w.groups) {
-        const partial: PartialTopK = { windowStart: w.windowStart, windowEnd, group, entries: topK(candidates, this.k), early };
+      for (const group of w.kept) {
+        const partial: PartialTopK = { windowStart: w.windowStart, windowEnd, group, entries: topK(w.groups.get(group)!, this.config.k), early };
         out.emit({ value: partial, timestamp: windowEnd - 1 });
       }
     }
   }
+}
+
+// A score that is not a finite number would order ranks arbitrarily (NaN) or not survive the JSON
+// of the partials topic (±Infinity): such a result is treated as the function failing on it.
+function checkedScore(score: unknown): number {
+  if (typeof score !== 'number' || !Number.isFinite(score)) throw new TypeError(`a top-K score function must return a finite number, got ${String(score)}`);
+  return score;
+}
+
+function checkedGroups(groups: unknown): readonly string[] {
+  if (!Array.isArray(groups) || !groups.every((g) => typeof g === 'string')) throw new TypeError('a top-K groups function must return an array of strings');
+  return groups as readonly string[];
 }

@@ -6,6 +6,7 @@ import type { KeyRange } from '../state/state-backend.js';
 import { sliding } from '../windows/window-spec.js';
 import type { Output, StreamRecord } from './operator.js';
 import { WindowAggregateOperator } from './window-aggregate.js';
+import { operatorContext } from './testing/operator-context.js';
 
 const SLICES = 1;
 const INDEX = 2;
@@ -23,7 +24,7 @@ class CountingBackend extends MemoryStateBackend {
 
 const operator = (backend: MemoryStateBackend, cacheEntries: number): WindowAggregateOperator =>
   new WindowAggregateOperator(
-    { backend, tables: [SLICES, INDEX], keyGroups: { start: 0, end: 0 }, maxParallelism: 1, cacheEntries, now: () => 0 },
+    operatorContext({ backend, tables: [SLICES, INDEX], cacheEntries }).ctx,
     // Windows of 4 s every 1 s: each 1 s slice takes part in four windows.
     { window: sliding(4_000, 1_000), allowedLatenessMs: 0, earlyFiringMs: null },
     count(),

@@ -22,6 +22,7 @@ import type { WindowResult } from '../api/functions.js';
 import { KeyReader, prefixRange, stateKey } from '../state/key-codec.js';
 import { WindowGeometry, type WindowSpec } from '../windows/window-spec.js';
 import type { Operator, OperatorContext, Output, StreamRecord } from './operator.js';
+import { SKIPPED } from './user-code.js';
 
 /** [keyGroup u16][table u8]: what precedes the slice end in a slice entry. */
 const SLICE_END_OFFSET = 3;
@@ -113,11 +114,12 @@ export class WindowAggregateOperator implements Operator {
       const key = r.key!;
       if (slice.cache) {
         let e = slice.cache.get(key);
+        const acc = this.#added(e, r);
+        if (acc === SKIPPED) continue;
         if (!e) {
-          slice.cache.set(key, (e = { keyGroup: r.keyGroup!, acc: this.fn.create(), dirty: false, stored: false }));
+          slice.cache.set(key, (e = { keyGroup: r.keyGroup!, acc, dirty: false, stored: false }));
           this.#cached += 1;
-        }
-        e.acc = this.fn.add(e.acc, r.value);
+        } else e.acc = acc;
         if (!e.dirty) {
           e.dirty = true;
           slice.dirty.push(key);
@@ -125,11 +127,32 @@ export class WindowAggregateOperator implements Operator {
         continue;
       }
       const id = `${sliceEnd}\u0000${key}`;
-      let p = spilled.get(id);
-      if (!p) spilled.set(id, (p = { keyGroup: r.keyGroup!, key, sliceEnd, acc: this.fn.create() }));
-      p.acc = this.fn.add(p.acc, r.value);
+      const p = spilled.get(id);
+      const acc = this.#added(p, r);
+      if (acc === SKIPPED) continue;
+      if (p) p.acc = acc;
+      else spilled.set(id, { keyGroup: r.keyGroup!, key, sliceEnd, acc });
     }
     if (spilled.size > 0) await this.#updateStored([...spilled.values()]);
+  }
+
+  /**
+   * The accumulator after adding the record to `into` (a new one when there is none). A pure `add`
+   * runs on the accumulator itself; any other runs on a fresh one that is then merged, so an `add`
+   * that throws halfway leaves no half update behind. A record its function keeps throwing on is
+   * given up (SKIPPED) and the accumulator stays as it was.
+   */
+  #added(into: { acc: unknown } | undefined, r: StreamRecord): unknown {
+    try {
+      return this.#add(into, r.value);
+    } catch (e) {
+      return this.ctx.userCode.recover(this.ctx.node, r, e, () => this.#add(into, r.value));
+    }
+  }
+
+  #add(into: { acc: unknown } | undefined, value: unknown): unknown {
+    if (!into) return this.fn.add(this.fn.create(), value);
+    return this.fn.pureAdd ? this.fn.add(into.acc, value) : this.fn.merge(into.acc, this.fn.add(this.fn.create(), value));
   }
 
   /** Read-modify-write of spilled slices' entries: one read and one write per distinct entry. */
@@ -228,12 +251,26 @@ export class WindowAggregateOperator implements Operator {
 
   async #fire(windowEnd: number, out: Output, early: boolean): Promise<void> {
     const accs = new Map<string, unknown>();
+    const windowStart = windowEnd - this.#geometry.size;
+    // A key whose merge or result keeps throwing is left out of this window (and dead-lettered once).
+    const failed = new Set<string>();
+    const guarded = <T>(key: string, call: () => T): T | typeof SKIPPED => {
+      try {
+        return call();
+      } catch (e) {
+        const result = this.ctx.userCode.recover(this.ctx.node, { value: { key, windowStart, windowEnd } }, e, call);
+        if (result === SKIPPED) failed.add(key);
+        return result;
+      }
+    };
     // Aggregate functions must not modify merge's arguments: the first may be a cached accumulator.
     const add = (key: string, acc: unknown): void => {
+      if (failed.has(key)) return;
       const before = accs.get(key);
-      accs.set(key, before === undefined ? acc : this.fn.merge(before, acc));
+      if (before === undefined) return void accs.set(key, acc);
+      const merged = guarded(key, () => this.fn.merge(before, acc));
+      if (merged !== SKIPPED) accs.set(key, merged);
     };
-    const windowStart = windowEnd - this.#geometry.size;
     const spilled: number[] = [];
     for (const sliceEnd of this.#geometry.slicesOf(windowEnd)) {
       const slice = this.#slices.get(sliceEnd);
@@ -270,7 +307,10 @@ export class WindowAggregateOperator implements Operator {
       }
     }
     for (const [key, acc] of accs) {
-      const result: WindowResult<unknown> = { key, windowStart, windowEnd, value: this.fn.result(acc), early };
+      if (failed.has(key)) continue;
+      const value = guarded(key, () => this.fn.result(acc));
+      if (value === SKIPPED) continue;
+      const result: WindowResult<unknown> = { key, windowStart, windowEnd, value, early };
       // An early result belongs to this watermark step, a final one to its window's end.
       out.emit({ value: result, timestamp: early ? this.#watermark : windowEnd - 1, key });
     }

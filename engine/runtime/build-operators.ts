@@ -32,16 +32,16 @@ export function buildOperator(node: GraphNode, functions: FunctionTable, ctx: Op
     case 'sink':
       return undefined;
     case 'map':
-      return new MapOperator(fns(functions, node, 'map').fn);
+      return new MapOperator(ctx, fns(functions, node, 'map').fn);
     case 'filter':
-      return new FilterOperator(fns(functions, node, 'filter').fn);
+      return new FilterOperator(ctx, fns(functions, node, 'filter').fn);
     case 'flatMap':
-      return new FlatMapOperator(fns(functions, node, 'flatMap').fn);
+      return new FlatMapOperator(ctx, fns(functions, node, 'flatMap').fn);
     case 'window':
       return new WindowAggregateOperator(ctx, node.config, fns(functions, node, 'window').aggregate);
     case 'topK': {
       const f = fns(functions, node, 'topK');
-      return new TopKLocalOperator(node.config.k, f.score, f.groups);
+      return new TopKLocalOperator(ctx, node.config, f.score, f.groups);
     }
     case 'process':
       return new KeyedProcessOperator(ctx, node.config, fns(functions, node, 'process').fn);
@@ -54,5 +54,5 @@ export function buildOperator(node: GraphNode, functions: FunctionTable, ctx: Op
 
 /** The merge phase of a topK node (one instance for the whole job; its state in `ctx`). */
 export function buildMergeOperator(node: GraphNode & { kind: 'topK' }, ctx: OperatorContext): TopKMergeOperator {
-  return new TopKMergeOperator(ctx, node.config.k);
+  return new TopKMergeOperator(ctx, node.config);
 }

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { evictPreviousMembers, type GroupAdmin, processClientId, recordGroup } from './group-members.js';
+import { StateDirInUseError, claimStateDir, evictPreviousMembers, type GroupAdmin, processClientId, recordGroup } from './group-members.js';
 
 const children: { kill(): boolean }[] = [];
 afterEach(() => {
@@ -12,6 +12,12 @@ afterEach(() => {
 
 function folder(): string {
   return mkdtempSync(join(tmpdir(), 'eddy-group-members-'));
+}
+
+/** When a process started, as a runner records it in its pid file (Linux). */
+function startOf(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return `${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()}:${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`;
 }
 
 /** A process that has exited: its pid is free. */
@@ -85,18 +91,43 @@ describe('group members of a dead process', () => {
     expect(readdirSync(join(dir, 'groups'))).toEqual(['job']);
   });
 
-  it('leaves the members of a live process alone, without asking the broker', async () => {
+  it('refuses a folder that a live process holds, naming both, and changes nothing', async () => {
     const dir = folder();
     const other = spawn('sleep', ['30']);
     children.push(other);
-    writeFileSync(join(dir, 'runner.pid'), `${other.pid} a1b2c3d4e5f6`);
+    await new Promise((r) => other.once('spawn', r));
+    // As a runner records itself: pid, token, and when it started.
+    const held = `${other.pid} a1b2c3d4e5f6 ${startOf(other.pid!)}`;
+    writeFileSync(join(dir, 'runner.pid'), held);
     recordGroup(dir, 'job');
     const b = broker({ job: [{ memberId: 'live', clientId: 'eddy-job-a1b2c3d4e5f6' }] });
-    const lines: string[] = [];
-    expect(await evictPreviousMembers(dir, b.admin, (l) => lines.push(l))).toBe(0);
+    const refusal = `state folder ${dir} is in use by another runner (process ${other.pid}): give each runner its own --state-dir`;
+    expect(() => claimStateDir(dir)).toThrow(StateDirInUseError);
+    expect(() => claimStateDir(dir)).toThrow(refusal);
+    await expect(evictPreviousMembers(dir, b.admin, () => undefined)).rejects.toThrow(refusal);
     expect(b.connects).toBe(0);
     expect(ids(b.groups.job)).toEqual(['live']);
-    expect(lines.join()).toContain(`process ${other.pid} also uses`);
+    expect(readFileSync(join(dir, 'runner.pid'), 'utf8')).toBe(held);
+    expect(readdirSync(join(dir, 'groups'))).toEqual(['job']);
+    // A pid file of an older Eddy (no start time) names a live process just the same.
+    writeFileSync(join(dir, 'runner.pid'), `${other.pid} a1b2c3d4e5f6`);
+    expect(() => claimStateDir(dir)).toThrow(refusal);
+  });
+
+  it('takes a folder whose recorded pid is alive but is another process (the pid came round again after a reboot)', async () => {
+    const dir = folder();
+    const other = spawn('sleep', ['30']);
+    children.push(other);
+    await new Promise((r) => other.once('spawn', r));
+    writeFileSync(join(dir, 'runner.pid'), `${other.pid} a1b2c3d4e5f6 0000-boot-of-last-week:42`);
+    expect(() => claimStateDir(dir)).not.toThrow();
+    expect(readFileSync(join(dir, 'runner.pid'), 'utf8')).toMatch(new RegExp(`^${process.pid} [0-9a-f]{12}`));
+  });
+
+  it('lets this process claim a folder it holds again', () => {
+    const dir = folder();
+    claimStateDir(dir);
+    expect(() => claimStateDir(dir)).not.toThrow();
   });
 
   it('does not remove the members of another runner in this process', async () => {

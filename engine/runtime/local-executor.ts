@@ -4,14 +4,17 @@
  * local phase per lane and one merge phase. Used by the operator test harness, bounded runs and,
  * per worker thread, by the runner.
  */
-import type { FunctionTable } from '../api/functions.js';
+import type { EncodedRecord, FunctionTable } from '../api/functions.js';
 import type { OperatorMeter } from '../metrics/member-metrics.js';
 import type { BuiltJob } from '../api/job-builder.js';
 import { consumersOf, type GraphNode, type JobGraph, type Port } from '../graph/job-graph.js';
-import type { Operator, OperatorContext, Output, StreamRecord } from '../operators/operator.js';
+import type { Operator, OperatorContext, Output, RecordOrigin, StreamRecord } from '../operators/operator.js';
+import { SKIPPED } from '../operators/user-code.js';
 import { keyGroupOf, keyGroupRange, subtaskOfKeyGroup } from '../state/key-groups.js';
 import type { StateBackend } from '../state/state-backend.js';
+import { eventTimeProblem } from '../time/event-time.js';
 import { buildMergeOperator, buildOperator, tablesNeeded } from './build-operators.js';
+import { DEFAULT_USER_CODE_POLICY, UserCodeGuard, errorMessage } from './user-code-guard.js';
 
 /** What a sink received: the value and the encoded record. */
 export interface SinkRecord {
@@ -28,6 +31,22 @@ class Collector implements Output {
     (port === 'late' ? this.late : this.main).push(record);
   }
 }
+
+/**
+ * A record the executor gave up on: its event time cannot be used (`time`), or a user function kept
+ * throwing on it (`user-code`, with the node). The task dead-letters it; the harness keeps it.
+ */
+export interface ExecutorDeadLetter {
+  reason: 'time' | 'user-code';
+  detail: string;
+  operator?: string;
+  /** The value as the failing node saw it (a window's result: its key and window). */
+  value: unknown;
+  origin?: RecordOrigin;
+}
+
+/** Top-K groups per window when nothing else is said (`--max-groups`). */
+export const DEFAULT_MAX_GROUPS = 1_000;
 
 /**
  * `whole`: the job in this executor. `partition`: everything up to the local top-K phase; partials go
@@ -51,6 +70,10 @@ export interface ExecutorOptions {
   meter?: OperatorMeter;
   /** Heap cache per stateful operator instance, in entries (default {@link DEFAULT_CACHE_ENTRIES}). */
   cacheEntries?: number;
+  /** Top-K groups per window at most (default {@link DEFAULT_MAX_GROUPS}). */
+  maxGroups?: number;
+  /** Input event times further than this ahead of their Kafka timestamp are dead-lettered (0: not checked; event-time.ts). */
+  maxFutureSkewMs?: number;
 }
 
 /** Window slices of 100k keys per task: about 20 MB of heap each. */
@@ -69,6 +92,9 @@ export class LocalExecutor {
   readonly #meter: OperatorMeter | undefined;
   /** In merge mode, only nodes downstream of a topK run. */
   readonly #downstreamOfTopK = new Set<string>();
+  readonly #userCode: UserCodeGuard;
+  readonly #deadLetters: ExecutorDeadLetter[] = [];
+  readonly #maxFutureSkewMs: number;
   #watermark = -Infinity;
   #now: number;
 
@@ -82,12 +108,20 @@ export class LocalExecutor {
     this.#meter = opts.meter;
     if (this.#mode === 'partition' && !this.#onPartials) throw new Error('partition mode needs onPartials');
     this.#now = opts.nowMs ?? Date.now();
+    this.#maxFutureSkewMs = opts.maxFutureSkewMs ?? 0;
+    this.#userCode = new UserCodeGuard(this.graph.userCode ?? DEFAULT_USER_CODE_POLICY, (f) => {
+      this.#deadLetters.push({ reason: 'user-code', detail: errorMessage(f.error), operator: f.operator, value: f.value, ...(f.origin ? { origin: f.origin } : {}) });
+    });
     if (opts.backends.length !== opts.parallelism) throw new Error(`expected ${opts.parallelism} state backends, got ${opts.backends.length}`);
     let nextTable = 1;
     for (const node of this.graph.nodes) {
       const tables = Array.from({ length: tablesNeeded(node.kind) }, () => nextTable++);
       if (nextTable > 255) throw new Error('too many stateful operators in one job (at most 127)');
       const context = (lane: number): OperatorContext => ({
+        node: node.id,
+        userCode: this.#userCode,
+        maxGroups: opts.maxGroups ?? DEFAULT_MAX_GROUPS,
+        ...(opts.meter ? { meter: opts.meter } : {}),
         backend: opts.backends[lane]!,
         tables,
         keyGroups: keyGroupRange(lane, this.#parallelism, this.graph.maxParallelism),
@@ -115,13 +149,51 @@ export class LocalExecutor {
     return this.#sinks.get(sinkId) ?? [];
   }
 
-  /** Pushes decoded source values; their event time comes from the source's timestamp function. */
+  /** Pushes decoded source values (see {@link pushInput}). */
   async pushSource(sourceId: string, values: readonly unknown[], lane = 0): Promise<void> {
+    await this.pushInput(sourceId, values, undefined, lane);
+  }
+
+  /**
+   * Pushes input values (with, from Kafka, the records they were decoded from, index for index).
+   * Each gets its event time from the source's timestamp function; a record whose time cannot be
+   * used (event-time.ts), or on which the function keeps throwing, does not enter the job: it is
+   * dead-lettered (see {@link takeDeadLetters}). Returns the newest admitted event time (−∞: none),
+   * what may move a watermark.
+   */
+  async pushInput(sourceId: string, values: readonly unknown[], origins?: readonly RecordOrigin[], lane = 0): Promise<number> {
     const f = this.#functions.get(sourceId);
     if (!f || f.kind !== 'source') throw new Error(`'${sourceId}' is not a source of job ${this.graph.job}`);
-    this.#meter?.records(sourceId, 'out', values.length);
-    await this.#deliver(sourceId, 'main', lane, values.map((value) => ({ value, timestamp: f.timestamp(value) })));
+    const admitted: StreamRecord[] = [];
+    let newest = -Infinity;
+    for (let i = 0; i < values.length; i += 1) {
+      const value = values[i];
+      const origin = origins?.[i];
+      let timestamp: number | typeof SKIPPED;
+      try {
+        timestamp = f.timestamp(value);
+      } catch (e) {
+        timestamp = this.#userCode.recover(sourceId, { value, ...(origin ? { origin } : {}) }, e, () => f.timestamp(value));
+        if (timestamp === SKIPPED) continue;
+      }
+      const problem = eventTimeProblem(timestamp, origin?.timestamp, this.#maxFutureSkewMs);
+      if (problem !== undefined) {
+        this.#deadLetters.push({ reason: 'time', detail: problem, value, ...(origin ? { origin } : {}) });
+        continue;
+      }
+      if (timestamp > newest) newest = timestamp;
+      admitted.push({ value, timestamp, origin });
+    }
+    this.#meter?.records(sourceId, 'out', admitted.length);
+    if (admitted.length > 0) await this.#deliver(sourceId, 'main', lane, admitted);
+    return newest;
   }
+
+  /** The records given up since the last call (the task dead-letters them in its transaction). */
+  takeDeadLetters(): ExecutorDeadLetter[] {
+    return this.#deadLetters.splice(0);
+  }
+
 
   /** Advances event time: every operator, in graph order, fires what is complete. */
   async advanceWatermark(watermark: number): Promise<void> {
@@ -222,10 +294,21 @@ export class LocalExecutor {
     if (f?.kind !== 'keyBy') throw new Error(`node '${node.id}': missing keyBy function`);
     this.#meter?.records(node.id, 'out', records.length);
     const byLane: StreamRecord[][] = Array.from({ length: this.#parallelism }, () => []);
+    const keyOf = (value: unknown): string => {
+      const key = f.fn(value);
+      if (typeof key !== 'string') throw new TypeError(`a keyBy function must return a string, got ${key === null ? 'null' : typeof key}`);
+      return key;
+    };
     for (const r of records) {
-      const key = f.fn(r.value);
+      let key: string | typeof SKIPPED;
+      try {
+        key = keyOf(r.value);
+      } catch (e) {
+        key = this.#userCode.recover(node.id, r, e, () => keyOf(r.value));
+        if (key === SKIPPED) continue;
+      }
       const keyGroup = keyGroupOf(key, this.graph.maxParallelism);
-      byLane[subtaskOfKeyGroup(keyGroup, this.#parallelism, this.graph.maxParallelism)]!.push({ value: r.value, timestamp: r.timestamp, key, keyGroup });
+      byLane[subtaskOfKeyGroup(keyGroup, this.#parallelism, this.graph.maxParallelism)]!.push({ value: r.value, timestamp: r.timestamp, key, keyGroup, origin: r.origin });
     }
     for (let lane = 0; lane < byLane.length; lane += 1) if (byLane[lane]!.length > 0) await this.#deliver(node.id, 'main', lane, byLane[lane]!);
   }
@@ -233,10 +316,19 @@ export class LocalExecutor {
   async #sink(node: GraphNode, records: StreamRecord[]): Promise<void> {
     const f = this.#functions.get(node.id);
     if (f?.kind !== 'sink') throw new Error(`node '${node.id}': missing sink function`);
-    const out = records.map((r) => {
-      const e = f.encode(r.value);
-      return { value: r.value, timestamp: r.timestamp, key: e.key, encoded: e.value };
-    });
+    const encode = (value: unknown): EncodedRecord => checkedEncoding(f.encode(value));
+    const out: SinkRecord[] = [];
+    for (const r of records) {
+      let e: EncodedRecord | typeof SKIPPED;
+      try {
+        e = encode(r.value);
+      } catch (error) {
+        e = this.#userCode.recover(node.id, r, error, () => encode(r.value));
+        if (e === SKIPPED) continue;
+      }
+      out.push({ value: r.value, timestamp: r.timestamp, key: e.key, encoded: e.value });
+    }
+    if (out.length === 0) return;
     this.#meter?.records(node.id, 'out', out.length);
     if (this.#onSink) await this.#onSink(node.id, out);
     else {
@@ -245,4 +337,13 @@ export class LocalExecutor {
       list.push(...out);
     }
   }
+}
+
+/** An encode function's result, checked here: a wrong shape would otherwise fail the Kafka producer, and so the task, each time. */
+function checkedEncoding(e: EncodedRecord): EncodedRecord {
+  const bytes = (v: unknown): boolean => typeof v === 'string' || Buffer.isBuffer(v);
+  if (e === null || typeof e !== 'object' || !bytes(e.value) || !(e.key === null || bytes(e.key))) {
+    throw new TypeError('an encode function must return { key: string | Buffer | null, value: string | Buffer }');
+  }
+  return e;
 }

@@ -1,15 +1,17 @@
 /**
  * The entry of a member thread (a long-lived piscina task): loads the job by path, runs one group
  * member until the runner says stop or, bounded, until the job has finished. Answers the runner's
- * metric collections from the member's own registry.
+ * metric collections from the member's own registry. A failure comes back as the task's result
+ * (MemberOutcome), described by failureInfo while the error still has its marks.
  */
 import { isMainThread } from 'node:worker_threads';
 import { buildJob, loadJob } from '../api/job-definition.js';
 import { MemberMetrics } from '../metrics/member-metrics.js';
+import { failureInfo } from './member-failure.js';
 import { MemberCleanupTimeout, runMember } from './member.js';
-import type { FromMember, MemberStart, MemberStats, SavepointPhase, SavepointReply, ToMember } from './protocol.js';
+import type { FromMember, MemberOutcome, MemberStart, SavepointPhase, SavepointReply, ToMember } from './protocol.js';
 
-export default async function memberWorker(start: MemberStart): Promise<MemberStats> {
+export default async function memberWorker(start: MemberStart): Promise<MemberOutcome> {
   const { port } = start;
   const abort = new AbortController();
   const post = (m: FromMember): void => port.postMessage(m);
@@ -31,7 +33,7 @@ export default async function memberWorker(start: MemberStart): Promise<MemberSt
     const { jobModule, jobOptions, port: _port, ...member } = start;
     const def = await loadJob(jobModule);
     metrics = new MemberMetrics(def.name);
-    return await runMember({
+    const stats = await runMember({
       ...member,
       job: buildJob(def, jobOptions),
       log: (line) => post({ type: 'log', line }),
@@ -39,13 +41,19 @@ export default async function memberWorker(start: MemberStart): Promise<MemberSt
       metrics,
       onCheckpoint: (event) => post({ type: 'checkpoint', ...event }),
       onSavepointControl: (handler) => (savepoints = handler),
+      onReady: (ready) => post({ type: 'ready', ready }),
     });
+    return { ok: true, stats };
   } catch (e) {
+    const failure = failureInfo(e);
+    // Posted too, before the port closes (below): a thread ended here may be gone before piscina
+    // hands its result over, and then the runner reads this message instead.
+    post({ type: 'failed', ...failure });
     // Clients stuck on a vanished broker live in this thread: end the thread (piscina starts a new
     // one for the restart) instead of leaving them to rejoin the group half-alive. A member on the
     // runner's own thread (the Confluent client's) cannot, and fails as it is.
     if (e instanceof MemberCleanupTimeout && !isMainThread) setImmediate(() => process.exit(1));
-    throw e;
+    return { ok: false, failure };
   } finally {
     port.close();
   }

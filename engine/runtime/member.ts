@@ -9,6 +9,7 @@ import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
 import type { RejectedRecord } from '../../connectors/kafka/dead-letter.js';
 import { loadConfluentClient } from '../../connectors/kafka/confluent-client.js';
 import { ConfluentSource, type RdKafkaModule } from '../../connectors/kafka/confluent-source.js';
+import { DEFAULT_MAX_FUTURE_SKEW_MS } from '../time/event-time.js';
 import { KafkaSource, type PartitionBatch, type RecordSource, type SourceHooks, type SourceOptions, type TopicPartition } from '../../connectors/kafka/source.js';
 import type { BuiltJob } from '../api/job-builder.js';
 import type { MemberMetrics } from '../metrics/member-metrics.js';
@@ -17,7 +18,10 @@ import type { CheckpointEvent, MemberStats, SavepointPhase, SavepointReply } fro
 import { inputEnds, jobFinished } from './bounded-end.js';
 import { recordGroup } from './group-members.js';
 import { ensureJobTopics, internalTopics } from './job-topics.js';
-import { Task, type PartialsRecord } from './task.js';
+import { DEFAULT_MAX_GROUPS } from './local-executor.js';
+import { FatalJobError, atPosition } from './member-failure.js';
+import { partialsSerde, type PartialsRecord } from './partials-record.js';
+import { Task } from './task.js';
 import { runOn, slotLabel, type TaskSlot } from './task-slot.js';
 
 export interface MemberOptions {
@@ -35,6 +39,12 @@ export interface MemberOptions {
   sessionTimeoutMs?: number;
   /** When the broker answers an input fetch: once `minBytes` are there or after `maxWaitTimeMs` (kafkajs' defaults: 1, 500). */
   inputFetch?: { minBytes: number; maxWaitTimeMs: number };
+  /**
+   * Bounds on bad input: records over `maxRecordBytes` are dead-lettered undecoded; event times more
+   * than `maxFutureSkewMs` ahead of their Kafka timestamp too (0: not checked); at most `maxGroups`
+   * top-K groups per window. Defaults: 1 MiB, 1 h, 1,000.
+   */
+  limits?: { maxRecordBytes?: number; maxFutureSkewMs?: number; maxGroups?: number };
   /** The client the input is read with; `confluent` is loaded from this folder (confluent-client.ts). */
   inputClient?: { kind: 'kafkajs' } | { kind: 'confluent'; dir: string };
   /** Identifies this member in logs. */
@@ -48,6 +58,8 @@ export interface MemberOptions {
   savepoint?: { dir: string; tasks: SavepointTask[] };
   /** Receives the member's handler of savepoint phases (the runner drives them). */
   onSavepointControl?: (handler: (p: SavepointPhase) => Promise<SavepointReply>) => void;
+  /** Called with true once every task the member owns is open (restored) and with false when new ones start opening. */
+  onReady?: (ready: boolean) => void;
 }
 
 /**
@@ -61,8 +73,17 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
   const fail = (e: unknown): void => {
     fatal ??= e instanceof Error ? e : new Error(String(e));
   };
+  /** Work on a task whose failure is marked with the task and its committed offset (member-failure.ts). */
+  const at = (id: string, work: (t: Task) => Promise<void>) => async (t: Task): Promise<void> => {
+    try {
+      await work(t);
+    } catch (e) {
+      throw atPosition(e, { task: id, offset: t.committedOffset?.toString() ?? null });
+    }
+  };
   const { job } = opts;
-  const { input, partitions } = await ensureJobTopics(job, opts.kafka, opts.groupId);
+  const limits = { maxFutureSkewMs: opts.limits?.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS, maxGroups: opts.limits?.maxGroups ?? DEFAULT_MAX_GROUPS };
+  const { input, partitions, deadLetterMaxBytes } = await ensureJobTopics(job, opts.kafka, opts.groupId);
   const topics = internalTopics(opts.groupId);
   const hasTopK = job.graph.nodes.some((n) => n.kind === 'topK');
   const source = job.graph.nodes.find((n) => n.kind === 'source')!;
@@ -87,6 +108,12 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
       job, kafka: opts.kafka, mode,
       input: { topic: tp.topic, partition: tp.partition, groupId: mode === 'merge' ? `${opts.groupId}-merge` : opts.groupId },
       inputPartitions: partitions,
+      deadLetterMaxBytes,
+      limits,
+      onDeadLetters: (reason, n) => {
+        stats.deadLettered += n;
+        metrics?.deadLetters(reason, n);
+      },
       topics: { changelog: mode === 'merge' ? topics.mergeChangelog : topics.changelog, partials: hasTopK ? topics.partials : undefined },
       stateDir: opts.stateDir, stateBackend: opts.stateBackend,
       transactionalId: `${opts.groupId}-${mode}-${tp.partition}`,
@@ -105,7 +132,10 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     const slot: TaskSlot = { task, queue: task, next: undefined, lastRecordAt: Date.now(), ended: false };
     // Resume exactly at the offset committed when the task fenced its predecessor: the consumer may
     // have fetched from an older one, so records below the task's position are skipped (see below).
-    slot.queue = task.then((t) => t.resumeOffset !== undefined && advanceTo(slot, t.resumeOffset), fail);
+    slot.queue = task.then(
+      (t) => t.resumeOffset !== undefined && advanceTo(slot, t.resumeOffset),
+      (e: unknown) => fail(atPosition(e, { task: `${mode}:${tp.partition}`, offset: null })),
+    );
     return slot;
   };
   /** A task's writes join the member's totals when it closes, moved away or at the end. */
@@ -126,6 +156,17 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     }
     for (const tp of owned) if (!slots.has(`${mode}:${tp.partition}`)) slots.set(`${mode}:${tp.partition}`, openTask(mode, tp));
     metrics?.tasks(slots.size);
+    announceReadiness();
+  };
+  /** Ready once every task owned now is open (restored); each assignment starts over. */
+  let assignments = 0;
+  const announceReadiness = (): void => {
+    const generation = ++assignments;
+    opts.onReady?.(false);
+    void Promise.all([...slots.values()].map((s) => s.task)).then(
+      () => generation === assignments && !fatal && opts.onReady?.(true),
+      () => undefined,
+    );
   };
   /** Commits every task of one consumer, each after the work queued before. */
   const commitAll = async (mode: 'partition' | 'merge'): Promise<void> => {
@@ -181,7 +222,11 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
   // Noted before joining, so a process killed even mid-join can be evicted by the next (group-members.ts).
   recordGroup(opts.stateDir, opts.groupId);
   if (hasTopK) recordGroup(opts.stateDir, `${opts.groupId}-merge`);
-  const inputOptions: SourceOptions = { groupId: opts.groupId, topics: [input], autoCommit: false, restartOnCrash: false, ...opts.inputFetch, ...session(opts.sessionTimeoutMs) };
+  const inputOptions: SourceOptions = {
+    groupId: opts.groupId, topics: [input], autoCommit: false, restartOnCrash: false,
+    ...(opts.limits?.maxRecordBytes !== undefined ? { maxRecordBytes: opts.limits.maxRecordBytes } : {}),
+    ...opts.inputFetch, ...session(opts.sessionTimeoutMs),
+  };
   const inputHooks: SourceHooks = {
     onAssignment: (owned) => reconcile('partition', owned),
     onRebalance: commitBeforeRebalance('partition'),
@@ -192,7 +237,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     onProgress: (tp, next) => {
       const slot = slots.get(`partition:${tp.partition}`);
       advanceTo(slot, next);
-      if (slot && opts.bounded && !slot.ended && next >= (ends.get(tp.partition) ?? 0n)) void runOn(slot, (t) => finishPartition(slot, t)).catch(fail);
+      if (slot && opts.bounded && !slot.ended && next >= (ends.get(tp.partition) ?? 0n)) void runOn(slot, at(`partition:${tp.partition}`, (t) => finishPartition(slot, t))).catch(fail);
     },
   };
   const inputSource: RecordSource<unknown> =
@@ -212,19 +257,16 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     const end = ends.get(batch.partition) ?? 0n;
     if (fatal) return;
     metrics?.lag(String(batch.partition), batch.highWatermark - batch.nextOffset);
-    await timed(slot, async (t) => {
+    await timed(slot, at(`partition:${batch.partition}`, async (t) => {
       // Skip what this task has processed already (a batch fetched before the task knew its position
       // can repeat records), and in bounded mode what lies past the end.
       const from = slot.next ?? -1n;
       const fresh = (offset: string): boolean => BigInt(offset) >= from && (!opts.bounded || BigInt(offset) < end);
-      const letters = rejected.filter((r) => fresh(r.offset));
-      stats.deadLettered += letters.length;
-      metrics?.deadLetters(letters.length);
-      await t.deadLetters(letters);
+      await t.deadLetters(rejected.filter((r) => r.offset !== null && fresh(r.offset)));
       // Offsets ascend within a batch: when both ends are fresh, all are (the usual case).
       const all = batch.records;
       const records = all.length === 0 || (fresh(all[0]!.offset) && fresh(all[all.length - 1]!.offset)) ? all : all.filter((r) => fresh(r.offset));
-      if (records.length > 0) await t.processRecords(records.map((r) => r.value), records.map((r) => fns.timestamp(r.value)));
+      if (records.length > 0) await t.processRecords(records);
       stats.records += records.length;
       metrics?.sourceRecords(String(batch.partition), records.length);
       metrics?.watermark(String(batch.partition), t.watermark);
@@ -235,7 +277,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
       // (more input waiting) the interval's commits suffice, and a transaction per fired window
       // would cost 40% of the CPU.
       else if (t.commitDue && batch.nextOffset >= batch.highWatermark) await commit(t, String(batch.partition), slot.next);
-    }).catch(fail);
+    })).catch(fail);
   };
   const finishPartition = async (slot: TaskSlot, t: Task): Promise<void> => {
     if (slot.ended || t.closed) return;
@@ -248,8 +290,15 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     ? new KafkaSource<PartialsRecord>(
         opts.kafka,
         { groupId: `${opts.groupId}-merge`, topics: [topics.partials], autoCommit: false, restartOnCrash: false, ...session(opts.sessionTimeoutMs) },
-        { decode: (v) => (v === null ? { ok: false, reason: 'empty' } : { ok: true, value: JSON.parse(v.toString()) as PartialsRecord }), encode: (v) => Buffer.from(JSON.stringify(v)) },
-        { write: async () => undefined },
+        partialsSerde,
+        {
+          // Eddy wrote it, so a record here that cannot be read is damage, not bad input: skipping it
+          // would lose part of a ranking, and retrying would meet it again. The job stops, saying where.
+          write: async (records) => {
+            const r = records[0];
+            if (r) fail(new FatalJobError(`internal topic ${r.topic}, partition ${r.partition}, offset ${r.offset ?? '?'} holds a record that cannot be read (${r.reason}: ${r.detail}); the job stops rather than lose part of a ranking`));
+          },
+        },
         {
           onAssignment: (owned) => reconcile('merge', owned),
           onRebalance: commitBeforeRebalance('merge'),
@@ -303,12 +352,12 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     const slot = slots.get(`merge:${batch.partition}`);
     if (!slot) return;
     if (fatal) return;
-    await timed(slot, async (t) => {
+    await timed(slot, at(`merge:${batch.partition}`, async (t) => {
       const from = slot.next ?? -1n;
       await t.processPartials(batch.records.filter((r) => BigInt(r.offset) >= from).map((r) => r.value));
       advanceTo(slot, batch.nextOffset);
       if (t.fired) await commit(t, `merge-${batch.partition}`, slot.next);
-    }).catch(fail);
+    })).catch(fail);
   });
 
   // Bounded partitions that are empty (or already read to the end) end without any batch.
@@ -319,7 +368,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
   const memory = new Map<string, number>();
   const tick = async (): Promise<void> => {
     for (const [id, slot] of slots) {
-      await runOn(slot, async (t) => {
+      await runOn(slot, at(id, async (t) => {
         // Moved away while this tick went through the earlier tasks.
         if (t.closed) return;
         if (id.startsWith('partition:') && opts.bounded && !slot.ended) {
@@ -338,7 +387,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
           memory.set(id, usage.memoryBytes);
           metrics.watermark(partition, t.watermark);
         }
-      }).catch(fail);
+      })).catch(fail);
     }
     if (metrics && opts.stateBackend === 'rocksdb') metrics.rocksDbMemory([...memory.entries()].filter(([id]) => slots.has(id)).reduce((a, [, b]) => a + b, 0));
     if (opts.bounded && !finished) finished = await jobFinished(admin, opts.groupId, input, ends, hasTopK ? topics.partials : undefined);
@@ -379,7 +428,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     // Whatever hangs, the stores close: the thread may end, but their folders must not stay locked.
     if (timedOut) for (const t of opened) await t.closeState().catch(() => undefined);
   }
-  if (cleanupTimedOut) throw new MemberCleanupTimeout(`${opts.name} could not close its Kafka clients in time${fatal ? ` after: ${fatal.message}` : ''}`);
+  if (cleanupTimedOut) throw new MemberCleanupTimeout(`${opts.name} could not close its Kafka clients in time${fatal ? ` after: ${fatal.message}` : ''}`, fatal ? { cause: fatal } : undefined);
   if (fatal) throw fatal;
   return stats;
 }

@@ -5,10 +5,11 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { SavepointTask } from '../checkpoint/savepoint.js';
 import type { MemberMetricsJson } from '../metrics/runner-metrics.js';
+import type { FailureInfo } from './member-failure.js';
 import type { MemberOptions } from './member.js';
 
 /** What a member thread is started with (piscina task argument): the member's options, with the job as a module path. */
-export interface MemberStart extends Omit<MemberOptions, 'job' | 'log' | 'signal' | 'metrics' | 'onCheckpoint' | 'onSavepointControl'> {
+export interface MemberStart extends Omit<MemberOptions, 'job' | 'log' | 'signal' | 'metrics' | 'onCheckpoint' | 'onSavepointControl' | 'onReady'> {
   jobModule: string;
   jobOptions: unknown;
   /** The runner's end of the conversation; the member posts {@link FromMember} on it. */
@@ -40,6 +41,12 @@ export interface MemberStats {
   outputs: Record<string, number>;
 }
 
+/**
+ * What a member thread's task resolves to: the member's stats, or its failure (a result rather than
+ * a rejection, because a structured-cloned error loses what the runner needs to decide on a restart).
+ */
+export type MemberOutcome = { ok: true; stats: MemberStats } | { ok: false; failure: FailureInfo };
+
 /** One task commit (a checkpoint of that task), as the runner's history lists it. */
 export interface CheckpointEvent {
   task: string;
@@ -54,4 +61,8 @@ export type FromMember =
   | { type: 'log'; line: string }
   | { type: 'metrics'; id: number; metrics: MemberMetricsJson }
   | { type: 'savepoint'; id: number; reply?: SavepointReply; error?: string }
-  | ({ type: 'checkpoint' } & CheckpointEvent);
+  | ({ type: 'checkpoint' } & CheckpointEvent)
+  /** Every task the member owns is open (restored) and it is processing; false while tasks open after an assignment. */
+  | { type: 'ready'; ready: boolean }
+  /** Posted just before the member's error reaches the runner: what the runner needs to decide on a restart. */
+  | ({ type: 'failed' } & FailureInfo);

@@ -26,6 +26,8 @@ export interface RunnerHttpOptions {
   /** What `POST /v1/stop` does. */
   stop: () => void;
   token?: string;
+  /** Keys each view holds at most, and so trending categories (`--max-groups`; default 1,000). */
+  maxGroups?: number;
 }
 
 /**
@@ -36,7 +38,7 @@ export interface RunnerHttpOptions {
  */
 export async function startRunnerHttp(o: RunnerHttpOptions): Promise<{ monitor: RunnerMonitor; url: string; views: string[]; close: () => Promise<void> }> {
   const monitor = new RunnerMonitor({ job: o.def.name, groupId: o.groupId, parallelism: o.parallelism });
-  const views = openViews(o.def.views?.(o.options) ?? [], o.kafka, monitor.metrics);
+  const views = openViews(o.def.views?.(o.options) ?? [], o.kafka, monitor.metrics, o.maxGroups);
   let topics: { input: string; partitions: number } | undefined;
   const savepoint = async (dir: string, thenStop: boolean): Promise<SavepointManifest> => {
     topics ??= await ensureJobTopics(o.job, o.kafka, o.groupId);
@@ -62,14 +64,14 @@ export async function startRunnerHttp(o: RunnerHttpOptions): Promise<{ monitor: 
 }
 
 /** The job's views; rankings feed the trending gauge. */
-function openViews(specs: readonly ViewSpec[], kafka: KafkaClientOptions, metrics: RunnerMetrics): { spec: ViewSpec; view: LatestView<unknown> }[] {
+function openViews(specs: readonly ViewSpec[], kafka: KafkaClientOptions, metrics: RunnerMetrics, maxKeys: number | undefined): { spec: ViewSpec; view: LatestView<unknown> }[] {
   return specs.map((spec) => {
+    metrics.viewUpdated(spec.name, [], { evicted: [], records: 0 });
     const view: LatestView<unknown> = new LatestView({
       ...spec,
       kafka,
-      onUpdate: (keys) => {
-        if (spec.ranking) metrics.rankings(keys.map((k) => spec.ranking!(view.latest(k))));
-      },
+      maxKeys,
+      onUpdate: (keys, leftOut) => metrics.viewUpdated(spec.name, spec.ranking ? keys.map((k) => spec.ranking!(view.latest(k))) : [], leftOut),
     });
     return { spec, view };
   });

@@ -1,7 +1,8 @@
 /**
  * The runner's HTTP server through the real CLI: metrics agree with what was produced (counts known
  * from the generator, not from the engine), the trending view agrees with the committed topic, and
- * bad queries and unauthorised calls get clear errors.
+ * bad queries and unauthorised calls get clear errors. Readiness follows the members: not before
+ * their tasks are open, nor while one is in a crash loop (the crash-loop job); liveness throughout.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,8 @@ import { createTopics, readTopic, uniqueName, waitFor } from '../../connectors/k
 import { produceWatchEvents } from '../../jobs/content-popularity/testing/trending-fixtures.js';
 import { TrendingRecordSchema, type TrendingRecord } from '../../jobs/content-popularity/trending-record.js';
 import { startServingEddy } from '../cli/eddy-process.js';
+import type { RunStatus } from './runner-monitor.js';
+import { CRASH_LOOP_ERROR, CRASH_LOOP_JOB } from './testing/crash-loop-job.js';
 
 const children: { kill: () => void }[] = [];
 afterEach(() => children.splice(0).forEach((c) => c.kill()));
@@ -46,10 +49,19 @@ describe('runner HTTP server', () => {
     ], { EDDY_API_TOKEN: token });
     children.push(runner);
     const url = await runner.url;
+    // Alive at once, ready only once the member has joined and opened its tasks.
+    const early = await fetch(`${url}/readyz`);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect(early.status).toBe(503);
+    expect(((await early.json()) as { reasons: string[] }).reasons).toEqual([expect.stringMatching(/^member-0 (has not started|is starting: its tasks are not all open yet)$/)]);
 
     await waitFor('every record counted', async () => ((await (await fetch(`${url}/v1/status`)).json()) as { records: number }).records === good, 90_000);
     const status = (await (await fetch(`${url}/v1/status`)).json()) as { state: string; deadLettered: number; parallelism: number };
     expect(status).toMatchObject({ state: 'running', deadLettered: bad, parallelism: 1 });
+    await waitFor('the runner to be ready', async () => (await fetch(`${url}/readyz`)).status === 200, 30_000);
+    expect(await (await fetch(`${url}/readyz`)).json()).toEqual({ ready: true });
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect(sumOf(await (await fetch(`${url}/metrics`)).text(), 'eddy_crash_looping_members')).toBe(0);
 
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(sumOf(metrics, 'eddy_source_records_total')).toBe(good);
@@ -92,6 +104,35 @@ describe('runner HTTP server', () => {
     expect(await badBody.json()).toMatchObject({ field: 'force' });
 
     // A stop through the API is graceful and exits 0.
+    expect((await fetch(`${url}/v1/stop`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status).toBe(202);
+    expect(await runner.exitCode, runner.stderr().slice(-2_000)).toBe(0);
+  });
+
+  it('stays alive but not ready while a member is in a crash loop, and says so', async () => {
+    const token = 'test-token-456';
+    const runner = startServingEddy([
+      'run', CRASH_LOOP_JOB, '--restart-limit', '2', '--brokers', inject('kafkaBrokers'), '--metrics-port', '0',
+      '--group-id', uniqueName('srv-crash-loop'), '--state-dir', mkdtempSync(join(tmpdir(), 'eddy-srv-crash-loop-')),
+    ], { EDDY_API_TOKEN: token });
+    children.push(runner);
+    const url = await runner.url;
+    const status = async (): Promise<RunStatus> => (await (await fetch(`${url}/v1/status`)).json()) as RunStatus;
+    await waitFor('the crash loop', async () => (await status()).crashLoops.length > 0, 30_000);
+
+    expect(await status()).toMatchObject({
+      state: 'running', restarts: 1,
+      members: [{ member: 'member-0', state: 'crash-loop', lastFailure: { error: CRASH_LOOP_ERROR, task: null, offset: null } }],
+      crashLoops: [{ member: 'member-0', reason: 'crash-loop', task: null, offset: null, error: CRASH_LOOP_ERROR, failures: 2 }],
+    });
+    const readyz = await fetch(`${url}/readyz`);
+    expect(readyz.status).toBe(503);
+    expect(await readyz.json()).toEqual({ ready: false, reasons: [`member-0 is not restarted: crash loop: failed 2 times outside any task: ${CRASH_LOOP_ERROR}`] });
+    expect(sumOf(await (await fetch(`${url}/metrics`)).text(), 'eddy_crash_looping_members')).toBe(1);
+    expect(runner.stderr()).toContain(`member-0: crash loop: failed 2 times outside any task: ${CRASH_LOOP_ERROR}; not restarting it`);
+    // Unbounded, the runner goes on serving (alive, still not ready) until it is stopped.
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${url}/readyz`)).status).toBe(503);
     expect((await fetch(`${url}/v1/stop`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status).toBe(202);
     expect(await runner.exitCode, runner.stderr().slice(-2_000)).toBe(0);
   });

@@ -1,5 +1,6 @@
 /**
- * The runner's HTTP server (`--metrics-port`): Prometheus metrics, health, status, checkpoint
+ * The runner's HTTP server (`--metrics-port`): Prometheus metrics, liveness (`/healthz`: the process
+ * answers) and readiness (`/readyz`: every member running with its tasks open), status, checkpoint
  * history, the job's views (e.g. `/v1/trending`), and a graceful stop. Read-only routes are open;
  * POST routes need `Authorization: Bearer $EDDY_API_TOKEN` and are disabled without that variable.
  * Binds 127.0.0.1 unless told otherwise.
@@ -46,10 +47,14 @@ async function route(req: IncomingMessage, res: ServerResponse, opts: RunnerServ
     return;
   }
   if (path === '/healthz') return send(res, 200, { status: 'ok' });
+  if (path === '/readyz') {
+    const { ready, reasons } = opts.monitor.readiness();
+    return send(res, ready ? 200 : 503, ready ? { ready } : { ready, reasons });
+  }
   if (path === '/v1/status') return send(res, 200, await opts.monitor.status());
   if (path === '/v1/checkpoints') return send(res, 200, { checkpoints: opts.monitor.checkpoints() });
   const view = opts.views.find((v) => path === `/v1/${v.spec.name}`);
-  if (!view) throw new ApiError(404, `no route ${path}: try /metrics, /healthz, /v1/status, /v1/checkpoints${opts.views.map((v) => `, /v1/${v.spec.name}`).join('')}`);
+  if (!view) throw new ApiError(404, `no route ${path}: try /metrics, /healthz, /readyz, /v1/status, /v1/checkpoints${opts.views.map((v) => `, /v1/${v.spec.name}`).join('')}`);
   const { param } = view.spec;
   const key = parseOr400(z.strictObject({ [param]: z.string().min(1).max(256).optional() }), Object.fromEntries(url.searchParams))[param];
   if (key === undefined) return send(res, 200, { [plural(param)]: Object.fromEntries(view.view.all()) });

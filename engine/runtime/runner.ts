@@ -3,39 +3,49 @@
  * member (member-worker.ts). piscina gives the pool, thread lifecycle and error propagation; it
  * routes nothing, because each member consumes its own partitions: records never cross threads.
  * A failed member restarts with exponential backoff (1 s doubling to 60 s, back to 1 s after a
- * minute of running), counted.
+ * minute of running ready), counted, unless it keeps failing at the same input position or fails
+ * fatally (restart-policy.ts): then it stays stopped and is reported. Bounded, that ends the run,
+ * since the job cannot finish without its input; unbounded, the other members go on.
  *
  * With `memberThread: 'main'` the one member runs on this thread instead: what a member reading its
  * input with the Confluent client needs, as that client's addon calls back into the main thread's
  * event loop only (confluent-client.ts).
  */
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { KafkaAdmin } from '../../connectors/kafka/admin.js';
 import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
-import { evictPreviousMembers, processClientId } from './group-members.js';
-import type { FromMember, MemberStart, MemberStats, ToMember } from './protocol.js';
+import { claimStateDir, evictPreviousMembers, processClientId } from './group-members.js';
+import { failureInfo, type FailureInfo } from './member-failure.js';
+import type { FromMember, MemberOutcome, MemberStart, MemberStats, ToMember } from './protocol.js';
+import { RestartPolicy, describePosition, describeStop, type StoppedMember } from './restart-policy.js';
 import type { RunnerMonitor } from './runner-monitor.js';
 
 export type RunnerOptions = Omit<MemberStart, 'port' | 'name'> & {
   parallelism: number;
   signal?: AbortSignal;
   log?: (line: string) => void;
-  /** Receives metrics, checkpoints and restarts (for the HTTP server). */
+  /** Receives metrics, checkpoints, member states, restarts and crash loops (for the HTTP server). */
   monitor?: RunnerMonitor;
   /** Where members run: worker threads (default), or this thread (parallelism 1 only). */
   memberThread?: 'worker' | 'main';
+  /** Failures at the same input position after which a member is not restarted (default 5). */
+  restartLimit?: number;
 };
 
 export interface RunnerResult extends MemberStats {
   restarts: number;
+  /** Members not restarted (crash loops, fatal failures), in the order they stopped; bounded, the first ended the run. */
+  crashLoops: StoppedMember[];
 }
 
 const WORKER = join(dirname(fileURLToPath(import.meta.url)), 'member-worker.js');
-const MAX_BACKOFF_MS = 60_000;
-const STABLE_MS = 60_000;
+export const DEFAULT_RESTART_LIMIT = 5;
+/** How long a member whose thread ended before its result came may take to deliver its last messages. */
+const LAST_WORDS_MS = 5_000;
 
 /** The previous process on this state folder, if killed, leaves its groups now (group-members.ts). */
 async function evictDeadMembers(kafka: KafkaClientOptions, stateDir: string, log: (line: string) => void): Promise<void> {
@@ -57,62 +67,101 @@ async function evictDeadMembers(kafka: KafkaClientOptions, stateDir: string, log
 
 /**
  * @example
- * await runRunner({ jobModule: 'dist/jobs/content-popularity/job.js', jobOptions: {}, parallelism: 2, … });
+ * const result = await runRunner({ jobModule: 'dist/jobs/content-popularity/job.js', jobOptions: {}, parallelism: 2, restartLimit: 5, … });
+ * if (result.crashLoops.length > 0) console.error(describeStop(result.crashLoops[0]));
  */
 export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
-  const { parallelism, signal, monitor, memberThread = 'worker', log = (l: string) => console.error(l), ...rest } = opts;
+  const { parallelism, signal, monitor, memberThread = 'worker', restartLimit = DEFAULT_RESTART_LIMIT, log = (l: string) => console.error(l), ...rest } = opts;
   if (memberThread === 'main' && parallelism !== 1) throw new Error('a member on the main thread: parallelism 1 only');
   if (rest.inputClient?.kind === 'confluent' && memberThread !== 'main') throw new Error('a member on the Confluent client runs on the main thread');
+  const policy = new RestartPolicy({ limit: restartLimit });
+  // Refused here, not only by `eddy run`: eviction below logs its errors and goes on.
+  claimStateDir(rest.stateDir);
   // Not awaited: the member threads start meanwhile (a join that meets the dead members completes
   // as soon as they are removed). Its synchronous part, claiming the state folder, is done here.
   const evicting = evictDeadMembers(rest.kafka, rest.stateDir, log);
   // The members' clients carry this process's token, so the next process can tell them apart.
   const start = { ...rest, kafka: { ...rest.kafka, clientId: processClientId(rest.kafka.clientId) } };
   let pool: Piscina | undefined;
-  let runTask: (task: MemberStart) => Promise<MemberStats>;
+  let runTask: (task: MemberStart) => Promise<MemberOutcome>;
   if (memberThread === 'main') {
     // Loaded only here: with worker threads this thread need not load the engine at all.
     runTask = (await import('./member-worker.js')).default;
   } else {
     const threads = new Piscina({ filename: WORKER, minThreads: parallelism, maxThreads: parallelism, idleTimeout: Infinity, concurrentTasksPerWorker: 1 });
-    runTask = (task) => threads.run(task, { transferList: [task.port as never] }) as Promise<MemberStats>;
+    runTask = (task) => threads.run(task, { transferList: [task.port as never] }) as Promise<MemberOutcome>;
     pool = threads;
   }
   const ports: MessagePort[] = [];
   let restarts = 0;
+  const crashLoops: StoppedMember[] = [];
   const totals: MemberStats = { records: 0, deadLettered: 0, outputs: {} };
-  const onMessage = (m: FromMember): void => (m.type === 'log' ? log(m.line) : monitor?.onMessage(m));
   const add = (s: MemberStats): void => {
     totals.records += s.records;
     totals.deadLettered += s.deadLettered;
     for (const [k, n] of Object.entries(s.outputs)) totals.outputs[k] = (totals.outputs[k] ?? 0) + n;
   };
-  const stopping = (): boolean => signal?.aborted === true;
+  // Ends the run: the caller's signal, or (bounded) a member that is not restarted.
+  const halt = new AbortController();
+  const stopping = (): boolean => halt.signal.aborted;
+
+  /** One run of a member, to its outcome; `readyMs`: how long it had been ready (0: never). */
+  const runMemberOnce = async (index: number): Promise<{ outcome: MemberOutcome; readyMs: number }> => {
+    const channel = new MessageChannel();
+    let readySince: number | undefined;
+    let lastWords: FailureInfo | undefined;
+    const closed = new Promise<void>((resolve) => channel.port1.once('close', resolve));
+    channel.port1.on('message', (m: FromMember) => {
+      if (m.type === 'log') return log(m.line);
+      if (m.type === 'ready') readySince = m.ready ? (readySince ?? Date.now()) : undefined;
+      if (m.type === 'failed') {
+        const { type: _type, ...failure } = m;
+        lastWords = failure;
+      }
+      monitor?.onMessage(m, index);
+    });
+    ports[index] = channel.port1;
+    monitor?.attach(index, channel.port1);
+    try {
+      const outcome = await runTask({ ...start, name: `member-${index}`, port: channel.port2 }).catch(async (e: unknown): Promise<MemberOutcome> => {
+        // The thread ended before piscina handed its result over (member-worker.ts ends a thread whose
+        // clients hang): the failure it posted is delivered before its port's close.
+        await Promise.race([closed, sleep(LAST_WORDS_MS, undefined, { ref: false })]);
+        return { ok: false, failure: lastWords ?? failureInfo(e) };
+      });
+      return { outcome, readyMs: readySince === undefined ? 0 : Date.now() - readySince };
+    } finally {
+      monitor?.detach(index);
+      channel.port1.close();
+    }
+  };
 
   const runOne = async (index: number): Promise<void> => {
-    for (let backoff = 1_000; !stopping(); backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
-      const started = Date.now();
-      const channel = new MessageChannel();
-      channel.port1.on('message', onMessage);
-      ports[index] = channel.port1;
-      monitor?.attach(index, channel.port1);
-      const task: MemberStart = { ...start, name: `member-${index}`, port: channel.port2 };
-      try {
-        add(await runTask(task));
+    const name = `member-${index}`;
+    while (!stopping()) {
+      const { outcome, readyMs } = await runMemberOnce(index);
+      if (outcome.ok) {
+        add(outcome.stats);
+        monitor?.ended(index);
         return;
-      } catch (e) {
-        if (stopping()) return;
-        // A member that ran a good while before failing starts the backoff over (Flink's reset).
-        if (Date.now() - started >= STABLE_MS) backoff = 1_000;
-        restarts += 1;
-        monitor?.restarted();
-        log(`member-${index} failed (restart ${restarts}, in ${backoff / 1000} s): ${(e as Error).message}`);
-        await new Promise((r) => setTimeout(r, backoff));
-        if (stopping()) return;
-      } finally {
-        monitor?.detach(index);
-        channel.port1.close();
       }
+      if (stopping()) return;
+      const { failure } = outcome;
+      const decision = policy.decide(failure, { member: index, readyMs, now: Date.now() });
+      if (!decision.restart) {
+        const stop: StoppedMember = { member: name, reason: decision.reason, task: failure.position?.task ?? null, offset: failure.position?.offset ?? null, error: failure.error, failures: decision.failures, since: decision.since };
+        crashLoops.push(stop);
+        monitor?.stopped(index, failure, stop);
+        log(`${name}: ${describeStop(stop)}; not restarting it`);
+        // Bounded, the job cannot finish without this member's partitions: the run ends.
+        if (rest.bounded) halt.abort();
+        return;
+      }
+      restarts += 1;
+      monitor?.restarting(index, failure);
+      const counted = decision.failures > 1 ? `, failure ${decision.failures} of ${restartLimit} ${describePosition(failure.position)}` : '';
+      log(`${name} failed (restart ${restarts}, in ${decision.delayMs / 1000} s${counted}): ${failure.error}`);
+      await sleep(decision.delayMs, undefined, { signal: halt.signal }).catch(() => undefined);
     }
   };
 
@@ -120,14 +169,20 @@ export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
     const stop: ToMember = { type: 'stop' };
     for (const port of ports) port.postMessage(stop);
   };
+  const onAbort = (): void => halt.abort();
+  halt.signal.addEventListener('abort', onStop, { once: true });
   // A stop that came before this point leaves every runOne loop before it starts a member.
-  signal?.addEventListener('abort', onStop, { once: true });
+  if (signal?.aborted) halt.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await Promise.all(Array.from({ length: parallelism }, (_, i) => runOne(i)));
+    // Unbounded, members that are not restarted stay reported (/v1/status, /readyz) until the
+    // runner is stopped, even when no member is left.
+    if (!rest.bounded && !stopping()) await new Promise((resolve) => halt.signal.addEventListener('abort', resolve, { once: true }));
   } finally {
-    signal?.removeEventListener('abort', onStop);
+    signal?.removeEventListener('abort', onAbort);
     await pool?.destroy();
     await evicting;
   }
-  return { restarts, ...totals };
+  return { restarts, ...totals, crashLoops };
 }

@@ -5,26 +5,29 @@
  * one), its own changelog partition and its own local store. The commit order is in
  * checkpoint/commit-protocol.ts; the numbered steps below refer to it.
  */
-import { mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
 import { KafkaAdmin } from '../../connectors/kafka/admin.js';
-import { KafkaDeadLetterQueue, type RejectedRecord } from '../../connectors/kafka/dead-letter.js';
+import { KafkaDeadLetterQueue, type DeadLetterReason, type RejectedRecord } from '../../connectors/kafka/dead-letter.js';
 import { readPartition } from '../../connectors/kafka/partition-reader.js';
 import { KafkaSink, type OutRecord } from '../../connectors/kafka/sink.js';
+import type { SourceRecord } from '../../connectors/kafka/source.js';
 import type { BuiltJob } from '../api/job-builder.js';
 import { encodeWatermark, INITIAL_PROGRESS, mergeWatermark, observe, partitionWatermark, type TaskProgress, type WatermarkMarker } from '../checkpoint/commit-protocol.js';
 import type { OperatorMeter } from '../metrics/member-metrics.js';
 import type { PartialTopK } from '../operators/top-k-local.js';
 import type { StateUsage } from '../state/state-backend.js';
 import { MemoryStateBackend } from '../state/memory-backend.js';
-import { RocksDbStateBackend } from '../state/rocksdb-backend.js';
-import { META_PREFIX, TransactionalState, metaKey } from '../state/transactional-state.js';
-import { readEntries, type SavepointTask } from '../checkpoint/savepoint.js';
-import { LocalExecutor } from './local-executor.js';
-
-/** A record on the partials topic. */
-export type PartialsRecord = { type: 'partial'; topK: string; partial: PartialTopK } | WatermarkMarker;
+import {
+  BUILT_FROM, BuiltFromSchema, CHANGELOG_POSITION, INCARNATION_KEY, IncarnationMarkerSchema, LOCAL_ONLY_KEYS, parseStored, resumePoint, type BuiltFrom, type IncarnationMarker,
+} from '../state/state-identity.js';
+import { META_PREFIX, TransactionalState } from '../state/transactional-state.js';
+import { graphFingerprint, readEntries, type SavepointTask } from '../checkpoint/savepoint.js';
+import { openLocalState, verifiedLocalState } from './local-state.js';
+import { FatalJobError } from './member-failure.js';
+import { LocalExecutor, type ExecutorDeadLetter } from './local-executor.js';
+import type { PartialsRecord } from './partials-record.js';
 
 export interface TaskConfig {
   job: BuiltJob;
@@ -34,6 +37,8 @@ export interface TaskConfig {
   input: { topic: string; partition: number; groupId: string };
   /** Input partitions of the job (the merge waits for a marker from each). */
   inputPartitions: number;
+  /** The dead-letter topic's `max.message.bytes`: dead letters are cut to fit it (dead-letter.ts). */
+  deadLetterMaxBytes: number;
   topics: { changelog: string; partials: string | undefined };
   stateDir: string;
   stateBackend: 'rocksdb' | 'memory';
@@ -47,14 +52,23 @@ export interface TaskConfig {
    * stay transactional either way, so state is never counted twice.
    */
   guarantee?: 'exactly-once' | 'at-least-once';
+  /** Bounds on input and groups (`--max-future-skew`, `--max-groups`; local-executor.ts). */
+  limits?: { maxFutureSkewMs: number; maxGroups: number };
+  /** Counts dead letters as they are written (in the open transaction), by reason. */
+  onDeadLetters?: (reason: DeadLetterReason, n: number) => void;
   /** Seeds a task that has no committed progress yet with this task's state from a savepoint. */
   savepoint?: { dir: string; task: SavepointTask };
 }
 
 const PROGRESS_KEY = Buffer.concat([META_PREFIX, Buffer.from('progress')]);
 const MARKERS_KEY = Buffer.concat([META_PREFIX, Buffer.from('markers')]);
-/** Local bookkeeping (how far the changelog is applied): not part of the state a savepoint moves. */
-const CHANGELOG_POSITION_KEY = metaKey('changelog');
+/** Every key a task's store can hold: key groups, then meta. */
+const ALL_KEYS = { gte: Buffer.alloc(0), lt: Buffer.from([0xff, 0xff, 0xff, 0xff]) };
+/**
+ * The progress entry also carries the input offset it was committed with (absent when an older Eddy
+ * wrote it): the changelog then says where the input resumes even when the group's offsets are gone.
+ */
+type StoredProgress = TaskProgress & { offset?: string };
 
 export class Task {
   #executor!: LocalExecutor;
@@ -81,13 +95,14 @@ export class Task {
     private readonly direct: KafkaSink | undefined,
   ) {}
 
-  /** Opens the task: fences older owners, replays the changelog tail into local state, restores. */
+  /**
+   * Opens the task: fences older owners, checks that local state was built from this changelog,
+   * group and job graph (else wipes it), replays the changelog into it, restores.
+   */
   static async open(config: TaskConfig): Promise<Task> {
     const { job, input } = config;
     const dir = join(config.stateDir, `${config.mode}-${input.topic}-${input.partition}`);
-    mkdirSync(dir, { recursive: true });
-    const base = config.stateBackend === 'memory' ? new MemoryStateBackend() : await openLocalState(dir);
-    const state = new TransactionalState(base);
+    const opened = config.stateBackend === 'memory' ? new MemoryStateBackend() : await openLocalState(dir);
     const sink = new KafkaSink(config.kafka, { mode: 'transactional', transactionalId: config.transactionalId, batchSize: 10_000 });
     await sink.connect();
     // Fence first: kafkajs registers the transactional id with the first transaction, so open and drop
@@ -97,18 +112,31 @@ export class Task {
     await sink.abort();
     const admin = new KafkaAdmin(config.kafka);
     await admin.connect();
-    const committed = await admin.committedOffsets(input.groupId, input.topic).finally(() => admin.disconnect());
+    const changelog = { topic: config.topics.changelog, partition: config.mode === 'merge' ? 0 : input.partition };
+    const [committed, changelogEnd, inputEnd] = await Promise.all([
+      admin.committedOffsets(input.groupId, input.topic),
+      admin.offsets(changelog.topic).then((os) => os.find((o) => o.partition === changelog.partition)?.high ?? 0n),
+      admin.offsets(input.topic).then((os) => os.find((o) => o.partition === input.partition)?.high ?? 0n),
+    ]).finally(() => admin.disconnect());
+    const groupOffset = committed.get(input.partition) ?? -1n;
+    // As before: a savepoint seeds only a task whose group has no progress (the CLI checks the group).
+    const seeding = config.savepoint !== undefined && groupOffset < 0n ? config.savepoint : undefined;
+    const { store, wiped } = await verifiedLocalState(opened, {
+      dir: config.stateBackend === 'memory' ? undefined : dir, kafka: config.kafka, changelog, changelogEnd,
+      group: input.groupId, fingerprint: graphFingerprint(job.graph), savepoint: seeding?.dir,
+    });
+    if (wiped) config.log(`task ${config.mode}:${input.topic}-${input.partition}: ${wiped}: wiped ${dir}, rebuilding from the changelog`);
+    const state = new TransactionalState(store);
     const sinkTopics = new Map(job.graph.nodes.flatMap((n) => (n.kind === 'sink' ? [[n.id, n.config.topic] as const] : [])));
     const source = job.graph.nodes.find((n) => n.kind === 'source');
-    const dlq = new KafkaDeadLetterQueue(sink, source?.kind === 'source' ? source.config.deadLetterTopic : `${input.topic}-dlq`);
+    const dlq = new KafkaDeadLetterQueue(sink, source?.kind === 'source' ? source.config.deadLetterTopic : `${input.topic}-dlq`, config.deadLetterMaxBytes);
     const direct = config.guarantee === 'at-least-once' ? new KafkaSink(config.kafka, { mode: 'idempotent', batchSize: 10_000 }) : undefined;
     await direct?.connect();
     const task = new Task(config, state, sink, sinkTopics, dlq, direct);
-    const from = committed.get(input.partition) ?? -1n;
-    task.resumeOffset = from >= 0n ? from : undefined;
-    task.#committedOffset = task.resumeOffset;
+    task.#committedOffset = groupOffset >= 0n ? groupOffset : undefined;
     await task.#recover();
-    if (config.savepoint && task.resumeOffset === undefined) await task.#seed(config.savepoint);
+    if (seeding) await task.#seed(seeding);
+    else await task.#resume(inputEnd);
     return task;
   }
 
@@ -119,6 +147,12 @@ export class Task {
    */
   async #seed(savepoint: { dir: string; task: SavepointTask }): Promise<void> {
     const entries = await readEntries(savepoint.dir, savepoint.task);
+    // The store started empty, but the changelog may hold state of an earlier life of this group: it
+    // is deleted in the seeding transaction, so the changelog carries tombstones for it and no later
+    // rebuild finds it next to the savepoint's state.
+    const earlier: Buffer[] = [];
+    for await (const [k] of this.state.scan(ALL_KEYS)) if (!LOCAL_ONLY_KEYS.some((l) => l.equals(k))) earlier.push(k);
+    await this.state.write({ puts: [], deletes: earlier });
     await this.state.write({ puts: entries, deletes: [] });
     await this.#rebuild();
     this.#dirty = true;
@@ -126,22 +160,25 @@ export class Task {
     const offset = savepoint.task.offset === null ? 0n : BigInt(savepoint.task.offset);
     await this.commit(offset);
     this.resumeOffset = offset;
-    this.config.log(`task ${this.#name()}: restored ${entries.length} entries from savepoint ${savepoint.dir}, resuming at offset ${offset}`);
+    const replaced = earlier.length > 0 ? ` (replacing ${earlier.length} entries the changelog held)` : '';
+    this.config.log(`task ${this.#name()}: restored ${entries.length} entries from savepoint ${savepoint.dir}${replaced}, resuming at offset ${offset}`);
   }
 
   /** The task's committed state and input offset (for a savepoint; call between commits). */
   async dump(): Promise<{ offset: bigint | undefined; entries: [Buffer, Buffer][] }> {
     if (this.#dirty) throw new Error(`task ${this.#name()}: a savepoint needs the task committed first`);
     const entries: [Buffer, Buffer][] = [];
-    for await (const [k, v] of this.state.base.scan({ gte: Buffer.alloc(0), lt: Buffer.from([0xff, 0xff, 0xff, 0xff]) })) {
-      if (!k.equals(CHANGELOG_POSITION_KEY)) entries.push([k, v]);
+    // Local bookkeeping (changelog position, what the store was built from) does not travel.
+    for await (const [k, v] of this.state.base.scan(ALL_KEYS)) {
+      if (!LOCAL_ONLY_KEYS.some((l) => l.equals(k))) entries.push([k, v]);
     }
     return { offset: this.config.mode === 'merge' ? undefined : this.#committedOffset, entries };
   }
 
   /**
-   * The committed input offset when the task opened (undefined: none yet). The consumer may have
-   * fetched from an older position before the fence; records below this offset are already in state.
+   * The input offset the task resumes at (undefined: none yet): the one its state was committed with,
+   * which is the group's committed offset unless that is gone. The consumer may have fetched from an
+   * older position before the fence; records below this offset are already in state.
    */
   resumeOffset: bigint | undefined;
 
@@ -149,20 +186,70 @@ export class Task {
     return this.#outputs;
   }
 
+  /**
+   * Replays the changelog into the store (from where the store is, or from 0 into an empty one) and
+   * notes in it which changelog it now holds: the partition's incarnation marker, written first when
+   * the partition has none (a new or recreated topic, or one an older Eddy wrote).
+   */
   async #recover(): Promise<void> {
     const { changelog } = this.config.topics;
     const partition = this.#changelogPartition();
-    const local = await this.state.meta('changelog');
+    const local = await this.state.meta(CHANGELOG_POSITION);
     const from = local === undefined ? 0n : BigInt(local);
+    // A store that was kept names its marker already (local-state.ts checked it is still there).
+    let builtFrom = parseStored(BuiltFromSchema, await this.state.meta(BUILT_FROM));
     const { end, records } = await readPartition(this.config.kafka, changelog, partition, from, async (recs) => {
+      const entries = recs.filter((r) => r.key !== null && !r.key.equals(INCARNATION_KEY));
+      for (const r of recs) {
+        const marker = r.key?.equals(INCARNATION_KEY) ? parseStored(IncarnationMarkerSchema, r.value) : undefined;
+        if (marker) builtFrom ??= this.#builtFrom(marker.id, BigInt(r.offset));
+      }
       await this.state.base.write({
-        puts: recs.filter((r) => r.value !== null && r.key !== null).map((r) => [r.key!, r.value!] as const),
-        deletes: recs.filter((r) => r.value === null && r.key !== null).map((r) => r.key!),
+        puts: entries.filter((r) => r.value !== null).map((r) => [r.key!, r.value!] as const),
+        deletes: entries.filter((r) => r.value === null).map((r) => r.key!),
       });
     });
-    if (end > from) await this.state.apply({ changelog: end.toString() });
+    let position = end > from ? end : from;
+    if (!builtFrom) ({ builtFrom, position } = await this.#writeMarker());
+    await this.state.apply({ [CHANGELOG_POSITION]: position.toString(), [BUILT_FROM]: JSON.stringify(builtFrom) });
     if (records > 0) this.config.log(`task ${this.#name()}: replayed ${records} changelog records (${from}..${end})`);
     await this.#rebuild();
+  }
+
+  /** Marks the changelog partition, in a transaction of its own, before anything else goes to it. */
+  async #writeMarker(): Promise<{ builtFrom: BuiltFrom; position: bigint }> {
+    const { changelog } = this.config.topics;
+    const partition = this.#changelogPartition();
+    const marker: IncarnationMarker = { id: randomUUID(), group: this.config.input.groupId, createdAt: Date.now() };
+    await this.sink.begin();
+    await this.sink.send(changelog, [{ key: INCARNATION_KEY, value: JSON.stringify(marker), partition }]);
+    await this.sink.commit();
+    const after = this.sink.nextOffset(changelog, partition);
+    if (after === undefined) throw new Error(`task ${this.#name()}: the broker did not say where the incarnation marker of ${changelog} went`);
+    this.config.log(`task ${this.#name()}: marked ${changelog} partition ${partition} as incarnation ${marker.id}`);
+    // The transaction's commit marker takes the offset after the record.
+    return { builtFrom: this.#builtFrom(marker.id, after - 1n), position: after + 1n };
+  }
+
+  #builtFrom(incarnation: string, markerOffset: bigint): BuiltFrom {
+    return { incarnation, markerOffset: markerOffset.toString(), group: this.config.input.groupId, fingerprint: graphFingerprint(this.config.job.graph) };
+  }
+
+  /**
+   * Where the input resumes: at the offset the state was committed with (state-identity.ts). Input
+   * that no longer holds that offset was recreated: no restart can help, so the job stops.
+   */
+  async #resume(inputEnd: bigint): Promise<void> {
+    const [stored] = await this.state.getMany([PROGRESS_KEY]);
+    const recorded = stored ? (JSON.parse(stored.toString()) as StoredProgress).offset : undefined;
+    const { topic, partition } = this.config.input;
+    const point = resumePoint({ committed: this.#committedOffset, recorded: recorded === undefined ? undefined : BigInt(recorded), inputEnd, input: `${topic} partition ${partition}` });
+    if ('error' in point) {
+      await this.close();
+      throw new FatalJobError(`task ${this.#name()}: ${point.error}`);
+    }
+    if (point.why) this.config.log(`task ${this.#name()}: ${point.why}`);
+    this.resumeOffset = point.offset;
   }
 
   /** A fresh executor over committed state (after recovery or an aborted transaction). */
@@ -174,6 +261,7 @@ export class Task {
       parallelism: 1,
       backends: [this.state],
       mode: this.config.mode,
+      ...(this.config.limits ?? {}),
       ...(this.config.meter ? { meter: this.config.meter } : {}),
       onSink: (sinkId, records) => {
         this.#fired ||= this.#advancing;
@@ -192,6 +280,11 @@ export class Task {
   /** The task's event-time watermark. */
   get watermark(): number {
     return this.#watermark();
+  }
+
+  /** The input offset the task's last commit recorded (undefined: none yet): where it resumes. */
+  get committedOffset(): bigint | undefined {
+    return this.#committedOffset;
   }
 
   usage(): Promise<StateUsage> {
@@ -216,24 +309,48 @@ export class Task {
     await this.sink.send(topic, records);
   }
 
-  /** Step 1: records that failed decoding go to the dead-letter topic inside the transaction. */
+  /** Step 1: records the job cannot use go to the dead-letter topic inside the transaction. */
   async deadLetters(rejected: readonly RejectedRecord[]): Promise<void> {
     this.#assertOpen();
     if (rejected.length === 0) return;
     if (!this.sink.inTransaction) await this.sink.begin();
     this.#dirty = true;
     await this.dlq.write(rejected);
+    const byReason = new Map<DeadLetterReason, number>();
+    for (const r of rejected) byReason.set(r.reason, (byReason.get(r.reason) ?? 0) + 1);
+    for (const [reason, n] of byReason) this.config.onDeadLetters?.(reason, n);
   }
 
-  /** Step 1, partition tasks: decoded records of the input partition. */
-  async processRecords(values: readonly unknown[], timestamps: readonly number[]): Promise<void> {
+  /**
+   * Step 1, partition tasks: decoded records of the input partition. Only the event times the
+   * executor admitted move the watermark; what it gave up (a bad time, a function that kept
+   * throwing) is dead-lettered in the same transaction.
+   */
+  async processRecords(records: readonly SourceRecord<unknown>[]): Promise<void> {
     this.#assertOpen();
     if (!this.sink.inTransaction) await this.sink.begin();
     this.#dirty = true;
-    this.#progress = observe(this.#progress, timestamps);
     const source = this.config.job.graph.nodes.find((n) => n.kind === 'source')!;
-    await this.#executor.pushSource(source.id, values);
+    // A source record is its own origin (operator.ts RecordOrigin): nothing is copied.
+    const newest = await this.#executor.pushInput(source.id, records.map((r) => r.value), records);
+    if (newest > -Infinity) this.#progress = observe(this.#progress, [newest]);
     await this.#advance(this.#watermark());
+    await this.#deadLettersOfExecutor();
+  }
+
+  /** What the executor gave up since the last call, as dead letters of this task's input. */
+  async #deadLettersOfExecutor(): Promise<void> {
+    const given = this.#executor.takeDeadLetters();
+    if (given.length > 0) await this.deadLetters(given.map((d) => this.#rejected(d)));
+  }
+
+  #rejected(d: ExecutorDeadLetter): RejectedRecord {
+    const { topic, partition } = this.config.input;
+    const o = d.origin;
+    const common = { topic, partition, reason: d.reason, detail: d.detail, ...(d.operator !== undefined ? { operator: d.operator } : {}) };
+    if (o) return { ...common, offset: o.offset, timestamp: String(o.timestamp), key: o.key, value: o.raw, headers: o.headers };
+    // Not one input record (a window's result, a timer, a ranking of the merge stage): its value as JSON.
+    return { ...common, offset: null, timestamp: null, key: null, value: Buffer.from(jsonOf(d.value)), headers: {} };
   }
 
   /**
@@ -273,6 +390,7 @@ export class Task {
       else await this.#executor.pushPartials(r.topK, [{ value: r.partial, timestamp: r.partial.windowEnd - 1 }]);
     }
     await this.#advance(this.#watermark());
+    await this.#deadLettersOfExecutor();
   }
 
   /** Bounded mode: the input partition is exhausted; the watermark goes to +∞ and every window fires. */
@@ -282,6 +400,7 @@ export class Task {
     if (!this.sink.inTransaction) await this.sink.begin();
     this.#dirty = true;
     await this.#advance(Infinity);
+    await this.#deadLettersOfExecutor();
   }
 
   /**
@@ -301,7 +420,7 @@ export class Task {
     await this.#executor.flush();
     await this.state.write({
       puts: [
-        [PROGRESS_KEY, Buffer.from(JSON.stringify(this.#progress))],
+        [PROGRESS_KEY, Buffer.from(JSON.stringify({ ...this.#progress, offset: (nextInputOffset ?? this.#committedOffset ?? this.resumeOffset)?.toString() } satisfies StoredProgress))],
         ...(this.config.mode === 'merge' ? [[MARKERS_KEY, Buffer.from(JSON.stringify([...this.#markers]))] as const] : []),
       ],
       deletes: [],
@@ -376,19 +495,11 @@ export class Task {
   }
 }
 
-/**
- * Opens a task's RocksDB folder. When the task just moved from another member thread of this
- * process, that thread may still be closing it (RocksDB allows one open per process): wait for it
- * rather than fail this member, which would only start another rebalance.
- */
-async function openLocalState(dir: string, waitMs = 60_000): Promise<RocksDbStateBackend> {
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    try {
-      return await RocksDbStateBackend.open(dir);
-    } catch (e) {
-      if (!/lock hold by current process/.test((e as Error).message) || Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+/** A value as JSON for a dead letter; what JSON cannot hold, as text. */
+function jsonOf(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
   }
 }

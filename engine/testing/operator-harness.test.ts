@@ -9,7 +9,7 @@ interface Ev {
   k: string;
   t: number;
 }
-const noSerde = { decode: () => ({ ok: false as const, reason: 'unused' }), encode: () => Buffer.alloc(0) };
+const noSerde = { decode: () => ({ ok: false as const, reason: 'decode' as const, detail: 'unused' }), encode: () => Buffer.alloc(0) };
 
 function countJob(spec: WindowSpec, allowedLatenessMs = 0, earlyFiringMs?: number): BuiltJob {
   const b = new JobBuilder('counts');

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BuiltJob } from '../api/job-builder.js';
-import { LocalExecutor, type SinkRecord } from '../runtime/local-executor.js';
+import { LocalExecutor, type ExecutorDeadLetter, type SinkRecord } from '../runtime/local-executor.js';
 import { keyGroupRange } from '../state/key-groups.js';
 import { MemoryStateBackend } from '../state/memory-backend.js';
 import { RocksDbStateBackend } from '../state/rocksdb-backend.js';
@@ -44,6 +44,8 @@ export interface HarnessSnapshot {
  * const h2 = await OperatorHarness.restore(buildJob(job, {}), snap, { parallelism: 3 });
  */
 export class OperatorHarness {
+  readonly #deadLetters: ExecutorDeadLetter[] = [];
+
   private constructor(
     private readonly job: BuiltJob,
     private readonly executor: LocalExecutor,
@@ -99,6 +101,15 @@ export class OperatorHarness {
   /** Values a sink received, in order. */
   output<T = unknown>(sink: string): T[] {
     return this.executor.sinkOutput(sink).map((r) => r.value as T);
+  }
+
+  /**
+   * What the job gave up on so far, as a runner would dead-letter it: records with an event time
+   * it cannot use, and records a function kept throwing on (with the node).
+   */
+  deadLetters(): readonly ExecutorDeadLetter[] {
+    this.#deadLetters.push(...this.executor.takeDeadLetters());
+    return this.#deadLetters;
   }
 
   /** What a sink received, with event times and encoded records. */

@@ -20,7 +20,7 @@ function jobFor(config: RefConfig, maxParallelism: number): BuiltJob {
   const b = new JobBuilder('property', maxParallelism);
   const spec = config.window.kind === 'tumbling' ? tumbling(config.window.size) : sliding(config.window.size, config.window.slide);
   const windowed = b
-    .source<RefRecord>('in', { topic: 'in', serde: { decode: () => ({ ok: false, reason: 'unused' }), encode: () => Buffer.alloc(0) }, timestamp: (r) => r.ts })
+    .source<RefRecord>('in', { topic: 'in', serde: { decode: () => ({ ok: false, reason: 'decode', detail: 'unused' }), encode: () => Buffer.alloc(0) }, timestamp: (r) => r.ts })
     .keyBy('by-key', (r) => r.key)
     .window(spec, { allowedLatenessMs: config.allowedLateness })
     .aggregate('stats', aggregates({ count: count<RefRecord>(), sum: sum((r: RefRecord) => r.value) }));

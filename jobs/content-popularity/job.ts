@@ -59,7 +59,7 @@ export default defineJob({
     perContent.late().sink('late-events', { topic: o.lateTopic, encode: (e) => ({ key: e.contentId, value: encodeWatchEvent(e) }) });
 
     perContent
-      .topK('top-k', { k: o.top, score: (s) => s.views, groups: (r) => [r.value.category ?? ALL_CATEGORIES, ALL_CATEGORIES] })
+      .topK('top-k', { k: o.top, score: (s) => s.views, groups: (r) => [r.value.category ?? ALL_CATEGORIES, ALL_CATEGORIES], overall: ALL_CATEGORIES })
       .sink('trending', {
         topic: o.outputTopic,
         encode: (t) => {

@@ -4,8 +4,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import type { KafkaClientOptions } from '../config.js';
-import { DLQ_HEADERS, KafkaDeadLetterQueue, type DeadLetterWriter } from '../dead-letter.js';
+import { KafkaAdmin } from '../admin.js';
+import { createKafka, type KafkaClientOptions } from '../config.js';
+import { DLQ_HEADERS, ensureDeadLetterTopic, KafkaDeadLetterQueue, type DeadLetterWriter } from '../dead-letter.js';
+import { kafkajs } from '../kafkajs.js';
 import { bytesSerde, jsonSerde, type Serde } from '../serde.js';
 import { KafkaSink } from '../sink.js';
 import type { PartitionBatch, RecordSource, SourceHooks, SourceOptions, SourceRecord, TopicPartition } from '../source.js';
@@ -23,7 +25,7 @@ export interface Collected<T> {
 
 export const noDeadLetters: DeadLetterWriter = {
   write: async (r) => {
-    if (r.length > 0) throw new Error(`unexpected dead letters: ${r.map((x) => x.reason).join(', ')}`);
+    if (r.length > 0) throw new Error(`unexpected dead letters: ${r.map((x) => `${x.reason} (${x.detail})`).join(', ')}`);
   },
 };
 
@@ -37,10 +39,15 @@ export const total = (m: Map<number, unknown[]>): number => [...m.values()].redu
  * const { byPartition } = await collect(topic, bytesSerde);
  */
 export function collector(make: SourceFactory, onCleanup: (stop: () => Promise<void>) => void) {
-  return async <T>(topic: string, serde: Serde<T>, opts: { groupId?: string; deadLetters?: DeadLetterWriter; hooks?: SourceHooks } = {}): Promise<Collected<T>> => {
+  return async <T>(
+    topic: string,
+    serde: Serde<T>,
+    opts: { groupId?: string; deadLetters?: DeadLetterWriter; hooks?: SourceHooks; maxRecordBytes?: number } = {},
+  ): Promise<Collected<T>> => {
     const byPartition = new Map<number, SourceRecord<T>[]>();
     const batches: PartitionBatch<T>[] = [];
-    const source = make<T>(testClient('eddy-itest-source'), { groupId: opts.groupId ?? uniqueName('g'), topics: [topic], maxWaitTimeMs: 100 }, serde, opts.deadLetters ?? noDeadLetters, opts.hooks);
+    const options: SourceOptions = { groupId: opts.groupId ?? uniqueName('g'), topics: [topic], maxWaitTimeMs: 100, ...(opts.maxRecordBytes ? { maxRecordBytes: opts.maxRecordBytes } : {}) };
+    const source = make<T>(testClient('eddy-itest-source'), options, serde, opts.deadLetters ?? noDeadLetters, opts.hooks);
     await source.start(async (batch) => {
       batches.push(batch);
       const list = byPartition.get(batch.partition) ?? [];
@@ -66,6 +73,30 @@ export function describeSource(label: string, make: SourceFactory): void {
       cleanups.push(() => s.disconnect());
       return s;
     };
+    /** Creates `topic` (one partition) and its dead-letter topic the way a job does; returns the queue. */
+    const withDeadLetterTopic = async (topic: string, partitions: number): Promise<{ dlqTopic: string; dlq: KafkaDeadLetterQueue }> => {
+      const dlqTopic = `${topic}-dlq`;
+      await createTopics([{ name: topic, partitions }]);
+      const admin = new KafkaAdmin(testClient('eddy-itest-admin'));
+      await admin.connect();
+      const maxBytes = await ensureDeadLetterTopic(admin, topic, dlqTopic).finally(() => admin.disconnect());
+      return { dlqTopic, dlq: new KafkaDeadLetterQueue(await sink(), dlqTopic, maxBytes) };
+    };
+    /** Produces with a plain kafkajs producer, gzip-compressed: how a record too big uncompressed gets past the broker. */
+    const sendGzipped = async (topic: string, messages: { key: string; value: string; headers?: Record<string, string> }[]): Promise<void> => {
+      const producer = createKafka(testClient('eddy-itest-gzip')).producer();
+      await producer.connect();
+      try {
+        await producer.send({ topic, compression: kafkajs.CompressionTypes.GZIP, messages: messages.map((m) => ({ ...m, partition: 0 })) });
+      } finally {
+        await producer.disconnect();
+      }
+    };
+    const Event = z.object({ id: z.number().int(), name: z.string() });
+    const event = (i: number): { key: string; value: string } => ({ key: `k${i}`, value: JSON.stringify({ id: i, name: `n${i}` }) });
+    /** Key, value and headers (names and values) of a record, in bytes, the way Kafka sizes them. */
+    const ownBytes = (m: { key: string; value: string; headers?: Record<string, string> }): number =>
+      Buffer.byteLength(m.key) + Buffer.byteLength(m.value) + Object.entries(m.headers ?? {}).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
 
     it('N records produced are exactly N records consumed, in offset order per partition', async () => {
       const topic = uniqueName('t-count');
@@ -156,11 +187,9 @@ export function describeSource(label: string, make: SourceFactory): void {
 
     it('sends bad records to the dead-letter topic with their reason while good ones flow', async () => {
       const topic = uniqueName('t-dlq');
-      const dlqTopic = `${topic}-dlq`;
-      await createTopics([{ name: topic, partitions: 2 }, { name: dlqTopic, partitions: 1 }]);
-      const Event = z.object({ id: z.number().int(), name: z.string() });
+      const { dlqTopic, dlq } = await withDeadLetterTopic(topic, 2);
       const out = await sink();
-      const good = Array.from({ length: 50 }, (_, i) => ({ key: `k${i}`, value: JSON.stringify({ id: i, name: `n${i}` }) }));
+      const good = Array.from({ length: 50 }, (_, i) => event(i));
       const bad = [
         { key: 'b0', value: '{"id":1,' }, // not JSON
         { key: 'b1', value: Buffer.from([0xc3, 0x28]) }, // not UTF-8
@@ -170,8 +199,6 @@ export function describeSource(label: string, make: SourceFactory): void {
       await out.send(topic, [...good.slice(0, 25), ...bad, ...good.slice(25)]);
       await out.flush();
 
-      const dlqSink = await sink();
-      const dlq = new KafkaDeadLetterQueue(dlqSink, dlqTopic);
       const { byPartition, source } = await collect(topic, jsonSerde(Event), { deadLetters: dlq });
       await waitFor('good records and rejections', () => total(byPartition) >= 50 && source.stats().reduce((n, s) => n + s.rejected, 0) >= 4);
       expect([...byPartition.values()].flat().map((r) => r.value.id).sort((a, b) => a - b)).toEqual(good.map((_, i) => i));
@@ -183,15 +210,73 @@ export function describeSource(label: string, make: SourceFactory): void {
       expect(letters.map((l) => l.key?.toString()).sort()).toEqual(['b0', 'b1', 'b2', 'b3']);
       const byKey = new Map(letters.map((l) => [l.key!.toString(), l]));
       expect(byKey.get('b1')!.value).toEqual(Buffer.from([0xc3, 0x28])); // original bytes kept
-      expect(String(byKey.get('b0')!.headers[DLQ_HEADERS.reason])).toMatch(/^json:/);
-      expect(String(byKey.get('b1')!.headers[DLQ_HEADERS.reason])).toMatch(/^encoding:/);
-      expect(String(byKey.get('b2')!.headers[DLQ_HEADERS.reason])).toMatch(/^schema: id:/);
-      expect(String(byKey.get('b3')!.headers[DLQ_HEADERS.reason])).toMatch(/^schema: id:/);
+      const why = (key: string): [string, string] => [String(byKey.get(key)!.headers[DLQ_HEADERS.reason]), String(byKey.get(key)!.headers[DLQ_HEADERS.detail])];
+      expect(why('b0')).toEqual(['decode', expect.stringMatching(/^json: /)]);
+      expect(why('b1')).toEqual(['decode', 'encoding: value is not valid UTF-8']);
+      expect(why('b2')).toEqual(['schema', expect.stringMatching(/^id: /)]);
+      expect(why('b3')).toEqual(['schema', expect.stringMatching(/^id: /)]);
       for (const l of letters) {
+        expect(l.headers[DLQ_HEADERS.truncated]).toBeUndefined();
         expect(String(l.headers[DLQ_HEADERS.topic])).toBe(topic);
         expect([0, 1]).toContain(Number(l.headers[DLQ_HEADERS.partition]));
         expect(String(l.headers[DLQ_HEADERS.offset])).toMatch(/^\d+$/);
       }
+    });
+
+    it('a 3 MB record sent gzip-compressed is dead-lettered with reason size, truncated to fit the dead-letter topic, and the records after it flow', async () => {
+      const topic = uniqueName('t-big');
+      const { dlqTopic, dlq } = await withDeadLetterTopic(topic, 1);
+      // A valid event, 3 MB of it: decoded, it would be handed over. Gzip takes it to a few KiB.
+      const big = { key: 'big', value: JSON.stringify({ id: -1, name: 'x'.repeat(3 * 1024 * 1024) }), headers: { trace: 't-1' } };
+      await sendGzipped(topic, [...Array.from({ length: 10 }, (_, i) => event(i)), big, ...Array.from({ length: 10 }, (_, i) => event(10 + i))]);
+
+      const { byPartition, source } = await collect(topic, jsonSerde(Event), { deadLetters: dlq });
+      await waitFor('the records around the big one', () => total(byPartition) >= 20);
+      expect(byPartition.get(0)!.map((r) => r.value.id)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      expect(byPartition.get(0)!.map((r) => r.offset)).toEqual([...Array.from({ length: 10 }, (_, i) => String(i)), ...Array.from({ length: 10 }, (_, i) => String(11 + i))]);
+      expect(source.stats()[0]!.rejected).toBe(1);
+
+      // The dead letter is bigger than a reader's default maxRecordBytes: read it with more room.
+      const dead = await collect(dlqTopic, bytesSerde, { maxRecordBytes: 4 * 1024 * 1024 });
+      await waitFor('the dead letter', () => total(dead.byPartition) >= 1);
+      const [letter] = [...dead.byPartition.values()].flat();
+      const size = ownBytes(big);
+      expect(size).toBeGreaterThan(3 * 1024 * 1024);
+      expect(String(letter!.headers[DLQ_HEADERS.reason])).toBe('size');
+      expect(String(letter!.headers[DLQ_HEADERS.detail])).toBe(`record is ${size} bytes, over the limit of 1048576 (maxRecordBytes)`);
+      expect(String(letter!.headers[DLQ_HEADERS.truncated])).toBe('headers,value');
+      expect(String(letter!.headers[DLQ_HEADERS.originalSize])).toBe(String(size));
+      expect(String(letter!.headers[DLQ_HEADERS.offset])).toBe('10');
+      expect(letter!.headers.trace).toBeUndefined();
+      expect(letter!.key?.toString()).toBe('big');
+      // As much of the value as the topic takes: nearly all of its max.message.bytes, and no more.
+      expect(letter!.value.length).toBeGreaterThan(dlq.maxBytes - 8 * 1024);
+      expect(letter!.value.length).toBeLessThan(dlq.maxBytes);
+      expect(letter!.value.equals(Buffer.from(big.value).subarray(0, letter!.value.length))).toBe(true);
+    });
+
+    it('a record with 1.5 MB of headers, sent gzip-compressed, is dead-lettered with reason size, without them', async () => {
+      const topic = uniqueName('t-headers');
+      const { dlqTopic, dlq } = await withDeadLetterTopic(topic, 1);
+      const headers = Object.fromEntries(Array.from({ length: 3 }, (_, i) => [`h${i}`, String(i).repeat(512 * 1024)]));
+      const heavy = { ...event(5), key: 'heavy', headers };
+      await sendGzipped(topic, [event(0), heavy, event(1)]);
+
+      const { byPartition } = await collect(topic, jsonSerde(Event), { deadLetters: dlq });
+      await waitFor('the records around the heavy one', () => total(byPartition) >= 2);
+      expect(byPartition.get(0)!.map((r) => r.value.id)).toEqual([0, 1]);
+
+      const dead = await collect(dlqTopic, bytesSerde);
+      await waitFor('the dead letter', () => total(dead.byPartition) >= 1);
+      const [letter] = [...dead.byPartition.values()].flat();
+      const size = ownBytes(heavy);
+      expect(size).toBeGreaterThan(1_500_000);
+      expect(String(letter!.headers[DLQ_HEADERS.reason])).toBe('size');
+      expect(String(letter!.headers[DLQ_HEADERS.detail])).toBe(`record is ${size} bytes, over the limit of 1048576 (maxRecordBytes)`);
+      expect(String(letter!.headers[DLQ_HEADERS.truncated])).toBe('headers');
+      expect(String(letter!.headers[DLQ_HEADERS.originalSize])).toBe(String(size));
+      expect(Object.keys(letter!.headers).filter((k) => !k.startsWith('eddy.dlq.'))).toEqual([]);
+      expect(letter!.value.toString()).toBe(heavy.value);
     });
 
     it('tells its owner of a rebalance while it still owns its partitions, before giving them up (the moment to commit)', async () => {

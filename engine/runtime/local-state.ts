@@ -1,0 +1,84 @@
+/**
+ * A task's local store: opening its RocksDB folder, and checking that what it holds was built from
+ * the changelog, group and job graph the task has now (engine/state/state-identity.ts has the rules).
+ * A stale store is wiped, so the task rebuilds it from the changelog (or a savepoint).
+ */
+import { rmSync } from 'node:fs';
+import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
+import { readRecordAt } from '../../connectors/kafka/partition-reader.js';
+import { MemoryStateBackend } from '../state/memory-backend.js';
+import { RocksDbStateBackend } from '../state/rocksdb-backend.js';
+import type { StateBackend } from '../state/state-backend.js';
+import {
+  BUILT_FROM, BuiltFromSchema, CHANGELOG_POSITION, INCARNATION_KEY, IncarnationMarkerSchema, checkStateIdentity, parseStored, type LocalStore, type TaskNow,
+} from '../state/state-identity.js';
+import { metaKey } from '../state/transactional-state.js';
+
+const ALL_KEYS = { gte: Buffer.alloc(0), lt: Buffer.from([0xff, 0xff, 0xff, 0xff]) };
+
+/**
+ * Opens a task's RocksDB folder. When the task just moved from another member thread of this
+ * process, that thread may still be closing it (RocksDB allows one open per process): wait for it
+ * rather than fail this member, which would only start another rebalance.
+ *
+ * @example
+ * const store = await openLocalState('/home/me/.eddy/state/cp/partition-watch-events-3');
+ */
+export async function openLocalState(dir: string, waitMs = 60_000): Promise<RocksDbStateBackend> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return await RocksDbStateBackend.open(dir);
+    } catch (e) {
+      if (!/lock hold by current process/.test((e as Error).message) || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+export interface LocalStateCheck extends Omit<TaskNow, 'markerThere'> {
+  /** The task's folder; undefined for the memory backend. */
+  dir: string | undefined;
+  kafka: KafkaClientOptions;
+  changelog: { topic: string; partition: number };
+}
+
+/**
+ * Checks a task's store and returns the store to use: the same one, or, when it is stale, the same
+ * folder wiped and reopened empty (with why). Call it after the task has fenced its predecessor,
+ * so that the changelog end in `check` is final.
+ *
+ * @example
+ * const { store, wiped } = await verifiedLocalState(await openLocalState(dir), { dir, kafka, changelog: { topic: 'cp-changelog', partition: 3 }, group: 'cp', fingerprint, changelogEnd, savepoint: undefined });
+ * if (wiped) log(`${wiped}: rebuilding from the changelog`);
+ */
+export async function verifiedLocalState(store: StateBackend, check: LocalStateCheck): Promise<{ store: StateBackend; wiped?: string }> {
+  const local = await describeStore(store);
+  const { builtFrom } = local;
+  // Read only when the marker can decide (a store about to be replaced needs no look).
+  const markerThere = builtFrom && !local.empty && check.savepoint === undefined ? await markerAt(check, BigInt(builtFrom.markerOffset)) : undefined;
+  const decision = checkStateIdentity(local, { ...check, markerThere });
+  if (decision.keep) return { store };
+  await store.close();
+  if (check.dir === undefined) return { store: new MemoryStateBackend(), wiped: decision.why };
+  rmSync(check.dir, { recursive: true, force: true });
+  return { store: await openLocalState(check.dir), wiped: decision.why };
+}
+
+async function describeStore(store: StateBackend): Promise<LocalStore> {
+  const [builtFrom, position] = await store.getMany([metaKey(BUILT_FROM), metaKey(CHANGELOG_POSITION)]);
+  let empty = true;
+  for await (const _ of store.scan(ALL_KEYS)) {
+    empty = false;
+    break;
+  }
+  return { empty, builtFrom: parseStored(BuiltFromSchema, builtFrom), changelogPosition: position === undefined ? undefined : BigInt(position.toString()) };
+}
+
+/** The id of the incarnation marker at `offset` of the changelog partition, if that is what is there. */
+async function markerAt(check: LocalStateCheck, offset: bigint): Promise<string | undefined> {
+  if (offset >= check.changelogEnd) return undefined;
+  const record = await readRecordAt(check.kafka, check.changelog.topic, check.changelog.partition, offset);
+  if (!record || BigInt(record.offset) !== offset || record.key?.equals(INCARNATION_KEY) !== true) return undefined;
+  return parseStored(IncarnationMarkerSchema, record.value)?.id;
+}

@@ -1,0 +1,69 @@
+/**
+ * content-popularity with two functions that throw, for the poison-input suite: a `process` stage
+ * that throws for one content id (its events must be dead-lettered, and missing from every ranking)
+ * and a sink (`echo`, every event as it came) whose `encode` throws for one device (those events
+ * are dead-lettered from that branch only: they still count in the rankings). Everything else is
+ * content-popularity as it ships, on the same options.
+ */
+import { WatchEventSchema, encodeWatchEvent, type WatchEvent } from '../../../connectors/generator/watch-event.js';
+import { aggregates, attribute, count, defineJob, jsonSerde, sliding, sum } from '../../../engine/index.js';
+import { ContentPopularityOptions } from '../job.js';
+import { ALL_CATEGORIES, type TrendingRecord } from '../trending-record.js';
+
+/** The content id the `guard` stage throws on. */
+export const POISON_CONTENT_ID = 'c-poison';
+/** The device the `echo` sink's encode throws on. */
+export const POISON_DEVICE = 'poison-device';
+/** Where `echo` writes: the input topic's name with this suffix. */
+export const ECHO_SUFFIX = '-echo';
+
+export default defineJob({
+  name: 'content-popularity-poison',
+  description: 'content-popularity plus a process stage and a sink that throw on chosen records (tests only)',
+  options: ContentPopularityOptions,
+  build(b, o) {
+    const events = b.source('watch-events', {
+      topic: o.inputTopic,
+      serde: jsonSerde(WatchEventSchema),
+      timestamp: (e) => e.eventTime,
+      outOfOrdernessMs: o.outOfOrderness,
+      idleTimeoutMs: o.idleTimeout,
+      deadLetterTopic: o.dlqTopic,
+    });
+    events.sink('echo', {
+      topic: `${o.inputTopic}${ECHO_SUFFIX}`,
+      encode: (e: WatchEvent) => {
+        if (e.device === POISON_DEVICE) throw new Error(`cannot echo device ${e.device}`);
+        return { key: e.contentId, value: encodeWatchEvent(e) };
+      },
+    });
+    const perContent = events
+      .keyBy('by-content', (e) => e.contentId)
+      .process('guard', {
+        state: {},
+        processElement(e: WatchEvent, _ctx, out: (e: WatchEvent) => void) {
+          if (e.contentId === POISON_CONTENT_ID) throw new Error(`${POISON_CONTENT_ID} is not welcome`);
+          out(e);
+        },
+      })
+      .keyBy('by-content-again', (e) => e.contentId)
+      .window(sliding(o.window, o.slide), { allowedLatenessMs: o.allowedLateness })
+      .aggregate('views-per-window', aggregates({ views: count<WatchEvent>(), watchSeconds: sum((e: WatchEvent) => e.watchSeconds), category: attribute((e: WatchEvent) => e.category) }));
+    perContent.late().sink('late-events', { topic: o.lateTopic, encode: (e) => ({ key: e.contentId, value: encodeWatchEvent(e) }) });
+    perContent
+      .topK('top-k', { k: o.top, score: (s) => s.views, groups: (r) => [r.value.category ?? ALL_CATEGORIES, ALL_CATEGORIES] })
+      .sink('trending', {
+        topic: o.outputTopic,
+        encode: (t) => {
+          const record: TrendingRecord = {
+            windowStart: t.windowStart,
+            windowEnd: t.windowEnd,
+            category: t.group,
+            rankings: t.entries.map((e) => ({ rank: e.rank, contentId: e.key, views: e.value.views, watchSeconds: e.value.watchSeconds })),
+            emittedAt: Date.now(),
+          };
+          return { key: t.group, value: JSON.stringify(record) };
+        },
+      });
+  },
+});
