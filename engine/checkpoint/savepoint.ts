@@ -11,6 +11,9 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
 import type { JobGraph } from '../graph/job-graph.js';
+import type { StateBackend } from '../state/state-backend.js';
+import { LOCAL_ONLY_KEYS } from '../state/state-identity.js';
+import type { TransactionalState } from '../state/transactional-state.js';
 
 export const SAVEPOINT_FORMAT = 1;
 
@@ -108,4 +111,34 @@ export async function readManifest(dir: string, graph: JobGraph, inputPartitions
   }
   if (m.partitions !== inputPartitions) throw new Error(`--from-savepoint: the savepoint has ${m.partitions} input partitions, topic ${m.inputTopic} now has ${inputPartitions}`);
   return m;
+}
+
+/** Every key a task's store can hold: key groups, then meta. */
+const ALL_KEYS = { gte: Buffer.alloc(0), lt: Buffer.from([0xff, 0xff, 0xff, 0xff]) };
+
+/**
+ * A task's state as a savepoint holds it: every entry but local bookkeeping (the changelog
+ * position, what the store was built from), which does not travel.
+ *
+ * @example
+ * const entries = await portableEntries(store);
+ */
+export async function portableEntries(store: StateBackend): Promise<[Buffer, Buffer][]> {
+  const entries: [Buffer, Buffer][] = [];
+  for await (const [k, v] of store.scan(ALL_KEYS)) if (!LOCAL_ONLY_KEYS.some((l) => l.equals(k))) entries.push([k, v]);
+  return entries;
+}
+
+/**
+ * Replaces a task's state with a savepoint's entries, in its open transaction. What the state held
+ * before (an earlier life of the group, replayed from the changelog) is deleted there, so the
+ * changelog carries tombstones for it and no later rebuild finds it next to the savepoint's state.
+ * Returns how many entries were replaced.
+ */
+export async function replaceState(state: TransactionalState, entries: readonly (readonly [Buffer, Buffer])[]): Promise<number> {
+  const earlier: Buffer[] = [];
+  for await (const [k] of state.scan(ALL_KEYS)) if (!LOCAL_ONLY_KEYS.some((l) => l.equals(k))) earlier.push(k);
+  await state.write({ puts: [], deletes: earlier });
+  await state.write({ puts: entries, deletes: [] });
+  return earlier.length;
 }

@@ -5,62 +5,25 @@
  * every thread of every process. Records never cross threads.
  */
 import { KafkaAdmin } from '../../connectors/kafka/admin.js';
-import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
-import type { RejectedRecord } from '../../connectors/kafka/dead-letter.js';
 import { loadConfluentClient } from '../../connectors/kafka/confluent-client.js';
 import { ConfluentSource, type RdKafkaModule } from '../../connectors/kafka/confluent-source.js';
-import { DEFAULT_MAX_FUTURE_SKEW_MS } from '../time/event-time.js';
+import type { RejectedRecord } from '../../connectors/kafka/dead-letter.js';
 import { KafkaSource, type PartitionBatch, type RecordSource, type SourceHooks, type SourceOptions, type TopicPartition } from '../../connectors/kafka/source.js';
-import type { BuiltJob } from '../api/job-builder.js';
-import type { MemberMetrics } from '../metrics/member-metrics.js';
-import { writeEntries, type SavepointTask } from '../checkpoint/savepoint.js';
-import type { CheckpointEvent, MemberStats, SavepointPhase, SavepointReply } from './protocol.js';
+import type { SavepointTask } from '../checkpoint/savepoint.js';
+import { DEFAULT_MAX_FUTURE_SKEW_MS } from '../time/event-time.js';
 import { inputEnds, jobFinished } from './bounded-end.js';
 import { recordGroup } from './group-members.js';
 import { ensureJobTopics, internalTopics } from './job-topics.js';
 import { DEFAULT_MAX_GROUPS } from './local-executor.js';
 import { FatalJobError, atPosition } from './member-failure.js';
+import type { MemberOptions } from './member-options.js';
 import { partialsSerde, type PartialsRecord } from './partials-record.js';
+import { InputGate, savepointPhases } from './member-savepoint.js';
+import type { CheckpointEvent, MemberStats } from './protocol.js';
 import { Task } from './task.js';
 import { runOn, slotLabel, type TaskSlot } from './task-slot.js';
 
-export interface MemberOptions {
-  job: BuiltJob;
-  kafka: KafkaClientOptions;
-  groupId: string;
-  stateDir: string;
-  stateBackend: 'rocksdb' | 'memory';
-  bounded: boolean;
-  /** Exactly-once (default) or at-least-once output (see TaskConfig.guarantee). */
-  guarantee?: 'exactly-once' | 'at-least-once';
-  /** How often tasks commit (the checkpoint interval). */
-  commitIntervalMs: number;
-  /** Group session timeout: how soon the group notices a member that died. */
-  sessionTimeoutMs?: number;
-  /** When the broker answers an input fetch: once `minBytes` are there or after `maxWaitTimeMs` (kafkajs' defaults: 1, 500). */
-  inputFetch?: { minBytes: number; maxWaitTimeMs: number };
-  /**
-   * Bounds on bad input: records over `maxRecordBytes` are dead-lettered undecoded; event times more
-   * than `maxFutureSkewMs` ahead of their Kafka timestamp too (0: not checked); at most `maxGroups`
-   * top-K groups per window. Defaults: 1 MiB, 1 h, 1,000.
-   */
-  limits?: { maxRecordBytes?: number; maxFutureSkewMs?: number; maxGroups?: number };
-  /** The client the input is read with; `confluent` is loaded from this folder (confluent-client.ts). */
-  inputClient?: { kind: 'kafkajs' } | { kind: 'confluent'; dir: string };
-  /** Identifies this member in logs. */
-  name: string;
-  log: (line: string) => void;
-  signal?: AbortSignal;
-  metrics?: MemberMetrics;
-  /** Every task commit, completed or failed. */
-  onCheckpoint?: (event: CheckpointEvent) => void;
-  /** Restores tasks without committed progress from this savepoint (see Task). */
-  savepoint?: { dir: string; tasks: SavepointTask[] };
-  /** Receives the member's handler of savepoint phases (the runner drives them). */
-  onSavepointControl?: (handler: (p: SavepointPhase) => Promise<SavepointReply>) => void;
-  /** Called with true once every task the member owns is open (restored) and with false when new ones start opening. */
-  onReady?: (ready: boolean) => void;
-}
+export type { MemberOptions } from './member-options.js';
 
 /**
  * Runs one member until the signal aborts it or, bounded, until the whole job has finished. Any task
@@ -244,10 +207,10 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     opts.inputClient?.kind === 'confluent'
       ? new ConfluentSource(opts.kafka, inputOptions, fns.serde, deadLetters, inputHooks, loadConfluentClient<RdKafkaModule>(opts.inputClient.dir))
       : new KafkaSource(opts.kafka, inputOptions, fns.serde, deadLetters, inputHooks);
-  /** Closed while a savepoint is taken: input batches wait (the consumer is held, nothing is lost). */
-  let gate: { held: Promise<void>; open: () => void } | undefined;
+  /** Closed while a savepoint is taken (member-savepoint.ts). */
+  const gate = new InputGate();
   const onInput = async (batch: PartitionBatch<unknown>): Promise<void> => {
-    while (gate) await gate.held;
+    await gate.passed();
     // Held by a stop with a savepoint: nothing more is processed (the offsets stay committed as they are).
     if (opts.signal?.aborted) return;
     const rejected = rejectedOf.get(batch.partition) ?? [];
@@ -309,43 +272,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
       )
     : undefined;
 
-  opts.onSavepointControl?.(async (p): Promise<SavepointReply> => {
-    const owned = [...slots.keys()].map((id) => id.replace(':', '-'));
-    if (p.phase === 'pause') {
-      if (!gate) {
-        let open!: () => void;
-        const held = new Promise<void>((resolve) => (open = resolve));
-        gate = { held, open };
-      }
-      // Queued behind whatever batches were already taken: afterwards each partition task is committed.
-      await commitAll('partition');
-    } else if (p.phase === 'merge') {
-      const slot = slots.get('merge:0');
-      if (slot) {
-        const [partials] = await admin.offsets(topics.partials);
-        const end = partials?.high ?? 0n;
-        const deadline = Date.now() + 60_000;
-        while ((slot.next ?? 0n) < end) {
-          if (fatal || Date.now() > deadline) throw new Error(`the merge stage did not reach the end of ${topics.partials} (${slot.next ?? 0n} < ${end})`);
-          await new Promise((r) => setTimeout(r, 20));
-        }
-        await runOn(slot, (t) => commit(t, 'merge-0', slot.next));
-      }
-    } else if (p.phase === 'dump') {
-      const tasks: SavepointTask[] = [];
-      for (const [id, slot] of slots) {
-        await runOn(slot, async (t) => {
-          const { offset, entries } = await t.dump();
-          tasks.push(await writeEntries(p.dir, id.replace(':', '-'), offset, entries));
-        });
-      }
-      return { owned, tasks };
-    } else {
-      gate?.open();
-      gate = undefined;
-    }
-    return { owned, tasks: [] };
-  });
+  opts.onSavepointControl?.(savepointPhases({ slots, gate, admin, partialsTopic: topics.partials, failed: () => fatal !== undefined, commitAll, commit }));
 
   await inputSource.start(onInput);
   await mergeSource?.start(async (batch) => {
@@ -399,8 +326,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
       await tick();
     }
   } finally {
-    gate?.open();
-    gate = undefined;
+    gate.open();
     const cleanup = async (): Promise<void> => {
       await inputSource.stop();
       await mergeSource?.stop();

@@ -14,10 +14,10 @@ import { encodeWatchEvent, type WatchEvent } from '../../connectors/generator/wa
 import { createKafka } from '../../connectors/kafka/config.js';
 import { DLQ_HEADERS } from '../../connectors/kafka/dead-letter.js';
 import { kafkajs } from '../../connectors/kafka/kafkajs.js';
-import { createTopics, readTopic, testClient, uniqueName } from '../../connectors/kafka/testing/fixtures.js';
+import { createTopics, readTopic, testClient, uniqueName, waitFor } from '../../connectors/kafka/testing/fixtures.js';
 import { POISON_CONTENT_ID, POISON_DEVICE } from '../../jobs/content-popularity/testing/poison-job.js';
 import { expectRankings, generateWatchEvents, produceRecords } from '../../jobs/content-popularity/testing/trending-fixtures.js';
-import { runEddy } from '../cli/eddy-process.js';
+import { runEddy, startServingEddy } from '../cli/eddy-process.js';
 
 const POISON_JOB = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'jobs', 'content-popularity', 'testing', 'poison-job.js');
 const WINDOW = { size: 60_000, slide: 20_000, k: 5 };
@@ -81,11 +81,12 @@ async function sendCompressed(topic: string, records: readonly Poison[]): Promis
 
 function runArgs(job: string, input: string, output: string, extra: string[] = []): string[] {
   return [
-    'run', job, '--brokers', inject('kafkaBrokers'), '--input-topic', input, '--output-topic', output, '--bounded',
+    'run', job, '--brokers', inject('kafkaBrokers'), '--input-topic', input, '--output-topic', output,
     '--window', '1m', '--slide', '20s', '--top', String(WINDOW.k), '--out-of-orderness', '5s', '--idle-timeout', '0ms', '--metrics-port', '0',
-    '--parallelism', '2', '--checkpoint-interval', '500ms', '--state-dir', mkdtempSync(join(tmpdir(), 'eddy-poison-')), '--group-id', uniqueName('poison'), ...extra,
+    '--parallelism', '2', '--checkpoint-interval', '500ms', ...extra,
   ];
 }
+const bounded = (): string[] => ['--bounded', '--state-dir', mkdtempSync(join(tmpdir(), 'eddy-poison-')), '--group-id', uniqueName('poison')];
 
 describe('poison input', () => {
   it('dead-letters every bad record exactly once with its reason, restarts nothing, and ranks the rest exactly', { timeout: 300_000 }, async () => {
@@ -100,7 +101,7 @@ describe('poison input', () => {
     await sendCompressed(input, [...bad, keyless]);
     await produceRecords(input, gen.slice(3_000));
 
-    const run = await runEddy(runArgs(POISON_JOB, input, output));
+    const run = await runEddy(runArgs(POISON_JOB, input, output, bounded()));
     expect(run.code, run.stderr.slice(-3_000)).toBe(0);
     const summary = JSON.parse(run.stdout.trim().split('\n').pop()!) as { restarts: number; deadLettered: number };
     expect(summary.restarts, run.stderr.slice(-3_000)).toBe(0);
@@ -134,8 +135,28 @@ describe('poison input', () => {
     const flood = Array.from({ length: 5_000 }, (_, i) => event({ contentId: `c-flood-${i}`, category: `cat-${String(i).padStart(4, '0')}` }, i));
     const all = [...ordinary.slice(0, 1_500), ...flood, ...ordinary.slice(1_500)];
     await produceRecords(input, all.map((e) => ({ key: e.contentId, value: encodeWatchEvent(e), kind: 'good' as const })));
-    const run = await runEddy(runArgs('content-popularity', input, output));
+    const groupId = uniqueName('flood');
+    const run = await runEddy(runArgs('content-popularity', input, output, ['--bounded', '--group-id', groupId, '--state-dir', mkdtempSync(join(tmpdir(), 'eddy-flood-'))]));
     expect(run.code, run.stderr.slice(-3_000)).toBe(0);
     await expectRankings(all, output, { ...WINDOW, maxGroups: 1_000 });
+
+    // The metric series: a runner of the same (finished) group serves the trending view of that
+    // output, and its gauge, from the topic's start.
+    const serving = startServingEddy(runArgs('content-popularity', input, output, ['--group-id', groupId, '--state-dir', mkdtempSync(join(tmpdir(), 'eddy-flood-'))]));
+    try {
+      const url = await serving.url;
+      const categories = async (): Promise<number> => Object.keys(((await (await fetch(`${url}/v1/trending`)).json()) as { categories: object }).categories).length;
+      await waitFor('the trending view to hold the capped categories', async () => (await categories()) >= 1_000, 60_000);
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(await categories()).toBe(1_000);
+      const series = (await (await fetch(`${url}/metrics`)).text()).split('\n').filter((l) => l.startsWith('eddy_trending_views{'));
+      const seriesCategories = new Set(series.map((l) => /category="([^"]*)"/.exec(l)![1]));
+      expect(seriesCategories.size).toBe(1_000);
+      expect(seriesCategories.has('all')).toBe(true);
+      expect(series.length).toBeLessThanOrEqual(1_000 * WINDOW.k);
+    } finally {
+      serving.kill();
+      await serving.exitCode;
+    }
   });
 });

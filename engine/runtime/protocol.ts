@@ -6,7 +6,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { SavepointTask } from '../checkpoint/savepoint.js';
 import type { MemberMetricsJson } from '../metrics/runner-metrics.js';
 import type { FailureInfo } from './member-failure.js';
-import type { MemberOptions } from './member.js';
+import type { MemberOptions } from './member-options.js';
 
 /** What a member thread is started with (piscina task argument): the member's options, with the job as a module path. */
 export interface MemberStart extends Omit<MemberOptions, 'job' | 'log' | 'signal' | 'metrics' | 'onCheckpoint' | 'onSavepointControl' | 'onReady'> {

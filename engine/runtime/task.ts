@@ -5,65 +5,28 @@
  * one), its own changelog partition and its own local store. The commit order is in
  * checkpoint/commit-protocol.ts; the numbered steps below refer to it.
  */
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
 import { KafkaAdmin } from '../../connectors/kafka/admin.js';
 import { KafkaDeadLetterQueue, type DeadLetterReason, type RejectedRecord } from '../../connectors/kafka/dead-letter.js';
-import { readPartition } from '../../connectors/kafka/partition-reader.js';
 import { KafkaSink, type OutRecord } from '../../connectors/kafka/sink.js';
 import type { SourceRecord } from '../../connectors/kafka/source.js';
-import type { BuiltJob } from '../api/job-builder.js';
 import { encodeWatermark, INITIAL_PROGRESS, mergeWatermark, observe, partitionWatermark, type TaskProgress, type WatermarkMarker } from '../checkpoint/commit-protocol.js';
-import type { OperatorMeter } from '../metrics/member-metrics.js';
+import { graphFingerprint, portableEntries, readEntries, replaceState, type SavepointTask } from '../checkpoint/savepoint.js';
 import type { PartialTopK } from '../operators/top-k-local.js';
-import type { StateUsage } from '../state/state-backend.js';
 import { MemoryStateBackend } from '../state/memory-backend.js';
-import {
-  BUILT_FROM, BuiltFromSchema, CHANGELOG_POSITION, INCARNATION_KEY, IncarnationMarkerSchema, LOCAL_ONLY_KEYS, parseStored, resumePoint, type BuiltFrom, type IncarnationMarker,
-} from '../state/state-identity.js';
+import type { StateUsage } from '../state/state-backend.js';
+import { resumePoint } from '../state/state-identity.js';
 import { META_PREFIX, TransactionalState } from '../state/transactional-state.js';
-import { graphFingerprint, readEntries, type SavepointTask } from '../checkpoint/savepoint.js';
+import { recoverFromChangelog } from './changelog-recovery.js';
+import { LocalExecutor } from './local-executor.js';
 import { openLocalState, verifiedLocalState } from './local-state.js';
 import { FatalJobError } from './member-failure.js';
-import { LocalExecutor, type ExecutorDeadLetter } from './local-executor.js';
 import type { PartialsRecord } from './partials-record.js';
-
-export interface TaskConfig {
-  job: BuiltJob;
-  kafka: KafkaClientOptions;
-  mode: 'partition' | 'merge';
-  /** The topic and partition this task reads, and the group its offsets are committed for. */
-  input: { topic: string; partition: number; groupId: string };
-  /** Input partitions of the job (the merge waits for a marker from each). */
-  inputPartitions: number;
-  /** The dead-letter topic's `max.message.bytes`: dead letters are cut to fit it (dead-letter.ts). */
-  deadLetterMaxBytes: number;
-  topics: { changelog: string; partials: string | undefined };
-  stateDir: string;
-  stateBackend: 'rocksdb' | 'memory';
-  transactionalId: string;
-  log: (line: string) => void;
-  meter?: OperatorMeter;
-  /**
-   * `exactly-once` (default): outputs are written inside the task's transactions. `at-least-once`:
-   * outputs of sinks go out at once through a plain idempotent producer, visible before the commit;
-   * after a crash the re-processed records write them again. State, offsets, partials and dead letters
-   * stay transactional either way, so state is never counted twice.
-   */
-  guarantee?: 'exactly-once' | 'at-least-once';
-  /** Bounds on input and groups (`--max-future-skew`, `--max-groups`; local-executor.ts). */
-  limits?: { maxFutureSkewMs: number; maxGroups: number };
-  /** Counts dead letters as they are written (in the open transaction), by reason. */
-  onDeadLetters?: (reason: DeadLetterReason, n: number) => void;
-  /** Seeds a task that has no committed progress yet with this task's state from a savepoint. */
-  savepoint?: { dir: string; task: SavepointTask };
-}
+import type { TaskConfig } from './task-config.js';
+import { rejectedRecordOf } from './task-dead-letters.js';
 
 const PROGRESS_KEY = Buffer.concat([META_PREFIX, Buffer.from('progress')]);
 const MARKERS_KEY = Buffer.concat([META_PREFIX, Buffer.from('markers')]);
-/** Every key a task's store can hold: key groups, then meta. */
-const ALL_KEYS = { gte: Buffer.alloc(0), lt: Buffer.from([0xff, 0xff, 0xff, 0xff]) };
 /**
  * The progress entry also carries the input offset it was committed with (absent when an older Eddy
  * wrote it): the changelog then says where the input resumes even when the group's offsets are gone.
@@ -147,32 +110,21 @@ export class Task {
    */
   async #seed(savepoint: { dir: string; task: SavepointTask }): Promise<void> {
     const entries = await readEntries(savepoint.dir, savepoint.task);
-    // The store started empty, but the changelog may hold state of an earlier life of this group: it
-    // is deleted in the seeding transaction, so the changelog carries tombstones for it and no later
-    // rebuild finds it next to the savepoint's state.
-    const earlier: Buffer[] = [];
-    for await (const [k] of this.state.scan(ALL_KEYS)) if (!LOCAL_ONLY_KEYS.some((l) => l.equals(k))) earlier.push(k);
-    await this.state.write({ puts: [], deletes: earlier });
-    await this.state.write({ puts: entries, deletes: [] });
+    const replaced = await replaceState(this.state, entries);
     await this.#rebuild();
     this.#dirty = true;
     // The merge stage starts its (new) partials topic from the beginning.
     const offset = savepoint.task.offset === null ? 0n : BigInt(savepoint.task.offset);
     await this.commit(offset);
     this.resumeOffset = offset;
-    const replaced = earlier.length > 0 ? ` (replacing ${earlier.length} entries the changelog held)` : '';
-    this.config.log(`task ${this.#name()}: restored ${entries.length} entries from savepoint ${savepoint.dir}${replaced}, resuming at offset ${offset}`);
+    const earlier = replaced > 0 ? ` (replacing ${replaced} entries the changelog held)` : '';
+    this.config.log(`task ${this.#name()}: restored ${entries.length} entries from savepoint ${savepoint.dir}${earlier}, resuming at offset ${offset}`);
   }
 
   /** The task's committed state and input offset (for a savepoint; call between commits). */
   async dump(): Promise<{ offset: bigint | undefined; entries: [Buffer, Buffer][] }> {
     if (this.#dirty) throw new Error(`task ${this.#name()}: a savepoint needs the task committed first`);
-    const entries: [Buffer, Buffer][] = [];
-    // Local bookkeeping (changelog position, what the store was built from) does not travel.
-    for await (const [k, v] of this.state.base.scan(ALL_KEYS)) {
-      if (!LOCAL_ONLY_KEYS.some((l) => l.equals(k))) entries.push([k, v]);
-    }
-    return { offset: this.config.mode === 'merge' ? undefined : this.#committedOffset, entries };
+    return { offset: this.config.mode === 'merge' ? undefined : this.#committedOffset, entries: await portableEntries(this.state.base) };
   }
 
   /**
@@ -186,53 +138,13 @@ export class Task {
     return this.#outputs;
   }
 
-  /**
-   * Replays the changelog into the store (from where the store is, or from 0 into an empty one) and
-   * notes in it which changelog it now holds: the partition's incarnation marker, written first when
-   * the partition has none (a new or recreated topic, or one an older Eddy wrote).
-   */
+  /** Replays the changelog tail into the store (changelog-recovery.ts), then builds the operators over it. */
   async #recover(): Promise<void> {
-    const { changelog } = this.config.topics;
-    const partition = this.#changelogPartition();
-    const local = await this.state.meta(CHANGELOG_POSITION);
-    const from = local === undefined ? 0n : BigInt(local);
-    // A store that was kept names its marker already (local-state.ts checked it is still there).
-    let builtFrom = parseStored(BuiltFromSchema, await this.state.meta(BUILT_FROM));
-    const { end, records } = await readPartition(this.config.kafka, changelog, partition, from, async (recs) => {
-      const entries = recs.filter((r) => r.key !== null && !r.key.equals(INCARNATION_KEY));
-      for (const r of recs) {
-        const marker = r.key?.equals(INCARNATION_KEY) ? parseStored(IncarnationMarkerSchema, r.value) : undefined;
-        if (marker) builtFrom ??= this.#builtFrom(marker.id, BigInt(r.offset));
-      }
-      await this.state.base.write({
-        puts: entries.filter((r) => r.value !== null).map((r) => [r.key!, r.value!] as const),
-        deletes: entries.filter((r) => r.value === null).map((r) => r.key!),
-      });
+    await recoverFromChangelog({
+      state: this.state, sink: this.sink, kafka: this.config.kafka, changelog: this.config.topics.changelog, partition: this.#changelogPartition(),
+      group: this.config.input.groupId, fingerprint: graphFingerprint(this.config.job.graph), log: (line) => this.config.log(`task ${this.#name()}: ${line}`),
     });
-    let position = end > from ? end : from;
-    if (!builtFrom) ({ builtFrom, position } = await this.#writeMarker());
-    await this.state.apply({ [CHANGELOG_POSITION]: position.toString(), [BUILT_FROM]: JSON.stringify(builtFrom) });
-    if (records > 0) this.config.log(`task ${this.#name()}: replayed ${records} changelog records (${from}..${end})`);
     await this.#rebuild();
-  }
-
-  /** Marks the changelog partition, in a transaction of its own, before anything else goes to it. */
-  async #writeMarker(): Promise<{ builtFrom: BuiltFrom; position: bigint }> {
-    const { changelog } = this.config.topics;
-    const partition = this.#changelogPartition();
-    const marker: IncarnationMarker = { id: randomUUID(), group: this.config.input.groupId, createdAt: Date.now() };
-    await this.sink.begin();
-    await this.sink.send(changelog, [{ key: INCARNATION_KEY, value: JSON.stringify(marker), partition }]);
-    await this.sink.commit();
-    const after = this.sink.nextOffset(changelog, partition);
-    if (after === undefined) throw new Error(`task ${this.#name()}: the broker did not say where the incarnation marker of ${changelog} went`);
-    this.config.log(`task ${this.#name()}: marked ${changelog} partition ${partition} as incarnation ${marker.id}`);
-    // The transaction's commit marker takes the offset after the record.
-    return { builtFrom: this.#builtFrom(marker.id, after - 1n), position: after + 1n };
-  }
-
-  #builtFrom(incarnation: string, markerOffset: bigint): BuiltFrom {
-    return { incarnation, markerOffset: markerOffset.toString(), group: this.config.input.groupId, fingerprint: graphFingerprint(this.config.job.graph) };
   }
 
   /**
@@ -341,16 +253,7 @@ export class Task {
   /** What the executor gave up since the last call, as dead letters of this task's input. */
   async #deadLettersOfExecutor(): Promise<void> {
     const given = this.#executor.takeDeadLetters();
-    if (given.length > 0) await this.deadLetters(given.map((d) => this.#rejected(d)));
-  }
-
-  #rejected(d: ExecutorDeadLetter): RejectedRecord {
-    const { topic, partition } = this.config.input;
-    const o = d.origin;
-    const common = { topic, partition, reason: d.reason, detail: d.detail, ...(d.operator !== undefined ? { operator: d.operator } : {}) };
-    if (o) return { ...common, offset: o.offset, timestamp: String(o.timestamp), key: o.key, value: o.raw, headers: o.headers };
-    // Not one input record (a window's result, a timer, a ranking of the merge stage): its value as JSON.
-    return { ...common, offset: null, timestamp: null, key: null, value: Buffer.from(jsonOf(d.value)), headers: {} };
+    if (given.length > 0) await this.deadLetters(given.map((d) => rejectedRecordOf(d, this.config.input)));
   }
 
   /**
@@ -492,14 +395,5 @@ export class Task {
 
   #name(): string {
     return `${this.config.mode}:${this.config.input.topic}-${this.config.input.partition}`;
-  }
-}
-
-/** A value as JSON for a dead letter; what JSON cannot hold, as text. */
-function jsonOf(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
   }
 }

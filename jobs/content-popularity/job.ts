@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import { WatchEventSchema, encodeWatchEvent, type WatchEvent } from '../../connectors/generator/watch-event.js';
-import { aggregates, attribute, count, defineJob, durationMs, jsonSerde, numberFlag, sliding, sum } from '../../engine/index.js';
+import { aggregates, attribute, count, defineJob, durationMs, jsonSerde, numberFlag, sliding, sum, type EncodedRecord, type TopKResult } from '../../engine/index.js';
 import { trendingViewSpec } from './trending-reader.js';
 import { ALL_CATEGORIES, type TrendingRecord } from './trending-record.js';
 
@@ -31,11 +31,24 @@ export const ContentPopularityOptions = z
 
 export type ContentPopularityConfig = z.output<typeof ContentPopularityOptions>;
 
-const stats = aggregates({
+/** What is aggregated per content id and window. */
+export const contentStats = aggregates({
   views: count<WatchEvent>(),
   watchSeconds: sum((e: WatchEvent) => e.watchSeconds),
   category: attribute((e: WatchEvent) => e.category),
 });
+
+/** One window's ranking of one category as the `trending` topic's record (trending-record.ts), keyed by the category. */
+export function encodeTrending(t: TopKResult<{ views: number; watchSeconds: number }>): EncodedRecord {
+  const record: TrendingRecord = {
+    windowStart: t.windowStart,
+    windowEnd: t.windowEnd,
+    category: t.group,
+    rankings: t.entries.map((e) => ({ rank: e.rank, contentId: e.key, views: e.value.views, watchSeconds: e.value.watchSeconds })),
+    emittedAt: Date.now(),
+  };
+  return { key: t.group, value: JSON.stringify(record) };
+}
 
 export default defineJob({
   name: 'content-popularity',
@@ -54,24 +67,12 @@ export default defineJob({
       })
       .keyBy('by-content', (e) => e.contentId)
       .window(sliding(o.window, o.slide), { allowedLatenessMs: o.allowedLateness })
-      .aggregate('views-per-window', stats);
+      .aggregate('views-per-window', contentStats);
 
     perContent.late().sink('late-events', { topic: o.lateTopic, encode: (e) => ({ key: e.contentId, value: encodeWatchEvent(e) }) });
 
     perContent
       .topK('top-k', { k: o.top, score: (s) => s.views, groups: (r) => [r.value.category ?? ALL_CATEGORIES, ALL_CATEGORIES], overall: ALL_CATEGORIES })
-      .sink('trending', {
-        topic: o.outputTopic,
-        encode: (t) => {
-          const record: TrendingRecord = {
-            windowStart: t.windowStart,
-            windowEnd: t.windowEnd,
-            category: t.group,
-            rankings: t.entries.map((e) => ({ rank: e.rank, contentId: e.key, views: e.value.views, watchSeconds: e.value.watchSeconds })),
-            emittedAt: Date.now(),
-          };
-          return { key: t.group, value: JSON.stringify(record) };
-        },
-      });
+      .sink('trending', { topic: o.outputTopic, encode: encodeTrending });
   },
 });

@@ -6,9 +6,9 @@
  * content-popularity as it ships, on the same options.
  */
 import { WatchEventSchema, encodeWatchEvent, type WatchEvent } from '../../../connectors/generator/watch-event.js';
-import { aggregates, attribute, count, defineJob, jsonSerde, sliding, sum } from '../../../engine/index.js';
-import { ContentPopularityOptions } from '../job.js';
-import { ALL_CATEGORIES, type TrendingRecord } from '../trending-record.js';
+import { defineJob, jsonSerde, sliding } from '../../../engine/index.js';
+import { ContentPopularityOptions, contentStats, encodeTrending } from '../job.js';
+import { ALL_CATEGORIES } from '../trending-record.js';
 
 /** The content id the `guard` stage throws on. */
 export const POISON_CONTENT_ID = 'c-poison';
@@ -48,22 +48,10 @@ export default defineJob({
       })
       .keyBy('by-content-again', (e) => e.contentId)
       .window(sliding(o.window, o.slide), { allowedLatenessMs: o.allowedLateness })
-      .aggregate('views-per-window', aggregates({ views: count<WatchEvent>(), watchSeconds: sum((e: WatchEvent) => e.watchSeconds), category: attribute((e: WatchEvent) => e.category) }));
+      .aggregate('views-per-window', contentStats);
     perContent.late().sink('late-events', { topic: o.lateTopic, encode: (e) => ({ key: e.contentId, value: encodeWatchEvent(e) }) });
     perContent
-      .topK('top-k', { k: o.top, score: (s) => s.views, groups: (r) => [r.value.category ?? ALL_CATEGORIES, ALL_CATEGORIES] })
-      .sink('trending', {
-        topic: o.outputTopic,
-        encode: (t) => {
-          const record: TrendingRecord = {
-            windowStart: t.windowStart,
-            windowEnd: t.windowEnd,
-            category: t.group,
-            rankings: t.entries.map((e) => ({ rank: e.rank, contentId: e.key, views: e.value.views, watchSeconds: e.value.watchSeconds })),
-            emittedAt: Date.now(),
-          };
-          return { key: t.group, value: JSON.stringify(record) };
-        },
-      });
+      .topK('top-k', { k: o.top, score: (s) => s.views, groups: (r) => [r.value.category ?? ALL_CATEGORIES, ALL_CATEGORIES], overall: ALL_CATEGORIES })
+      .sink('trending', { topic: o.outputTopic, encode: encodeTrending });
   },
 });

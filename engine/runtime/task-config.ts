@@ -1,0 +1,37 @@
+/** What a task is opened with (task.ts): its job, Kafka, input, topics, state and limits. */
+import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
+import type { DeadLetterReason } from '../../connectors/kafka/dead-letter.js';
+import type { BuiltJob } from '../api/job-builder.js';
+import type { SavepointTask } from '../checkpoint/savepoint.js';
+import type { OperatorMeter } from '../metrics/member-metrics.js';
+
+export interface TaskConfig {
+  job: BuiltJob;
+  kafka: KafkaClientOptions;
+  mode: 'partition' | 'merge';
+  /** The topic and partition this task reads, and the group its offsets are committed for. */
+  input: { topic: string; partition: number; groupId: string };
+  /** Input partitions of the job (the merge waits for a marker from each). */
+  inputPartitions: number;
+  /** The dead-letter topic's `max.message.bytes`: dead letters are cut to fit it (dead-letter.ts). */
+  deadLetterMaxBytes: number;
+  topics: { changelog: string; partials: string | undefined };
+  stateDir: string;
+  stateBackend: 'rocksdb' | 'memory';
+  transactionalId: string;
+  log: (line: string) => void;
+  meter?: OperatorMeter;
+  /**
+   * `exactly-once` (default): outputs are written inside the task's transactions. `at-least-once`:
+   * outputs of sinks go out at once through a plain idempotent producer, visible before the commit;
+   * after a crash the re-processed records write them again. State, offsets, partials and dead letters
+   * stay transactional either way, so state is never counted twice.
+   */
+  guarantee?: 'exactly-once' | 'at-least-once';
+  /** Bounds on input and groups (`--max-future-skew`, `--max-groups`; local-executor.ts). */
+  limits?: { maxFutureSkewMs: number; maxGroups: number };
+  /** Counts dead letters as they are written (in the open transaction), by reason. */
+  onDeadLetters?: (reason: DeadLetterReason, n: number) => void;
+  /** Seeds a task that has no committed progress yet with this task's state from a savepoint. */
+  savepoint?: { dir: string; task: SavepointTask };
+}
