@@ -14,9 +14,14 @@ export class FilterOperator implements Operator {
       try {
         keep = this.fn(r.value);
       } catch (e) {
-        keep = this.ctx.userCode.recover(this.ctx.node, r, e, () => this.fn(r.value));
+        keep = this.#recover(r, e);
       }
       if (keep === true) out.emit(r);
     }
+  }
+
+  // Its own method: a retry closure in the loop above would cost every record a context allocation.
+  #recover(r: StreamRecord, e: unknown): boolean | typeof SKIPPED {
+    return this.ctx.userCode.recover(this.ctx.node, r, e, () => this.fn(r.value));
   }
 }

@@ -12,15 +12,19 @@ export class FlatMapOperator implements Operator {
     for (const r of records) {
       // Collected before any is emitted: a function that throws halfway through its iterable emits
       // nothing of that attempt.
-      const all = (): unknown[] => [...this.fn(r.value)];
       let values: unknown[] | typeof SKIPPED;
       try {
-        values = all();
+        values = [...this.fn(r.value)];
       } catch (e) {
-        values = this.ctx.userCode.recover(this.ctx.node, r, e, all);
+        values = this.#recover(r, e);
         if (values === SKIPPED) continue;
       }
       for (const value of values) out.emit({ value, timestamp: r.timestamp, origin: r.origin });
     }
+  }
+
+  // Its own method: a retry closure in the loop above would cost every record a context allocation.
+  #recover(r: StreamRecord, e: unknown): unknown[] | typeof SKIPPED {
+    return this.ctx.userCode.recover(this.ctx.node, r, e, () => [...this.fn(r.value)]);
   }
 }

@@ -14,10 +14,15 @@ export class MapOperator implements Operator {
       try {
         value = this.fn(r.value);
       } catch (e) {
-        value = this.ctx.userCode.recover(this.ctx.node, r, e, () => this.fn(r.value));
+        value = this.#recover(r, e);
         if (value === SKIPPED) continue;
       }
       out.emit({ value, timestamp: r.timestamp, origin: r.origin });
     }
+  }
+
+  // Its own method: a retry closure in the loop above would cost every record a context allocation.
+  #recover(r: StreamRecord, e: unknown): unknown {
+    return this.ctx.userCode.recover(this.ctx.node, r, e, () => this.fn(r.value));
   }
 }

@@ -77,14 +77,14 @@ export class TopKLocalOperator implements Operator {
       try {
         score = checkedScore(this.score(r.value));
       } catch (e) {
-        score = this.ctx.userCode.recover(this.ctx.node, record, e, () => checkedScore(this.score(r.value)));
+        score = this.#again(record, e, (v) => checkedScore(this.score(v.value)));
         if (score === SKIPPED) continue;
       }
       let groups: readonly string[] | typeof SKIPPED;
       try {
         groups = checkedGroups(this.groupsOf(r));
       } catch (e) {
-        groups = this.ctx.userCode.recover(this.ctx.node, record, e, () => checkedGroups(this.groupsOf(r)));
+        groups = this.#again(record, e, (v) => checkedGroups(this.groupsOf(v)));
         if (groups === SKIPPED) continue;
       }
       const pending = r.early ? this.#early : this.#final;
@@ -107,6 +107,11 @@ export class TopKLocalOperator implements Operator {
       }
     }
     if (dropped) this.ctx.meter?.groupsDropped(this.ctx.node, dropped.size);
+  }
+
+  // Its own method: a retry closure in processBatch's loop would cost every record a context allocation.
+  #again<T>(record: StreamRecord, e: unknown, fn: (r: WindowResult<unknown>) => T): T | typeof SKIPPED {
+    return this.ctx.userCode.recover(this.ctx.node, record, e, () => fn(record.value as WindowResult<unknown>));
   }
 
   onWatermark(watermark: number, out: Output): void {
@@ -134,6 +139,8 @@ function checkedScore(score: unknown): number {
 }
 
 function checkedGroups(groups: unknown): readonly string[] {
-  if (!Array.isArray(groups) || !groups.every((g) => typeof g === 'string')) throw new TypeError('a top-K groups function must return an array of strings');
+  const ok = Array.isArray(groups);
+  for (let i = 0; ok && i < groups.length; i += 1) if (typeof groups[i] !== 'string') throw new TypeError('a top-K groups function must return an array of strings');
+  if (!ok) throw new TypeError('a top-K groups function must return an array of strings');
   return groups as readonly string[];
 }

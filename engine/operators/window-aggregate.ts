@@ -146,8 +146,13 @@ export class WindowAggregateOperator implements Operator {
     try {
       return this.#add(into, r.value);
     } catch (e) {
-      return this.ctx.userCode.recover(this.ctx.node, r, e, () => this.#add(into, r.value));
+      return this.#addAgain(into, r, e);
     }
+  }
+
+  // Its own method: a closure in #added would cost every record a context allocation.
+  #addAgain(into: { acc: unknown } | undefined, r: StreamRecord, e: unknown): unknown {
+    return this.ctx.userCode.recover(this.ctx.node, r, e, () => this.#add(into, r.value));
   }
 
   #add(into: { acc: unknown } | undefined, value: unknown): unknown {
@@ -253,23 +258,26 @@ export class WindowAggregateOperator implements Operator {
     const accs = new Map<string, unknown>();
     const windowStart = windowEnd - this.#geometry.size;
     // A key whose merge or result keeps throwing is left out of this window (and dead-lettered once).
-    const failed = new Set<string>();
-    const guarded = <T>(key: string, call: () => T): T | typeof SKIPPED => {
-      try {
-        return call();
-      } catch (e) {
-        const result = this.ctx.userCode.recover(this.ctx.node, { value: { key, windowStart, windowEnd } }, e, call);
-        if (result === SKIPPED) failed.add(key);
-        return result;
-      }
+    // The retries are built in #fireAgain: a closure here would cost every key an allocation.
+    let failed: Set<string> | undefined;
+    const again = <T>(key: string, e: unknown, call: (a: unknown, b: unknown) => T, a: unknown, b?: unknown): T | typeof SKIPPED => {
+      const result = this.#fireAgain(key, windowStart, windowEnd, e, call, a, b);
+      if (result === SKIPPED) (failed ??= new Set()).add(key);
+      return result;
     };
     // Aggregate functions must not modify merge's arguments: the first may be a cached accumulator.
     const add = (key: string, acc: unknown): void => {
-      if (failed.has(key)) return;
+      if (failed?.has(key)) return;
       const before = accs.get(key);
       if (before === undefined) return void accs.set(key, acc);
-      const merged = guarded(key, () => this.fn.merge(before, acc));
-      if (merged !== SKIPPED) accs.set(key, merged);
+      let merged: unknown;
+      try {
+        merged = this.fn.merge(before, acc);
+      } catch (e) {
+        merged = again(key, e, (x, y) => this.fn.merge(x, y), before, acc);
+        if (merged === SKIPPED) return;
+      }
+      accs.set(key, merged);
     };
     const spilled: number[] = [];
     for (const sliceEnd of this.#geometry.slicesOf(windowEnd)) {
@@ -307,13 +315,22 @@ export class WindowAggregateOperator implements Operator {
       }
     }
     for (const [key, acc] of accs) {
-      if (failed.has(key)) continue;
-      const value = guarded(key, () => this.fn.result(acc));
-      if (value === SKIPPED) continue;
+      if (failed?.has(key)) continue;
+      let value: unknown;
+      try {
+        value = this.fn.result(acc);
+      } catch (e) {
+        value = again(key, e, (x) => this.fn.result(x), acc);
+        if (value === SKIPPED) continue;
+      }
       const result: WindowResult<unknown> = { key, windowStart, windowEnd, value, early };
       // An early result belongs to this watermark step, a final one to its window's end.
       out.emit({ value: result, timestamp: early ? this.#watermark : windowEnd - 1, key });
     }
+  }
+
+  #fireAgain<T>(key: string, windowStart: number, windowEnd: number, e: unknown, call: (a: unknown, b: unknown) => T, a: unknown, b: unknown): T | typeof SKIPPED {
+    return this.ctx.userCode.recover(this.ctx.node, { value: { key, windowStart, windowEnd } }, e, () => call(a, b));
   }
 
   /** After a restore every slice is spilled: the backend holds them; new slices are cached again. */

@@ -3,7 +3,8 @@
  * throw on chosen records, testing/poison-job.ts) reads ordinary events with 17 kinds of bad record
  * among them. Every bad record must be in the dead-letter topic exactly once with its reason code,
  * no member may restart, and the rankings of the ordinary events must equal the naive reference.
- * Then a flood of 5,000 categories: outputs stay within --max-groups and the overall ranking is exact.
+ * An unreadable record of an internal topic stops the job with its position. Then a flood of 5,000
+ * categories: outputs and metric series stay within --max-groups and the overall ranking is exact.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -125,6 +126,21 @@ describe('poison input', () => {
     const decode = (b: Buffer | null): WatchEvent => JSON.parse(b!.toString()) as WatchEvent;
     const good = [...gen.map((r) => decode(r.value)), decode(bad.find((p) => p.kind === 'encode-throws')!.value), decode(keyless.value)];
     await expectRankings(good, output, WINDOW);
+  });
+
+  it('stops the job, naming topic, partition and offset, on a record of its internal partials topic that cannot be read', { timeout: 180_000 }, async () => {
+    const input = uniqueName('internal-in');
+    const groupId = uniqueName('internal');
+    await createTopics([{ name: input, partitions: 2 }, { name: `${groupId}-partials`, partitions: 1 }]);
+    await produceRecords(input, generateWatchEvents(500, { seed: 47 }));
+    await produceRecords(`${groupId}-partials`, [{ key: '0', value: Buffer.from('{"type":"partial","topK":'), kind: 'bad' }]);
+    const begun = Date.now();
+    const run = await runEddy(runArgs('content-popularity', input, uniqueName('internal-out'), ['--bounded', '--group-id', groupId, '--state-dir', mkdtempSync(join(tmpdir(), 'eddy-internal-'))]));
+    expect(run.code, run.stderr.slice(-3_000)).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`internal topic ${groupId}-partials, partition 0, offset 0 holds a record that cannot be read \\(decode: json: `));
+    // Stopped at once, not restarted over and over.
+    expect(run.stderr).not.toMatch(/restart 2/);
+    expect(Date.now() - begun).toBeLessThan(60_000);
   });
 
   it('keeps a flood of 5,000 categories within --max-groups and the overall ranking exact', { timeout: 300_000 }, async () => {
