@@ -72,6 +72,10 @@ describe('eddy run / plan / jobs', () => {
       [['run', 'content-popularity', '--input-client', 'confluent', '--parallelism', '2'], /^eddy run: --member-thread: main runs one member: --parallelism 1 only/],
       [['run', 'content-popularity', '--input-client', 'confluent', '--member-thread', 'worker'], /^eddy run: --member-thread: --input-client confluent runs its member on the main thread/],
       [['run', 'content-popularity', '--member-thread', 'elsewhere'], /^eddy run: --member-thread: /],
+      [['run', 'content-popularity', '--max-groups', '0'], /^eddy run: --max-groups: Too small/],
+      [['run', 'content-popularity', '--max-future-skew', 'soon'], /^eddy run: --max-future-skew: expected a duration/],
+      [['run', 'content-popularity', '--max-record-bytes', '5'], /^eddy run: --max-record-bytes: Too small/],
+      [['run', 'content-popularity', '--restart-limit', '0'], /^eddy run: --restart-limit: Too small/],
     ] as const) {
       const r = await runEddy([...args]);
       expect(r.code).toBe(2);

@@ -56,7 +56,7 @@ export interface CheckpointEvent {
   outcome: 'completed' | 'failed';
 }
 
-/** Member → runner (a member's stats come back as its task's result). */
+/** Member → runner (how a member ended, its stats or its failure, comes back as its task's result: {@link MemberOutcome}). */
 export type FromMember =
   | { type: 'log'; line: string }
   | { type: 'metrics'; id: number; metrics: MemberMetricsJson }
