@@ -12,8 +12,9 @@ import { join } from 'node:path';
 import * as z from 'zod';
 import type { JobGraph } from '../graph/job-graph.js';
 import type { StateBackend } from '../state/state-backend.js';
-import { LOCAL_ONLY_KEYS } from '../state/state-identity.js';
+import { isLocalOnly } from '../state/state-identity.js';
 import type { TransactionalState } from '../state/transactional-state.js';
+import { ALL_STATE_KEYS } from '../state/key-codec.js';
 
 export const SAVEPOINT_FORMAT = 1;
 
@@ -113,8 +114,6 @@ export async function readManifest(dir: string, graph: JobGraph, inputPartitions
   return m;
 }
 
-/** Every key a task's store can hold: key groups, then meta. */
-const ALL_KEYS = { gte: Buffer.alloc(0), lt: Buffer.from([0xff, 0xff, 0xff, 0xff]) };
 
 /**
  * A task's state as a savepoint holds it: every entry but local bookkeeping (the changelog
@@ -125,7 +124,7 @@ const ALL_KEYS = { gte: Buffer.alloc(0), lt: Buffer.from([0xff, 0xff, 0xff, 0xff
  */
 export async function portableEntries(store: StateBackend): Promise<[Buffer, Buffer][]> {
   const entries: [Buffer, Buffer][] = [];
-  for await (const [k, v] of store.scan(ALL_KEYS)) if (!LOCAL_ONLY_KEYS.some((l) => l.equals(k))) entries.push([k, v]);
+  for await (const [k, v] of store.scan(ALL_STATE_KEYS)) if (!isLocalOnly(k)) entries.push([k, v]);
   return entries;
 }
 
@@ -137,7 +136,7 @@ export async function portableEntries(store: StateBackend): Promise<[Buffer, Buf
  */
 export async function replaceState(state: TransactionalState, entries: readonly (readonly [Buffer, Buffer])[]): Promise<number> {
   const earlier: Buffer[] = [];
-  for await (const [k] of state.scan(ALL_KEYS)) if (!LOCAL_ONLY_KEYS.some((l) => l.equals(k))) earlier.push(k);
+  for await (const [k] of state.scan(ALL_STATE_KEYS)) if (!isLocalOnly(k)) earlier.push(k);
   await state.write({ puts: [], deletes: earlier });
   await state.write({ puts: entries, deletes: [] });
   return earlier.length;

@@ -86,9 +86,9 @@ Runner options:
   --session-timeout D    how soon the group notices a dead process (default 30s; broker minimum 1s)
   --fetch-min-bytes N    the broker answers an input fetch once N bytes are there (default 1) …
   --fetch-max-wait D     … or after D (default 500ms). 65536 and 100ms halve the CPU of a runner fed
-                         a steady trickle, for up to D more delay (README, Benchmarks)
+                         a steady trickle, for up to D more delay (docs/benchmarks.md)
   --input-client C       kafkajs (default) or confluent: read the input with librdkafka instead, for
-                         comparison (installed on first use; runs on the main thread; README, Benchmarks)
+                         comparison (installed on first use; runs on the main thread; docs/benchmarks.md)
   --member-thread T      worker (default; main with --input-client confluent): where the member runs;
                          main (with --parallelism 1) spares a thread, but the HTTP server then waits
                          on the member's work

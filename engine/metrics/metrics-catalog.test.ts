@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { METRICS, PROCESS_METRICS } from './metrics-catalog.js';
 
-const readme = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'README.md'), 'utf8');
+const readme = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'metrics.md'), 'utf8');
 
 describe('metrics catalog', () => {
   it('names follow Prometheus conventions', () => {
@@ -14,7 +14,7 @@ describe('metrics catalog', () => {
     }
   });
 
-  it('the README lists every metric with its type and labels', () => {
+  it('docs/metrics.md lists every metric with its type and labels', () => {
     for (const m of [...METRICS, ...PROCESS_METRICS]) {
       expect(readme, m.name).toContain(`| \`${m.name}\` | ${m.type} | ${m.labels.join(', ')} |`);
     }

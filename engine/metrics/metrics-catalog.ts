@@ -1,5 +1,5 @@
 /**
- * Every metric Eddy exports, in one place: the registries are built from this list, the README's
+ * Every metric Eddy exports, in one place: the registries are built from this list, docs/metrics.md's
  * catalog and the Grafana dashboards are checked against it. Labels are bounded: job, operator,
  * partition, outcome, view, and (only in the trending gauge) category, rank and content id for at
  * most K × --max-groups series.

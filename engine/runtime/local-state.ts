@@ -13,8 +13,8 @@ import {
   BUILT_FROM, BuiltFromSchema, CHANGELOG_POSITION, INCARNATION_KEY, IncarnationMarkerSchema, checkStateIdentity, parseStored, type LocalStore, type TaskNow,
 } from '../state/state-identity.js';
 import { metaKey } from '../state/transactional-state.js';
+import { ALL_STATE_KEYS } from '../state/key-codec.js';
 
-const ALL_KEYS = { gte: Buffer.alloc(0), lt: Buffer.from([0xff, 0xff, 0xff, 0xff]) };
 
 /**
  * Opens a task's RocksDB folder. When the task just moved from another member thread of this
@@ -68,7 +68,7 @@ export async function verifiedLocalState(store: StateBackend, check: LocalStateC
 async function describeStore(store: StateBackend): Promise<LocalStore> {
   const [builtFrom, position] = await store.getMany([metaKey(BUILT_FROM), metaKey(CHANGELOG_POSITION)]);
   let empty = true;
-  for await (const _ of store.scan(ALL_KEYS)) {
+  for await (const _ of store.scan(ALL_STATE_KEYS)) {
     empty = false;
     break;
   }

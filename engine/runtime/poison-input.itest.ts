@@ -21,6 +21,7 @@ import { expectRankings, generateWatchEvents, produceRecords } from '../../jobs/
 import { runEddy, startServingEddy } from '../cli/eddy-process.js';
 
 const POISON_JOB = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'jobs', 'content-popularity', 'testing', 'poison-job.js');
+const POISON_FAIL_JOB = join(dirname(POISON_JOB), 'poison-job-fail.js');
 const WINDOW = { size: 60_000, slide: 20_000, k: 5 };
 const START = 1_763_800_000_000;
 const PARTITIONS = 3;
@@ -63,6 +64,8 @@ function poisons(): Poison[] {
   ];
 }
 
+const bad = poisons();
+
 /** Sends records gzip-compressed (the broker takes a 3 MB record that compresses well), one partition each in turn. */
 async function sendCompressed(topic: string, records: readonly Poison[]): Promise<void> {
   const producer = createKafka(testClient('eddy-itest-poison')).producer();
@@ -95,7 +98,6 @@ describe('poison input', () => {
     const output = uniqueName('poison-out');
     await createTopics([{ name: input, partitions: PARTITIONS }]);
     const gen = generateWatchEvents(6_000, { seed: 41, categories: ['movies', 'series', 'news'] });
-    const bad = poisons();
     // A valid event without a key is not bad input: it counts like any other.
     const keyless: Poison = { kind: 'null-key', reason: 'decode', key: null, value: encodeWatchEvent(event({ contentId: 'c-000003' }, 12)) };
     await produceRecords(input, gen.slice(0, 3_000));
@@ -126,6 +128,19 @@ describe('poison input', () => {
     const decode = (b: Buffer | null): WatchEvent => JSON.parse(b!.toString()) as WatchEvent;
     const good = [...gen.map((r) => decode(r.value)), decode(bad.find((p) => p.kind === 'encode-throws')!.value), decode(keyless.value)];
     await expectRankings(good, output, WINDOW);
+  });
+
+  it("stops the job at the first record a function keeps throwing on, under the job's 'fail' policy", { timeout: 180_000 }, async () => {
+    const input = uniqueName('fail-in');
+    await createTopics([{ name: input, partitions: 2 }]);
+    await produceRecords(input, generateWatchEvents(500, { seed: 53 }));
+    const poison = bad.find((p) => p.kind === 'process-throws')!;
+    await produceRecords(input, [{ key: poison.key, value: poison.value!, kind: 'bad' }]);
+    const run = await runEddy(runArgs(POISON_FAIL_JOB, input, uniqueName('fail-out'), bounded()));
+    expect(run.code, run.stderr.slice(-3_000)).toBe(1);
+    expect(run.stderr).toMatch(/eddy run: member-\d: fatal failure at partition:\d, [^:]*: node 'guard' threw on a record \(input offset \d+\) 2 times and the job's policy is 'fail': c-poison is not welcome/);
+    expect(run.stderr).not.toMatch(/restart 1/);
+    expect(await readTopic(`${input}-dlq`, 0, 500)).toHaveLength(0);
   });
 
   it('stops the job, naming topic, partition and offset, on a record of its internal partials topic that cannot be read', { timeout: 180_000 }, async () => {

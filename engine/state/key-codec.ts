@@ -115,3 +115,6 @@ export function keyGroupPrefixRange(start: number, end: number): KeyRange {
   if (end >= 0xffff) throw new RangeError(`key group ${end} is out of range`);
   return { gte: new KeyWriter().u16(start).finish(), lt: new KeyWriter().u16(end + 1).finish() };
 }
+
+/** Every key a store can hold: the key groups, then the meta entries (transactional-state.ts). */
+export const ALL_STATE_KEYS: KeyRange = { gte: Buffer.alloc(0), lt: Buffer.from([0xff, 0xff, 0xff, 0xff]) };

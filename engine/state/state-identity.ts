@@ -20,7 +20,12 @@ export const INCARNATION_KEY = metaKey('incarnation');
 /** Local-only meta entry names (written by `TransactionalState.apply`): never in a changelog or savepoint. */
 export const CHANGELOG_POSITION = 'changelog';
 export const BUILT_FROM = 'identity';
-export const LOCAL_ONLY_KEYS: readonly Buffer[] = [metaKey(CHANGELOG_POSITION), metaKey(BUILT_FROM)];
+const LOCAL_ONLY_KEYS: readonly Buffer[] = [metaKey(CHANGELOG_POSITION), metaKey(BUILT_FROM)];
+
+/** A local-only meta entry's key: what neither a changelog nor a savepoint carries. */
+export function isLocalOnly(key: Buffer): boolean {
+  return LOCAL_ONLY_KEYS.some((l) => l.equals(key));
+}
 
 /** The value of an incarnation marker. */
 export const IncarnationMarkerSchema = z.strictObject({ id: z.uuid(), group: z.string(), createdAt: z.number().int() });

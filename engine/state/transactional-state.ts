@@ -5,6 +5,7 @@
  * to the local store in one atomic batch, with the metadata that says up to where it is committed.
  * So local RocksDB only ever holds committed state, and a crash costs at most one interval of replay.
  */
+import { ALL_STATE_KEYS } from './key-codec.js';
 import { OrderedMap } from './ordered-map.js';
 import type { KeyRange, StateBackend, StateUsage, WriteBatch } from './state-backend.js';
 
@@ -84,7 +85,7 @@ export class TransactionalState implements StateBackend {
 
   /** The changes since the last `apply` or `discard`, in key order. */
   pending(): StateChange[] {
-    return [...this.#overlay.range(Buffer.alloc(0), Buffer.from([0xff, 0xff, 0xff, 0xff]))].map(([key, value]) => ({ key, value }));
+    return [...this.#overlay.range(ALL_STATE_KEYS.gte, ALL_STATE_KEYS.lt)].map(([key, value]) => ({ key, value }));
   }
 
   /** Writes the pending changes and the metadata entries to the base store atomically. */

@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import { WatchEventSchema, encodeWatchEvent, type WatchEvent } from '../../connectors/generator/watch-event.js';
-import { aggregates, attribute, count, defineJob, durationMs, jsonSerde, numberFlag, sliding, sum, type EncodedRecord, type TopKResult } from '../../engine/index.js';
+import { aggregates, attribute, count, defineJob, durationMs, jsonSerde, numberFlag, sliding, sum, type DataStream, type EncodedRecord, type JobBuilder, type TopKResult, type WindowResultStream } from '../../engine/index.js';
 import { trendingViewSpec } from './trending-reader.js';
 import { ALL_CATEGORIES, type TrendingRecord } from './trending-record.js';
 
@@ -39,7 +39,7 @@ export const contentStats = aggregates({
 });
 
 /** One window's ranking of one category as the `trending` topic's record (trending-record.ts), keyed by the category. */
-export function encodeTrending(t: TopKResult<{ views: number; watchSeconds: number }>): EncodedRecord {
+function encodeTrending(t: TopKResult<{ views: number; watchSeconds: number }>): EncodedRecord {
   const record: TrendingRecord = {
     windowStart: t.windowStart,
     windowEnd: t.windowEnd,
@@ -50,29 +50,38 @@ export function encodeTrending(t: TopKResult<{ views: number; watchSeconds: numb
   return { key: t.group, value: JSON.stringify(record) };
 }
 
+/** The watch-events source of the job's options. */
+export function watchEventSource(b: JobBuilder, o: ContentPopularityConfig): DataStream<WatchEvent> {
+  return b.source('watch-events', {
+    topic: o.inputTopic,
+    serde: jsonSerde(WatchEventSchema),
+    timestamp: (e) => e.eventTime,
+    outOfOrdernessMs: o.outOfOrderness,
+    idleTimeoutMs: o.idleTimeout,
+    deadLetterTopic: o.dlqTopic,
+  });
+}
+
+/** Late events to the late topic, and the top K per window, per category and overall, to the trending topic. */
+export function rankTrending(perContent: WindowResultStream<WatchEvent, { views: number; watchSeconds: number; category: string | null }>, o: ContentPopularityConfig): void {
+  perContent.late().sink('late-events', { topic: o.lateTopic, encode: (e) => ({ key: e.contentId, value: encodeWatchEvent(e) }) });
+  perContent
+    .topK('top-k', { k: o.top, score: (s) => s.views, groups: (r) => [r.value.category ?? ALL_CATEGORIES, ALL_CATEGORIES], overall: ALL_CATEGORIES })
+    .sink('trending', { topic: o.outputTopic, encode: encodeTrending });
+}
+
 export default defineJob({
   name: 'content-popularity',
   description: 'top-K content per sliding window, per category and overall, from watch events',
   options: ContentPopularityOptions,
   views: (o) => [trendingViewSpec(o.outputTopic)],
   build(b, o) {
-    const perContent = b
-      .source('watch-events', {
-        topic: o.inputTopic,
-        serde: jsonSerde(WatchEventSchema),
-        timestamp: (e) => e.eventTime,
-        outOfOrdernessMs: o.outOfOrderness,
-        idleTimeoutMs: o.idleTimeout,
-        deadLetterTopic: o.dlqTopic,
-      })
-      .keyBy('by-content', (e) => e.contentId)
-      .window(sliding(o.window, o.slide), { allowedLatenessMs: o.allowedLateness })
-      .aggregate('views-per-window', contentStats);
-
-    perContent.late().sink('late-events', { topic: o.lateTopic, encode: (e) => ({ key: e.contentId, value: encodeWatchEvent(e) }) });
-
-    perContent
-      .topK('top-k', { k: o.top, score: (s) => s.views, groups: (r) => [r.value.category ?? ALL_CATEGORIES, ALL_CATEGORIES], overall: ALL_CATEGORIES })
-      .sink('trending', { topic: o.outputTopic, encode: encodeTrending });
+    rankTrending(
+      watchEventSource(b, o)
+        .keyBy('by-content', (e) => e.contentId)
+        .window(sliding(o.window, o.slide), { allowedLatenessMs: o.allowedLateness })
+        .aggregate('views-per-window', contentStats),
+      o,
+    );
   },
 });

@@ -5,10 +5,9 @@
  * are dead-lettered from that branch only: they still count in the rankings). Everything else is
  * content-popularity as it ships, on the same options.
  */
-import { WatchEventSchema, encodeWatchEvent, type WatchEvent } from '../../../connectors/generator/watch-event.js';
-import { defineJob, jsonSerde, sliding } from '../../../engine/index.js';
-import { ContentPopularityOptions, contentStats, encodeTrending } from '../job.js';
-import { ALL_CATEGORIES } from '../trending-record.js';
+import { encodeWatchEvent, type WatchEvent } from '../../../connectors/generator/watch-event.js';
+import { defineJob, sliding } from '../../../engine/index.js';
+import { ContentPopularityOptions, contentStats, rankTrending, watchEventSource } from '../job.js';
 
 /** The content id the `guard` stage throws on. */
 export const POISON_CONTENT_ID = 'c-poison';
@@ -22,14 +21,7 @@ export default defineJob({
   description: 'content-popularity plus a process stage and a sink that throw on chosen records (tests only)',
   options: ContentPopularityOptions,
   build(b, o) {
-    const events = b.source('watch-events', {
-      topic: o.inputTopic,
-      serde: jsonSerde(WatchEventSchema),
-      timestamp: (e) => e.eventTime,
-      outOfOrdernessMs: o.outOfOrderness,
-      idleTimeoutMs: o.idleTimeout,
-      deadLetterTopic: o.dlqTopic,
-    });
+    const events = watchEventSource(b, o);
     events.sink('echo', {
       topic: `${o.inputTopic}${ECHO_SUFFIX}`,
       encode: (e: WatchEvent) => {
@@ -49,9 +41,6 @@ export default defineJob({
       .keyBy('by-content-again', (e) => e.contentId)
       .window(sliding(o.window, o.slide), { allowedLatenessMs: o.allowedLateness })
       .aggregate('views-per-window', contentStats);
-    perContent.late().sink('late-events', { topic: o.lateTopic, encode: (e) => ({ key: e.contentId, value: encodeWatchEvent(e) }) });
-    perContent
-      .topK('top-k', { k: o.top, score: (s) => s.views, groups: (r) => [r.value.category ?? ALL_CATEGORIES, ALL_CATEGORIES], overall: ALL_CATEGORIES })
-      .sink('trending', { topic: o.outputTopic, encode: encodeTrending });
+    rankTrending(perContent, o);
   },
 });
