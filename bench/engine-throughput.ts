@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WatchEventGenerator } from '../connectors/generator/watch-event-generator.js';
-import type { WatchEvent } from '../connectors/generator/watch-event.js';
+import type { WatchEvent } from '../jobs/shared/watch-event.js';
 import contentPopularity from '../jobs/content-popularity/job.js';
 import { buildJob } from '../engine/api/job-definition.js';
 import { LocalExecutor } from '../engine/runtime/local-executor.js';

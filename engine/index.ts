@@ -6,11 +6,11 @@
  */
 export { defineJob, type JobDefinition } from './api/job-definition.js';
 export { JobBuilder, DataStream, KeyedStream, WindowedStream, WindowResultStream } from './api/job-builder.js';
-export type { SourceSpec, SinkSpec, TopKSpec, BuiltJob } from './api/job-builder.js';
+export type { SourceSpec, SinkSpec, TopKSpec, BuiltJob, KeyByOptions } from './api/job-builder.js';
 export type { WindowResult, TopKResult, RankedEntry, EncodedRecord } from './api/functions.js';
 export { valueState, mapState, listState, reducingState } from './api/process-function.js';
 export type { KeyedProcessFunction, ProcessContext, ValueState, MapState, ListState, ReducingState, TimerService } from './api/process-function.js';
 export { count, sum, min, max, avg, attribute, aggregates, type AggregateFunction } from './aggregate/aggregate-function.js';
-export { tumbling, sliding, type WindowSpec } from './windows/window-spec.js';
+export { tumbling, sliding, session, type WindowSpec } from './windows/window-spec.js';
 export { durationMs, ratePerSecond, numberFlag, parseDuration, formatDuration } from './config/units.js';
 export { jsonSerde, type Serde, type Decoded } from '../connectors/kafka/serde.js';

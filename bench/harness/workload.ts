@@ -6,7 +6,7 @@
  * rankings come from the project's naive reference, for windows that hold real events.
  */
 import { WatchEventGenerator, type GeneratedRecord } from '../../connectors/generator/watch-event-generator.js';
-import { WatchEventSchema } from '../../connectors/generator/watch-event.js';
+import { WatchEventSchema } from '../../jobs/shared/watch-event.js';
 import { KafkaAdmin } from '../../connectors/kafka/admin.js';
 import { kafkajs } from '../../connectors/kafka/kafkajs.js';
 import type { KafkaClientOptions } from '../../connectors/kafka/config.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LATE_MIN_MS, WatchEventGenerator, categoryOf, type WatchEventGeneratorOptions } from './watch-event-generator.js';
-import { WatchEventSchema } from './watch-event.js';
+import { WatchEventSchema } from '../../jobs/shared/watch-event.js';
 
 const base: WatchEventGeneratorOptions = {
   seed: 1, items: 1_000, zipf: 1.1, categories: ['movies', 'series', 'sports', 'news', 'kids'],

@@ -3,7 +3,7 @@
  * id, bounded out-of-order event times, and optional late and malformed records.
  */
 import { SplitMix32, ZipfSampler } from './distributions.js';
-import { encodeWatchEvent, type WatchEvent } from './watch-event.js';
+import { encodeWatchEvent, type WatchEvent } from '../../jobs/shared/watch-event.js';
 
 export interface WatchEventGeneratorOptions {
   seed: number;

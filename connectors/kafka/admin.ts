@@ -61,6 +61,11 @@ export class KafkaAdmin {
     return brokers.map((b) => b.nodeId);
   }
 
+  /** Names of the topics the cluster has. */
+  async topics(): Promise<string[]> {
+    return this.#admin.listTopics();
+  }
+
   /**
    * Creates each topic that does not exist yet. An existing topic is left as it is, and its actual
    * partition count is reported, so the caller can tell the user when it differs from the request.

@@ -17,7 +17,6 @@ import type * as z from 'zod';
 import type { KafkaClientOptions } from './config.js';
 import { loadConfluentClient } from './confluent-client.js';
 import type { DeadLetterWriter } from './dead-letter.js';
-import type { Serde } from './serde.js';
 import {
   decodeRecords,
   PartitionCounters,
@@ -26,6 +25,7 @@ import {
   type PartitionStats,
   type RawRecord,
   type RecordSource,
+  type SerdeFor,
   type SourceHooks,
   type SourceOptions,
   type TopicPartition,
@@ -127,7 +127,7 @@ export class ConfluentSource<T> implements RecordSource<T> {
   constructor(
     client: KafkaClientOptions,
     options: SourceOptions,
-    private readonly serde: Serde<T>,
+    private readonly serde: SerdeFor<T>,
     private readonly deadLetters: DeadLetterWriter,
     private readonly hooks: SourceHooks = {},
     rdkafka: RdKafkaModule = loadConfluentClient<RdKafkaModule>(),

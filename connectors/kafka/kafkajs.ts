@@ -10,6 +10,9 @@
  * 2. Its request queue re-arms a 1 ms timer after every response even when nothing waits
  *    (tulios/kafkajs#1556): every connection wakes the thread a thousand times a second for good.
  *    The patched method arms the timer only while requests wait.
+ * 3. Its read_committed consumer hands over records of aborted transactions when several of them
+ *    began before a record it reads (aborted-records.ts): exactly-once between stages broke under
+ *    kill -9. The correct filter goes into the require cache the same way as 1.
  *
  * It also reaches one thing kafkajs has but does not expose: LeaveGroup for a member other than
  * the caller ({@link leaveGroupFor}), which Java's admin client offers as `removeMembersFromConsumerGroup`.
@@ -20,6 +23,7 @@
  */
 import { createRequire } from 'node:module';
 import type * as KafkaJs from 'kafkajs';
+import { filterAbortedMessages } from './aborted-records.js';
 
 interface GroupArgs {
   topic: string;
@@ -43,19 +47,21 @@ const require = createRequire(import.meta.url);
 /** Where kafkajs keeps the function; its producer requires it by this path. */
 export const GROUPING_MODULE_PATH = require.resolve('kafkajs/src/producer/groupMessagesPerPartition.js');
 
+/** Where kafkajs keeps its aborted-records filter; its consumer's Batch requires it by this path. */
+export const ABORTED_FILTER_MODULE_PATH = require.resolve('kafkajs/src/consumer/filterAbortedMessages.js');
+
+/** Puts `exports` in Node's require cache as the module at `path`, before anything requires it. */
+function replaceModule(path: string, exports: unknown): void {
+  require.cache[path] = { id: path, filename: path, loaded: true, exports, children: [], paths: [] } as unknown as NodeJS.Module;
+}
+
 function load(): typeof KafkaJs {
   const producerPath = require.resolve('kafkajs/src/producer/sendMessages.js');
   if (require.cache[producerPath] && require.cache[GROUPING_MODULE_PATH]?.exports !== groupMessagesPerPartition) {
     throw new Error('kafkajs was loaded before connectors/kafka/kafkajs.ts: import kafkajs only through that module');
   }
-  require.cache[GROUPING_MODULE_PATH] = {
-    id: GROUPING_MODULE_PATH,
-    filename: GROUPING_MODULE_PATH,
-    loaded: true,
-    exports: groupMessagesPerPartition,
-    children: [],
-    paths: [],
-  } as unknown as NodeJS.Module;
+  replaceModule(GROUPING_MODULE_PATH, groupMessagesPerPartition);
+  replaceModule(ABORTED_FILTER_MODULE_PATH, filterAbortedMessages);
   const kafkajs = require('kafkajs') as typeof KafkaJs;
   const queue = (require('kafkajs/src/network/requestQueue/index.js') as { prototype: PendingQueue }).prototype;
   queue.scheduleCheckPendingRequests = scheduleCheckPendingRequests;

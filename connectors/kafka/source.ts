@@ -11,6 +11,9 @@ import type { DeadLetterWriter, RejectedRecord } from './dead-letter.js';
 import type { Serde } from './serde.js';
 import { byteLength } from './record-bytes.js';
 
+/** One serde for every topic read, or one per topic (a consumer reading several sources). */
+export type SerdeFor<T> = Serde<T> | ((topic: string) => Serde<T>);
+
 /** A partition of a topic. */
 export interface TopicPartition {
   topic: string;
@@ -100,11 +103,12 @@ export type SourceOptions = z.input<typeof SourceOptionsSchema>;
 export function decodeRecords<T>(
   tp: TopicPartition,
   raws: readonly RawRecord[],
-  serde: Serde<T>,
+  serdes: SerdeFor<T>,
   maxRecordBytes: number,
 ): { records: SourceRecord<T>[]; rejected: RejectedRecord[] } {
   const records: SourceRecord<T>[] = [];
   const rejected: RejectedRecord[] = [];
+  const serde = typeof serdes === 'function' ? serdes(tp.topic) : serdes;
   for (const m of raws) {
     let size = byteLength(m.key) + byteLength(m.value);
     // A repeated header counts each time (it came over the wire each time); the last one wins, as in
@@ -215,7 +219,7 @@ export class KafkaSource<T> implements RecordSource<T> {
   constructor(
     client: KafkaClientOptions,
     options: SourceOptions,
-    private readonly serde: Serde<T>,
+    private readonly serde: SerdeFor<T>,
     private readonly deadLetters: DeadLetterWriter,
     private readonly hooks: SourceHooks = {},
   ) {

@@ -5,7 +5,8 @@
 import type { Serde } from '../../connectors/kafka/serde.js';
 import { dlqTopicFor } from '../../connectors/kafka/dead-letter.js';
 import type { AggregateFunction } from '../aggregate/aggregate-function.js';
-import { validateGraph, type GraphNode, type JobGraph, type NodeConfigs, type NodeKind, type Port } from '../graph/job-graph.js';
+import { validateGraph, type GraphNode, type JobGraph, type NodeConfigs, type NodeInput, type NodeKind, type Port } from '../graph/job-graph.js';
+import { planStages } from '../graph/stage-plan.js';
 import { DEFAULT_USER_CODE_POLICY } from '../runtime/user-code-guard.js';
 import { DEFAULT_MAX_PARALLELISM } from '../state/key-groups.js';
 import { MAX_WINDOW_SPAN_MS } from '../time/event-time.js';
@@ -32,6 +33,13 @@ export interface SourceSpec<T> {
   deadLetterTopic?: string;
 }
 
+export interface KeyByOptions {
+  /** `repartition` (default): records cross a repartition topic; `input`: the input is partitioned by this key already. */
+  partitioning?: 'repartition' | 'input';
+  /** Partitions of the repartition topic (default: as many as the job's largest input). */
+  partitions?: number;
+}
+
 export interface SinkSpec<T> {
   topic: string;
   encode: (value: T) => EncodedRecord;
@@ -54,8 +62,9 @@ class GraphBuilder {
   readonly nodes: GraphNode[] = [];
   readonly functions = new Map<string, NodeFunctions>();
 
-  add<K extends NodeKind>(id: string, kind: K, input: { node: string; port: Port } | null, config: NodeConfigs[K], fns: NodeFunctions): string {
-    this.nodes.push({ id, kind, input, config } as GraphNode);
+  add<K extends NodeKind>(id: string, kind: K, inputs: NodeInput[], config: NodeConfigs[K], fns: NodeFunctions | null): string {
+    this.nodes.push({ id, kind, inputs, config } as GraphNode);
+    if (!fns) return id;
     this.functions.set(id, fns);
     return id;
   }
@@ -85,9 +94,33 @@ export class DataStream<T> {
     return new DataStream(this.b, this.b.add(name, 'flatMap', this.#input(), {}, { kind: 'flatMap', fn }));
   }
 
-  /** Partitions the stream by key; state and windows downstream are per key. @example stream.keyBy('by-content', (e) => e.contentId) */
-  keyBy(name: string, key: (value: T) => string): KeyedStream<T> {
-    return new KeyedStream(this.b, this.b.add(name, 'keyBy', this.#input(), {}, { kind: 'keyBy', fn: key }));
+  /**
+   * Partitions the stream by key; state and windows downstream are per key. By default records go
+   * through a repartition topic (`<group>-<name>-repartition`) to the task that owns their key, in the
+   * same transaction as the rest of the task's output. When the input is already partitioned by this
+   * key (its topic's record key is this key), say so with `partitioning: 'input'`: nothing is
+   * shuffled. Eddy cannot check that claim; a wrong one splits a key's state between tasks.
+   *
+   * @example
+   * stream.keyBy('by-region', (e) => `${e.region}:${e.device}`)                        // repartitions
+   * stream.keyBy('by-content', (e) => e.contentId, { partitioning: 'input' })          // topic keyed by contentId
+   */
+  keyBy(name: string, key: (value: T) => string, opts: KeyByOptions = {}): KeyedStream<T> {
+    const config = { partitioning: opts.partitioning ?? 'repartition', partitions: opts.partitions ?? null } as const;
+    return new KeyedStream(this.b, this.b.add(name, 'keyBy', this.#input(), config, { kind: 'keyBy', fn: key }));
+  }
+
+  /**
+   * One stream of the records of this stream and of `others` (same type), as they come. Event time
+   * downstream is the slowest input's: watermarks combine as their minimum.
+   *
+   * @example
+   * web.union('all-views', app).keyBy('by-user', (e) => e.userId)
+   */
+  union(name: string, ...others: DataStream<T>[]): DataStream<T> {
+    if (others.length === 0) throw new RangeError(`node '${name}': union needs at least one other stream`);
+    if (others.some((o) => o.b !== this.b)) throw new RangeError(`node '${name}': a union joins streams of one job`);
+    return new DataStream(this.b, this.b.add(name, 'union', [this.#input()[0]!, ...others.map((o) => o.#input()[0]!)], {}, null));
   }
 
   /** Writes the stream to a Kafka topic. @example stream.sink('out', { topic: 'results', encode: (v) => ({ key: null, value: JSON.stringify(v) }) }) */
@@ -95,8 +128,8 @@ export class DataStream<T> {
     this.b.add(name, 'sink', this.#input(), { topic: spec.topic }, { kind: 'sink', encode: spec.encode });
   }
 
-  #input(): { node: string; port: Port } {
-    return { node: this.id, port: this.port };
+  #input(): NodeInput[] {
+    return [{ node: this.id, port: this.port }];
   }
 }
 
@@ -114,7 +147,7 @@ export class KeyedStream<T> extends DataStream<T> {
 
   /** Runs a keyed function with state and timers. See {@link KeyedProcessFunction}. */
   process<O, S extends StateDescriptors>(name: string, fn: KeyedProcessFunction<T, O, S>): DataStream<O> {
-    const id = this.b.add(name, 'process', { node: this.id, port: 'main' }, { states: Object.keys(fn.state) }, { kind: 'process', fn });
+    const id = this.b.add(name, 'process', [{ node: this.id, port: 'main' }], { states: Object.keys(fn.state) }, { kind: 'process', fn });
     return new DataStream<O>(this.b, id);
   }
 }
@@ -142,11 +175,13 @@ export class WindowedStream<T> {
     if (this.earlyFiringMs !== null && (!Number.isSafeInteger(this.earlyFiringMs) || this.earlyFiringMs < 1)) {
       throw new RangeError(`node '${name}': earlyFiringMs must be a positive integer`);
     }
+    if (this.spec.kind === 'session' && this.earlyFiringMs !== null) throw new RangeError(`node '${name}': session windows have no early firing`);
     // Window ends (and the state keys holding them) of every accepted event time stay safe integers.
-    if (this.spec.size + this.allowedLatenessMs > MAX_WINDOW_SPAN_MS) {
-      throw new RangeError(`node '${name}': window size plus allowedLatenessMs must be at most ${MAX_WINDOW_SPAN_MS} ms`);
+    const span = this.spec.kind === 'session' ? this.spec.gap : this.spec.size;
+    if (span + this.allowedLatenessMs > MAX_WINDOW_SPAN_MS) {
+      throw new RangeError(`node '${name}': window ${this.spec.kind === 'session' ? 'gap' : 'size'} plus allowedLatenessMs must be at most ${MAX_WINDOW_SPAN_MS} ms`);
     }
-    const id = this.b.add(name, 'window', { node: this.input, port: 'main' }, { window: this.spec, allowedLatenessMs: this.allowedLatenessMs, earlyFiringMs: this.earlyFiringMs }, { kind: 'window', aggregate: fn });
+    const id = this.b.add(name, 'window', [{ node: this.input, port: 'main' }], { window: this.spec, allowedLatenessMs: this.allowedLatenessMs, earlyFiringMs: this.earlyFiringMs }, { kind: 'window', aggregate: fn });
     return new WindowResultStream<T, R>(this.b, id);
   }
 }
@@ -166,9 +201,12 @@ export class WindowResultStream<T, R> extends DataStream<WindowResult<R>> {
    */
   topK(name: string, spec: TopKSpec<R>): DataStream<TopKResult<R>> {
     if (!Number.isSafeInteger(spec.k) || spec.k < 1) throw new RangeError(`node '${name}': k must be a positive integer`);
+    const window = this.b.nodes.find((n) => n.id === this.id);
+    // A ranking is of one window shared by every key; each key's sessions are its own.
+    if (window?.kind === 'window' && window.config.window.kind === 'session') throw new RangeError(`node '${name}': top-K ranks tumbling or sliding windows, not sessions`);
     const groups = spec.groups ?? (() => ['all']);
     const config = { k: spec.k, grouped: spec.groups !== undefined, ...(spec.overall !== undefined ? { overall: spec.overall } : {}) };
-    const id = this.b.add(name, 'topK', { node: this.id, port: 'main' }, config, { kind: 'topK', score: spec.score, groups });
+    const id = this.b.add(name, 'topK', [{ node: this.id, port: 'main' }], config, { kind: 'topK', score: spec.score, groups });
     return new DataStream<TopKResult<R>>(this.b, id);
   }
 }
@@ -191,7 +229,7 @@ export class JobBuilder {
       idleTimeoutMs: spec.idleTimeoutMs ?? 60_000,
       deadLetterTopic: spec.deadLetterTopic ?? dlqTopicFor(spec.topic),
     };
-    return new DataStream<T>(this.#b, this.#b.add(name, 'source', null, config, { kind: 'source', serde: spec.serde, timestamp: spec.timestamp }));
+    return new DataStream<T>(this.#b, this.#b.add(name, 'source', [], config, { kind: 'source', serde: spec.serde, timestamp: spec.timestamp }));
   }
 
   /** Validates and returns the graph and function table. */
@@ -203,6 +241,7 @@ export class JobBuilder {
       nodes: this.#b.nodes,
     };
     validateGraph(graph);
+    planStages(graph);
     return { graph, functions: this.#b.functions };
   }
 }

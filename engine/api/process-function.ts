@@ -67,9 +67,20 @@ export type StateHandles<S extends StateDescriptors> = { [K in keyof S]: S[K] ex
 /** Timers of the current key; one timer per (key, time), re-registering is a no-op. */
 export interface TimerService {
   registerEventTimeTimer(timestamp: number): void;
+  /**
+   * Fires when processing time (epoch ms) reaches `timestamp`. When a bounded input ends, every
+   * pending processing-time timer fires then, once, in time order; those it registers do not fire.
+   */
   registerProcessingTimeTimer(timestamp: number): void;
   deleteEventTimeTimer(timestamp: number): void;
   deleteProcessingTimeTimer(timestamp: number): void;
+  /**
+   * Processing time now (epoch ms), as timers see it: the runner moves it with the wall clock before
+   * each batch and on an idle tick; the test harness moves it by hand.
+   *
+   * @example ctx.timers.registerProcessingTimeTimer(ctx.timers.currentProcessingTime() + 60_000)
+   */
+  currentProcessingTime(): number;
 }
 
 export interface ProcessContext<S extends StateDescriptors> {
@@ -95,5 +106,10 @@ export interface ProcessContext<S extends StateDescriptors> {
 export interface KeyedProcessFunction<IN, OUT, S extends StateDescriptors> {
   state: S;
   processElement(value: IN, ctx: ProcessContext<S>, out: (value: OUT) => void): void;
+  /**
+   * A timer of `ctx.key` fired; `timestamp` (also `ctx.timestamp`) is the time it was registered for.
+   * At the end of a bounded input, every pending processing-time timer fires once, in time order, even
+   * before its time; timers registered from those calls stay pending for a later run.
+   */
   onTimer?(timestamp: number, domain: 'event-time' | 'processing-time', ctx: ProcessContext<S>, out: (value: OUT) => void): void;
 }

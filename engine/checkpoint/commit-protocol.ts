@@ -2,13 +2,15 @@
  * The commit protocol of a task, as pure decisions. The I/O shell (runtime/task.ts) performs the
  * steps in this order, in one Kafka transaction per task:
  *
- *   1. Process records: outputs, partial top-Ks and dead letters are sent inside the open transaction;
+ *   1. Process records: outputs, exchange records (repartitioned records, partial top-Ks) and dead
+ *      letters are sent inside the open transaction;
  *      state changes stay in the task's overlay (state/transactional-state.ts).
  *   2. Put the task's own progress (watermark, newest event time, end reached, and the input offset
  *      of step 5, so state and offset travel together even if the group's offsets are lost) into the
  *      overlay.
  *   3. Send every overlay change to the task's changelog partition (tombstones for deletions).
- *   4. Send a watermark marker to the partials topic (partition tasks of jobs with a top-K).
+ *   4. Send the task's watermark marker, if it changed, to every partition of each exchange topic
+ *      its stage writes (the downstream tasks take the minimum over their producers).
  *   5. Add the input offset to the transaction (sendOffsets) and commit it.
  *   6. Only then write the overlay, plus the changelog offset reached, to local RocksDB, atomically.
  *
@@ -42,24 +44,25 @@ export function observe(p: TaskProgress, timestamps: Iterable<number>): TaskProg
   return { ...p, maxTimestamp: Number.isFinite(max) ? max : p.maxTimestamp };
 }
 
-/** A watermark marker on the partials topic: what the merge stage needs from each input partition. */
+/** A watermark marker on an exchange topic: what each downstream task needs from each upstream task. */
 export interface WatermarkMarker {
   type: 'watermark';
-  partition: number;
-  /** null: none yet; "end": the partition is exhausted (bounded mode). */
+  /** The upstream task (`<stage>:<partition>`). */
+  from: string;
+  /** null: none yet; "end": the task's input is exhausted (bounded mode). */
   watermark: number | null | 'end';
-  /** The partition has had no records for the idle timeout: it does not hold the merge back. */
+  /** The task has had no input for the idle timeout: it does not hold the downstream back. */
   idle: boolean;
 }
 
 /**
- * The merge stage's watermark: the minimum over the input partitions that are not idle, once every
- * partition has reported; +∞ when all have ended.
+ * The watermark of a task reading an exchange: the minimum over its producers (every task of every
+ * upstream stage) that are not idle, once every producer has reported; +∞ when all have ended.
  */
-export function mergeWatermark(markers: ReadonlyMap<number, WatermarkMarker>, partitions: number): number {
+export function exchangeWatermark(markers: ReadonlyMap<string, WatermarkMarker>, producers: readonly string[]): number {
   let min = Infinity;
   let active = 0;
-  for (let p = 0; p < partitions; p += 1) {
+  for (const p of producers) {
     const m = markers.get(p);
     if (!m) return -Infinity;
     if (m.watermark === 'end' || m.idle) continue;
@@ -67,7 +70,12 @@ export function mergeWatermark(markers: ReadonlyMap<number, WatermarkMarker>, pa
     const wm = m.watermark ?? -Infinity;
     if (wm < min) min = wm;
   }
-  return active === 0 && [...markers.values()].some((m) => m.idle && m.watermark !== 'end') ? -Infinity : min;
+  return active === 0 && producers.some((p) => markers.get(p)!.idle && markers.get(p)!.watermark !== 'end') ? -Infinity : min;
+}
+
+/** Whether every producer of a task reading an exchange is idle (then so is the task, to its own downstream). */
+export function allIdle(markers: ReadonlyMap<string, WatermarkMarker>, producers: readonly string[]): boolean {
+  return producers.length > 0 && producers.every((p) => markers.get(p)?.idle === true);
 }
 
 /** Encodes numbers that JSON cannot hold. */

@@ -1,8 +1,8 @@
 /**
- * Savepoints: a portable copy of a job's committed state, one file per task (input partition or
- * merge stage) plus a manifest with the input offsets. A savepoint restores at any parallelism,
- * because tasks, not threads, own state: threads just host tasks. The manifest names the job graph's
- * fingerprint, so a savepoint of a different graph (other window, other operators) is refused.
+ * Savepoints: a portable copy of a job's committed state, one file per task (a stage's partition)
+ * plus a manifest with the input offsets. A savepoint restores at any parallelism, because tasks, not
+ * threads, own state: threads just host tasks. The manifest names the job graph's fingerprint, so a
+ * savepoint of a different graph (other window, other operators) is refused.
  *
  * Entry files are `u32 key length, key, u32 value length, value` repeated, big-endian.
  */
@@ -16,13 +16,14 @@ import { isLocalOnly } from '../state/state-identity.js';
 import type { TransactionalState } from '../state/transactional-state.js';
 import { ALL_STATE_KEYS } from '../state/key-codec.js';
 
-export const SAVEPOINT_FORMAT = 1;
+/** 2: tasks of stages (`<stage>:<partition>`); format 1 had partition and merge tasks. */
+export const SAVEPOINT_FORMAT = 2;
 
 const TaskEntry = z.strictObject({
-  /** `partition-<n>` or `merge-0`. */
-  task: z.string().regex(/^(partition|merge)-\d+$/),
-  file: z.string().regex(/^[a-z0-9-]+\.state$/),
-  /** The input offset to resume from (null: the merge stage, which starts its new partials topic at 0). */
+  /** `<stage>:<partition>`. */
+  task: z.string().regex(/^[a-zA-Z0-9._-]{1,64}:\d+$/),
+  file: z.string().regex(/^[a-zA-Z0-9._-]{1,64}@\d+\.state$/),
+  /** The input offset to resume from (null: an exchange stage, which starts its new topic at 0). */
   offset: z.string().regex(/^\d+$/).nullable(),
   entries: z.number().int().nonnegative(),
   bytes: z.number().int().nonnegative(),
@@ -32,8 +33,8 @@ export const SavepointManifestSchema = z.strictObject({
   format: z.literal(SAVEPOINT_FORMAT),
   job: z.string(),
   fingerprint: z.string(),
-  inputTopic: z.string(),
-  partitions: z.number().int().positive(),
+  /** Each stage's input topic (a source's, or an exchange's under the group the savepoint was taken in) and its partitions. */
+  stages: z.array(z.strictObject({ id: z.string(), topic: z.string(), partitions: z.number().int().positive() })),
   createdAt: z.number().int(),
   tasks: z.array(TaskEntry),
 });
@@ -69,7 +70,7 @@ export async function writeEntries(dir: string, task: string, offset: bigint | u
     parts.push(head, k, mid, v);
     bytes += 8 + k.length + v.length;
   }
-  const file = `${task}.state`;
+  const file = `${task.replace(':', '@')}.state`;
   // Written aside and renamed: a crash never leaves a half file under the final name.
   await writeFile(join(dir, `${file}.tmp`), Buffer.concat(parts, bytes));
   await rename(join(dir, `${file}.tmp`), join(dir, file));
@@ -95,22 +96,30 @@ export async function writeManifest(dir: string, manifest: SavepointManifest): P
   await rename(join(dir, 'manifest.tmp'), join(dir, 'manifest.json'));
 }
 
-/** Reads and checks a savepoint for this job graph; every refusal says why. */
-export async function readManifest(dir: string, graph: JobGraph, inputPartitions: number): Promise<SavepointManifest> {
+/** Reads and checks a savepoint for this job graph and its stages' partitions; every refusal says why. */
+export async function readManifest(dir: string, graph: JobGraph, stages: readonly { id: string; topic: string; partitions: number }[]): Promise<SavepointManifest> {
   let raw: string;
   try {
     raw = await readFile(join(dir, 'manifest.json'), 'utf8');
   } catch {
     throw new Error(`--from-savepoint: no savepoint at ${dir} (manifest.json is missing)`);
   }
-  const parsed = SavepointManifestSchema.safeParse(JSON.parse(raw));
+  const json = JSON.parse(raw) as unknown;
+  const format = (json as { format?: unknown } | null)?.format;
+  if (typeof format === 'number' && format < SAVEPOINT_FORMAT) {
+    throw new Error(`--from-savepoint: ${dir} is a savepoint of an older Eddy (format ${format}, before jobs ran as stages): this one cannot restore it; rebuild the state from the input under a new --group-id`);
+  }
+  const parsed = SavepointManifestSchema.safeParse(json);
   if (!parsed.success) throw new Error(`--from-savepoint: ${dir}/manifest.json is not an Eddy savepoint (format ${SAVEPOINT_FORMAT}): ${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`);
   const m = parsed.data;
   if (m.job !== graph.job) throw new Error(`--from-savepoint: the savepoint is of job '${m.job}', not '${graph.job}'`);
   if (m.fingerprint !== graphFingerprint(graph)) {
     throw new Error(`--from-savepoint: the savepoint was taken with a different job graph (other operators or settings, e.g. --window/--slide/--top): it cannot restore into this one`);
   }
-  if (m.partitions !== inputPartitions) throw new Error(`--from-savepoint: the savepoint has ${m.partitions} input partitions, topic ${m.inputTopic} now has ${inputPartitions}`);
+  for (const s of stages) {
+    const then = m.stages.find((x) => x.id === s.id);
+    if (then && then.partitions !== s.partitions) throw new Error(`--from-savepoint: stage ${s.id} had ${then.partitions} partitions (${then.topic}), it has ${s.partitions} now (${s.topic})`);
+  }
   return m;
 }
 

@@ -27,9 +27,13 @@ export interface EddyProcess {
 
 /** Starts a bounded content-popularity run (1m windows sliding by 20s, top 5) on the given topics. */
 export function startContentPopularity(o: { brokers: string; input: string; output: string; groupId: string; parallelism: number; sessionTimeout: string; stateDir?: string }): EddyProcess {
+  return startBoundedRun('content-popularity', ['--input-topic', o.input, '--output-topic', o.output, '--window', '1m', '--slide', '20s', '--top', '5', '--out-of-orderness', '5s', '--idle-timeout', '0ms'], o);
+}
+
+/** Starts a bounded run of a job (by name or module path) with its own flags, as one runner process. */
+export function startBoundedRun(job: string, jobArgs: readonly string[], o: { brokers: string; groupId: string; parallelism: number; sessionTimeout: string; stateDir?: string }): EddyProcess {
   const child = spawn(process.execPath, [
-    eddy, 'run', 'content-popularity', '--brokers', o.brokers, '--input-topic', o.input, '--output-topic', o.output,
-    '--window', '1m', '--slide', '20s', '--top', '5', '--out-of-orderness', '5s', '--idle-timeout', '0ms', '--bounded',
+    eddy, 'run', job, '--brokers', o.brokers, ...jobArgs, '--bounded',
     '--parallelism', String(o.parallelism), '--state-dir', o.stateDir ?? mkdtempSync(join(tmpdir(), 'eddy-proc-')), '--group-id', o.groupId,
     '--checkpoint-interval', '250ms', '--session-timeout', o.sessionTimeout, '--metrics-port', '0',
   ], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
-import { WatchEventSchema } from '../../connectors/generator/watch-event.js';
+import { WatchEventSchema } from '../../jobs/shared/watch-event.js';
 import type { DeadLetterWriter } from '../../connectors/kafka/dead-letter.js';
 import { jsonSerde } from '../../connectors/kafka/serde.js';
 import { KafkaSource, type SourceRecord } from '../../connectors/kafka/source.js';

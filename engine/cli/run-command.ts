@@ -209,15 +209,21 @@ export const runCommand: Command = {
 
 /** Checks a savepoint against the job and its group; what the members restore from. */
 async function savepointToRestore(dir: string, job: BuiltJob, kafka: KafkaClientOptions, groupId: string): Promise<{ dir: string; tasks: SavepointTask[] }> {
-  const { input, partitions } = await ensureJobTopics(job, kafka, groupId);
-  const manifest = await readManifest(resolve(dir), job.graph, partitions).catch((e: Error) => {
+  const { stages } = await ensureJobTopics(job, kafka, groupId);
+  const manifest = await readManifest(resolve(dir), job.graph, stages.map((s) => ({ id: s.stage.id, topic: s.topic, partitions: s.partitions }))).catch((e: Error) => {
     throw new CliError(e.message);
   });
   const admin = new KafkaAdmin(kafka);
   await admin.connect();
-  const committed = await admin.committedOffsets(groupId, input).finally(() => admin.disconnect());
-  // Tasks with committed progress would (rightly, after a crash) resume from it, not the savepoint.
-  if ([...committed.values()].some((o) => o >= 0n)) throw new CliError(`--from-savepoint: group ${groupId} already has committed progress on ${input}: restore into a new --group-id`);
+  try {
+    // Tasks with committed progress would (rightly, after a crash) resume from it, not the savepoint.
+    for (const s of stages.filter((x) => x.source)) {
+      const committed = await admin.committedOffsets(groupId, s.topic);
+      if ([...committed.values()].some((o) => o >= 0n)) throw new CliError(`--from-savepoint: group ${groupId} already has committed progress on ${s.topic}: restore into a new --group-id`);
+    }
+  } finally {
+    await admin.disconnect();
+  }
   return { dir: resolve(dir), tasks: manifest.tasks };
 }
 

@@ -52,11 +52,17 @@ describe('eddy run / plan / jobs', () => {
   it('lists jobs and prints a plan', async () => {
     const jobs = await runEddy(['jobs']);
     expect(jobs.stdout).toMatch(/^content-popularity\s+top-K content/m);
-    const plan = await runEddy(['plan', 'content-popularity', '--top', '3']);
+    const plan = await runEddy(['plan', 'content-popularity', '--top', '3', '--json']);
     expect(plan.code).toBe(0);
-    const graph = JSON.parse(plan.stdout) as { nodes: { id: string; kind: string; config: { k?: number } }[] };
-    expect(graph.nodes.map((n) => n.kind)).toEqual(['source', 'keyBy', 'window', 'sink', 'topK', 'sink']);
-    expect(graph.nodes.find((n) => n.kind === 'topK')!.config.k).toBe(3);
+    const d = JSON.parse(plan.stdout) as { stages: { id: string; reads: string }[]; internalTopics: { name: string }[]; graph: { nodes: { id: string; kind: string; config: { k?: number } }[] } };
+    expect(d.graph.nodes.map((n) => n.kind)).toEqual(['source', 'keyBy', 'window', 'sink', 'topK', 'sink']);
+    expect(d.graph.nodes.find((n) => n.kind === 'topK')!.config.k).toBe(3);
+    // The stages it had before stages were general: the partitions' and the merge's.
+    expect(d.stages.map((s) => [s.id, s.reads])).toEqual([['watch-events', 'watch-events'], ['top-k', 'content-popularity-top-k-partials']]);
+    expect(d.internalTopics.map((t) => t.name).sort()).toEqual(['content-popularity-top-k-changelog', 'content-popularity-top-k-partials', 'content-popularity-watch-events-changelog']);
+    const text = await runEddy(['plan', 'content-popularity', '--group-id', 'g1']);
+    expect(text.stdout).toMatch(/^stage top-k: reads g1-top-k-partials/m);
+    expect(text.stdout).toMatch(/^ {2}by-content: keyBy, input partitioning \(no shuffle\)/m);
   });
 
   it('rejects bad job options naming the flag', async () => {

@@ -5,7 +5,7 @@
  */
 import type { WindowSpec } from '../windows/window-spec.js';
 
-export type NodeKind = 'source' | 'map' | 'filter' | 'flatMap' | 'keyBy' | 'window' | 'topK' | 'process' | 'sink';
+export type NodeKind = 'source' | 'map' | 'filter' | 'flatMap' | 'union' | 'keyBy' | 'window' | 'topK' | 'process' | 'sink';
 
 /** A node's output: the main one, or the late records of a window node. */
 export type Port = 'main' | 'late';
@@ -22,7 +22,14 @@ export interface NodeConfigs {
   map: Record<string, never>;
   filter: Record<string, never>;
   flatMap: Record<string, never>;
-  keyBy: Record<string, never>;
+  union: Record<string, never>;
+  /**
+   * `repartition`: records go through an internal topic to the task owning their key (the default).
+   * `input`: the job declares that the input is already partitioned by this key (a topic keyed by it),
+   * so records stay in their task. `partitions`: the repartition topic's partition count (null: as
+   * many as the job's largest input).
+   */
+  keyBy: { partitioning: 'repartition' | 'input'; partitions: number | null };
   window: { window: WindowSpec; allowedLatenessMs: number; earlyFiringMs: number | null };
   /** `overall`: the group every result is in; kept first when groups are capped (see top-k-local.ts). */
   topK: { k: number; grouped: boolean; overall?: string };
@@ -31,7 +38,7 @@ export interface NodeConfigs {
 }
 
 export type GraphNode = {
-  [K in NodeKind]: { id: string; kind: K; input: NodeInput | null; config: NodeConfigs[K] };
+  [K in NodeKind]: { id: string; kind: K; inputs: NodeInput[]; config: NodeConfigs[K] };
 }[NodeKind];
 
 export interface JobGraph {
@@ -56,7 +63,8 @@ const NEEDS_KEYS: ReadonlySet<NodeKind> = new Set(['window', 'process']);
 
 /**
  * Checks the rules a runnable graph obeys; throws {@link InvalidJobGraphError} naming the node.
- * - ids are unique and inputs exist; only sources have no input;
+ * - ids are unique and inputs exist and come earlier; only sources have no input, only unions several;
+ * - no two sources read one topic;
  * - a window or process node reads a keyed stream (a keyBy, possibly through filters);
  * - topK reads the main output of a window node; `late` is read only from window nodes;
  * - at least one source and one sink.
@@ -76,22 +84,39 @@ export function validateGraph(graph: JobGraph): void {
     if (onError !== 'dlq' && onError !== 'fail') throw new InvalidJobGraphError(`userCode.onError must be 'dlq' or 'fail', got '${String(onError)}'`);
     if (!Number.isInteger(attempts) || attempts < 1 || attempts > 100) throw new InvalidJobGraphError(`userCode.attempts must be an integer in 1..100, got ${attempts}`);
   }
+  const seen = new Set<string>();
+  const sourceTopics = new Map<string, string>();
   for (const node of graph.nodes) {
+    seen.add(node.id);
     if (node.kind === 'source') {
-      if (node.input) throw new InvalidJobGraphError(`node '${node.id}': a source has no input`);
+      if (node.inputs.length > 0) throw new InvalidJobGraphError(`node '${node.id}': a source has no input`);
+      const other = sourceTopics.get(node.config.topic);
+      if (other) throw new InvalidJobGraphError(`node '${node.id}' reads topic ${node.config.topic}, which source '${other}' reads already: read it once and branch the stream`);
+      sourceTopics.set(node.config.topic, node.id);
       continue;
     }
-    if (!node.input) throw new InvalidJobGraphError(`node '${node.id}' (${node.kind}) has no input`);
-    const upstream = byId.get(node.input.node);
-    if (!upstream) throw new InvalidJobGraphError(`node '${node.id}' reads from '${node.input.node}', which does not exist`);
-    if (node.input.port === 'late' && upstream.kind !== 'window') {
-      throw new InvalidJobGraphError(`node '${node.id}' reads late records from '${upstream.id}', which is not a window`);
+    if (node.inputs.length === 0) throw new InvalidJobGraphError(`node '${node.id}' (${node.kind}) has no input`);
+    if (node.kind !== 'union' && node.inputs.length > 1) throw new InvalidJobGraphError(`node '${node.id}' (${node.kind}) has ${node.inputs.length} inputs: only a union has several`);
+    if (node.kind === 'union' && node.inputs.length < 2) throw new InvalidJobGraphError(`node '${node.id}' (union) needs at least two inputs`);
+    for (const input of node.inputs) {
+      const upstream = byId.get(input.node);
+      if (!upstream) throw new InvalidJobGraphError(`node '${node.id}' reads from '${input.node}', which does not exist`);
+      // Graph order is a topological order: the runtime relies on it.
+      if (!seen.has(input.node) || input.node === node.id) throw new InvalidJobGraphError(`node '${node.id}' reads from '${input.node}', which comes after it`);
+      if (input.port === 'late' && upstream.kind !== 'window') {
+        throw new InvalidJobGraphError(`node '${node.id}' reads late records from '${upstream.id}', which is not a window`);
+      }
     }
-    if (NEEDS_KEYS.has(node.kind) && !isKeyed(byId, node.input)) {
+    const input = node.inputs[0]!;
+    const upstream = byId.get(input.node)!;
+    if (NEEDS_KEYS.has(node.kind) && !isKeyed(byId, input)) {
       throw new InvalidJobGraphError(`node '${node.id}' (${node.kind}) needs a keyed stream: add keyBy(...) before it`);
     }
-    if (node.kind === 'topK' && (upstream.kind !== 'window' || node.input.port !== 'main')) {
+    if (node.kind === 'topK' && (upstream.kind !== 'window' || input.port !== 'main')) {
       throw new InvalidJobGraphError(`node '${node.id}' (topK) must read the results of a window node, not '${upstream.id}' (${upstream.kind})`);
+    }
+    if (node.kind === 'keyBy' && node.config.partitions !== null && (!Number.isInteger(node.config.partitions) || node.config.partitions < 1 || node.config.partitions > 10_000)) {
+      throw new InvalidJobGraphError(`node '${node.id}' (keyBy): partitions must be an integer in 1..10000, got ${node.config.partitions}`);
     }
   }
   if (!graph.nodes.some((n) => n.kind === 'source')) throw new InvalidJobGraphError('the job has no source');
@@ -103,10 +128,10 @@ function isKeyed(byId: Map<string, GraphNode>, input: NodeInput): boolean {
   const node = byId.get(input.node);
   if (!node || input.port !== 'main') return false;
   if (node.kind === 'keyBy') return true;
-  return node.kind === 'filter' && node.input !== null && isKeyed(byId, node.input);
+  return node.kind === 'filter' && node.inputs.length === 1 && isKeyed(byId, node.inputs[0]!);
 }
 
 /** The nodes reading a node's port, in graph order. */
 export function consumersOf(graph: JobGraph, id: string, port: Port = 'main'): GraphNode[] {
-  return graph.nodes.filter((n) => n.input?.node === id && n.input.port === port);
+  return graph.nodes.filter((n) => n.inputs.some((i) => i.node === id && i.port === port));
 }

@@ -44,7 +44,7 @@ export const METRICS = [
   { name: 'eddy_crash_looping_members', type: 'gauge', scope: 'runner', labels: ['job'], help: 'Members this runner no longer restarts: failed --restart-limit times at the same input position (a crash loop), or with a fatal error.' },
   { name: 'eddy_busy_seconds_total', type: 'counter', scope: 'member', labels: ['job'], help: 'Time worker threads spent processing records and commits (rate = busy share of one thread).' },
   { name: 'eddy_backpressure_seconds_total', type: 'counter', scope: 'member', labels: ['job'], help: 'Time fetched input batches waited for their task (busy with earlier batches or a commit): how long the source was held back.' },
-  { name: 'eddy_tasks', type: 'gauge', scope: 'member', labels: ['job'], help: 'Tasks (input partitions and merge stages) this process owns.' },
+  { name: 'eddy_tasks', type: 'gauge', scope: 'member', labels: ['job'], help: 'Tasks (stage partitions) this process owns.' },
   { name: 'eddy_state_size_bytes', type: 'gauge', scope: 'member', labels: ['job', 'partition'], help: "Estimated size of a task's keyed state." },
   { name: 'eddy_rocksdb_memory_bytes', type: 'gauge', scope: 'member', labels: ['job'], help: 'Memory held by RocksDB memtables across tasks.' },
   { name: 'eddy_trending_views', type: 'gauge', scope: 'runner', labels: ['job', 'category', 'rank', 'content_id'], help: 'Views of the content at each rank of the latest complete ranking per category (at most K x --max-groups series).' },

@@ -3,10 +3,14 @@
  * distinct key in it is loaded with one `getMany`; the function then reads and writes synchronously,
  * and what changed is written back in one batch.
  *
- * State layout (three tables of this operator):
- *   values:           [keyGroup][table][state index u8][key] → JSON {v, t} (t = last write, for TTL)
- *   event timers:     [keyGroup][table][time u64][key]       → empty
- *   processing timers:[keyGroup][table][time u64][key]       → empty
+ * State layout (four tables of this operator):
+ *   values:           [keyGroup][table][state index u8][key]              → JSON {v, t} (t = last write, for TTL)
+ *   event timers:     [keyGroup][table][time u64][key]                    → empty
+ *   processing timers:[keyGroup][table][time u64][key]                    → empty
+ *   expiries:         [keyGroup][table][expiry u64][state index u8][key]  → empty (one per write of a TTL slot)
+ *
+ * A TTL'd value is deleted once processing time passes its expiry. A rewrite leaves its older expiry
+ * entry behind: that entry only deletes the value if the value's own `t` has expired too.
  */
 import type {
   KeyedProcessFunction, ListState, MapState, ProcessContext, ReducingState, StateDescriptor, StateDescriptors, TimerService, ValueState,
@@ -16,6 +20,9 @@ import type { Operator, OperatorContext, Output, StreamRecord } from './operator
 import { SKIPPED } from './user-code.js';
 
 type Domain = 'event-time' | 'processing-time';
+/** Expiry entries handled per scan and write, so a long pause does not load all expired state at once. */
+const EXPIRE_CHUNK = 10_000;
+const EMPTY = Buffer.alloc(0);
 interface Slot {
   value: unknown;
   writtenAt: number;
@@ -31,6 +38,7 @@ export class KeyedProcessOperator implements Operator {
   readonly #descriptors: StateDescriptor[];
   readonly #values: number;
   readonly #timerTables: Record<Domain, number>;
+  readonly #expiries: number;
   #watermark = -Infinity;
 
   constructor(
@@ -40,9 +48,10 @@ export class KeyedProcessOperator implements Operator {
   ) {
     this.#names = config.states;
     this.#descriptors = config.states.map((n) => fn.state[n]!);
-    const [values, eventTimers, processingTimers] = ctx.tables as [number, number, number];
+    const [values, eventTimers, processingTimers, expiries] = ctx.tables as [number, number, number, number];
     this.#values = values;
     this.#timerTables = { 'event-time': eventTimers, 'processing-time': processingTimers };
+    this.#expiries = expiries;
   }
 
   async processBatch(records: readonly StreamRecord[], out: Output): Promise<void> {
@@ -87,19 +96,25 @@ export class KeyedProcessOperator implements Operator {
 
   async onWatermark(watermark: number, out: Output): Promise<void> {
     this.#watermark = watermark;
-    await this.#fireTimers('event-time', watermark, out);
+    await this.#fireTimers('event-time', watermark, out, false);
   }
 
+  /** `Infinity`: the input ended; pending timers fire once and state is left as it is (operator.ts). */
   async onProcessingTime(nowMs: number, out: Output): Promise<void> {
-    await this.#fireTimers('processing-time', nowMs, out);
+    if (nowMs === Infinity) return this.#fireTimers('processing-time', nowMs, out, true);
+    await this.#expire(nowMs);
+    await this.#fireTimers('processing-time', nowMs, out, false);
   }
 
   async restore(watermark: number): Promise<void> {
     this.#watermark = watermark;
   }
 
-  /** Fires due timers in time order; timers that firing registers (and that are due) fire too. */
-  async #fireTimers(domain: Domain, upTo: number, out: Output): Promise<void> {
+  /**
+   * Fires due timers in time order; timers that firing registers (and that are due) fire too, unless
+   * `once`: then only those due on entry fire, so a timer that re-registers itself cannot loop.
+   */
+  async #fireTimers(domain: Domain, upTo: number, out: Output, once: boolean): Promise<void> {
     const table = this.#timerTables[domain];
     for (;;) {
       const due: { time: number; key: string; keyGroup: number; stored: Buffer }[] = [];
@@ -114,8 +129,10 @@ export class KeyedProcessOperator implements Operator {
       if (due.length === 0) return;
       due.sort((a, b) => a.time - b.time || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       const cache = await this.#load(due.map((d) => [d.key, d.keyGroup] as const));
-      const timers: [Buffer, boolean][] = due.map((d) => [d.stored, false]);
+      const timers: [Buffer, boolean][] = [];
       for (const d of due) {
+        // Deleted as it fires, not before: an earlier firing that registered it again was a no-op.
+        timers.push([d.stored, false]);
         const s = cache.get(d.key)!;
         const ctx = this.#context(d.key, s, d.time, timers);
         const onTimer = this.fn.onTimer;
@@ -125,6 +142,38 @@ export class KeyedProcessOperator implements Operator {
         if (emitted) for (const value of emitted) out.emit({ value, timestamp: d.time });
       }
       await this.#save(cache, timers);
+      if (once) return;
+    }
+  }
+
+  /** Deletes TTL'd values that expired by `nowMs` (same rule as reads), and their expiry entries. */
+  async #expire(nowMs: number): Promise<void> {
+    const upTo = Math.max(0, Math.floor(nowMs) + 1);
+    for (let kg = this.ctx.keyGroups.start; kg <= this.ctx.keyGroups.end; ) {
+      const deletes: Buffer[] = [];
+      const valueKeys: Buffer[] = [];
+      const ttls: (number | undefined)[] = [];
+      // Handled entries are deleted, so a full chunk rescans the same key group from its start.
+      chunk: for (; kg <= this.ctx.keyGroups.end; kg += 1) {
+        for await (const [k] of this.ctx.backend.scan({ gte: stateKey(kg, this.#expiries).finish(), lt: stateKey(kg, this.#expiries).u64(upTo).finish() })) {
+          const reader = new KeyReader(k.subarray(3));
+          reader.u64();
+          const i = reader.u8();
+          deletes.push(k);
+          valueKeys.push(this.#valueKey(kg, i, reader.tail()));
+          ttls.push(this.#descriptors[i]?.ttlMs);
+          if (deletes.length === EXPIRE_CHUNK) break chunk;
+        }
+      }
+      if (deletes.length === 0) return;
+      const stored = await this.ctx.backend.getMany(valueKeys);
+      stored.forEach((raw, j) => {
+        const ttl = ttls[j];
+        if (raw === undefined || ttl === undefined) return;
+        const { t } = JSON.parse(raw.toString()) as { t: number };
+        if (nowMs - t >= ttl) deletes.push(valueKeys[j]!);
+      });
+      await this.ctx.backend.write({ puts: [], deletes });
     }
   }
 
@@ -154,18 +203,30 @@ export class KeyedProcessOperator implements Operator {
       s.slots.forEach((slot, i) => {
         if (!slot?.dirty) return;
         const k = this.#valueKey(s.keyGroup, i, key);
-        if (slot.value === undefined) deletes.push(k);
-        else puts.push([k, Buffer.from(JSON.stringify({ v: slot.value, t: slot.writtenAt }))]);
+        if (slot.value === undefined) {
+          deletes.push(k);
+          return;
+        }
+        puts.push([k, Buffer.from(JSON.stringify({ v: slot.value, t: slot.writtenAt }))]);
+        const expiry = this.#expiryOf(i, slot.writtenAt);
+        if (expiry !== undefined) puts.push([stateKey(s.keyGroup, this.#expiries).u64(expiry).u8(i).tail(key).finish(), EMPTY]);
       });
     }
     // The last registration or deletion of a timer wins.
     const last = new Map<string, [Buffer, boolean]>();
     for (const t of timers) last.set(t[0].toString('latin1'), t);
     for (const [k, keep] of last.values()) {
-      if (keep) puts.push([k, Buffer.alloc(0)]);
+      if (keep) puts.push([k, EMPTY]);
       else deletes.push(k);
     }
     if (puts.length + deletes.length > 0) await this.ctx.backend.write({ puts, deletes });
+  }
+
+  /** When a value of slot `i` written at `writtenAt` expires; undefined: never (no TTL, or an infinite one). */
+  #expiryOf(i: number, writtenAt: number): number | undefined {
+    const ttl = this.#descriptors[i]!.ttlMs;
+    if (ttl === undefined || !Number.isFinite(ttl)) return undefined;
+    return Math.max(0, Math.ceil(writtenAt + ttl));
   }
 
   #valueKey(keyGroup: number, stateIndex: number, key: string): Buffer {
@@ -190,6 +251,7 @@ export class KeyedProcessOperator implements Operator {
       registerProcessingTimeTimer: (t) => timer('processing-time', t, true),
       deleteEventTimeTimer: (t) => timer('event-time', t, false),
       deleteProcessingTimeTimer: (t) => timer('processing-time', t, false),
+      currentProcessingTime: () => now,
     };
     return { key, timestamp, watermark: this.#watermark, state: state as ProcessContext<StateDescriptors>['state'], timers: timerService };
   }

@@ -65,7 +65,13 @@ export interface Operator {
   processBatch(records: readonly StreamRecord[], out: Output): Promise<void> | void;
   /** The event-time clock passed `watermark`: fire what is complete. Called with increasing values. */
   onWatermark?(watermark: number, out: Output): Promise<void> | void;
-  /** Processing time advanced to `nowMs`: fire processing-time timers. */
+  /**
+   * Processing time advanced to `nowMs`: fire processing-time timers that are due (`process(...)`
+   * also deletes state whose TTL passed). `Infinity`: the bounded input ended. Every timer pending at
+   * that moment fires once, in time order, with its own time; timers those firings register stay
+   * pending, and no state expires (a later run continues from it). `ctx.now()` must stay finite
+   * meanwhile: it stamps state writes.
+   */
   onProcessingTime?(nowMs: number, out: Output): Promise<void> | void;
   /** Writes what the operator keeps on the heap to its backend; the runtime calls it before every commit. */
   flush?(): Promise<void> | void;

@@ -1,40 +1,56 @@
 /**
- * Where a bounded run ends: each input partition's end offset when the member starts, and whether
- * the whole job (every member, in every process) has committed up to those ends.
+ * Where a bounded run ends: each source partition's end offset when the member starts, and whether
+ * the whole job (every member, in every process) has committed up to those ends and drained every
+ * exchange topic after them.
  */
 import type { KafkaAdmin } from '../../connectors/kafka/admin.js';
+import { taskId, type JobLayout } from './job-topics.js';
 
 export interface InputEnds {
-  /** Partition → its end offset at start: a bounded run reads up to it. */
-  ends: Map<number, bigint>;
-  /** Partitions with nothing left to read (empty, or everything expired by retention). */
-  empty: Set<number>;
+  /** Source task (`<stage>:<partition>`) → its partition's end offset at start: a bounded run reads up to it. */
+  ends: Map<string, bigint>;
+  /** Source tasks with nothing left to read (empty, or everything expired by retention). */
+  empty: Set<string>;
 }
 
 /**
  * @example
- * const { ends, empty } = await inputEnds(admin, 'watch-events');
+ * const { ends, empty } = await inputEnds(admin, layout);
  */
-export async function inputEnds(admin: KafkaAdmin, input: string): Promise<InputEnds> {
-  const offsets = await admin.offsets(input);
-  return {
-    ends: new Map(offsets.map((o) => [o.partition, o.high])),
-    empty: new Set(offsets.filter((o) => o.low >= o.high).map((o) => o.partition)),
-  };
+export async function inputEnds(admin: KafkaAdmin, layout: JobLayout): Promise<InputEnds> {
+  const ends = new Map<string, bigint>();
+  const empty = new Set<string>();
+  for (const s of layout.stages) {
+    if (!s.source) continue;
+    for (const o of await admin.offsets(s.topic)) {
+      const id = taskId(s.stage.id, o.partition);
+      ends.set(id, o.high);
+      if (o.low >= o.high) empty.add(id);
+    }
+  }
+  return { ends, empty };
 }
 
 /**
- * Bounded: every input partition is committed at its end, and the merge stage (when the job has
- * `partials`) has committed everything.
+ * Bounded: every source partition is committed at its end, then, stage after stage in graph order,
+ * every exchange partition is committed at its end (and has had records: at least the upstream
+ * tasks' end markers). Read in that order, an exchange's end already holds what the stages before
+ * it committed.
  *
  * @example
- * if (await jobFinished(admin, 'content-popularity', 'watch-events', ends, 'content-popularity-partials')) stop();
+ * if (await jobFinished(admin, layout, ends)) stop();
  */
-export async function jobFinished(admin: KafkaAdmin, groupId: string, input: string, ends: Map<number, bigint>, partials: string | undefined): Promise<boolean> {
-  const committed = await admin.committedOffsets(groupId, input);
-  for (const [p, end] of ends) if (end > 0n && (committed.get(p) ?? -1n) < end) return false;
-  if (!partials) return true;
-  const [high] = await admin.offsets(partials);
-  const merged = (await admin.committedOffsets(`${groupId}-merge`, partials)).get(0) ?? -1n;
-  return merged >= (high?.high ?? 0n) && (high?.high ?? 0n) > 0n;
+export async function jobFinished(admin: KafkaAdmin, layout: JobLayout, ends: Map<string, bigint>): Promise<boolean> {
+  for (const s of layout.stages) {
+    const committed = await admin.committedOffsets(s.groupId, s.topic);
+    if (s.source) {
+      for (let p = 0; p < s.partitions; p += 1) {
+        const end = ends.get(taskId(s.stage.id, p)) ?? 0n;
+        if (end > 0n && (committed.get(p) ?? -1n) < end) return false;
+      }
+      continue;
+    }
+    for (const o of await admin.offsets(s.topic)) if (o.high === 0n || (committed.get(o.partition) ?? -1n) < o.high) return false;
+  }
+  return true;
 }

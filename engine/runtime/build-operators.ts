@@ -1,6 +1,6 @@
 /**
- * Turns graph nodes into operator instances: the one exhaustive switch over node kinds. Sources, keyBy
- * and sinks are not operators; the executor handles them (they route and cross boundaries).
+ * Turns graph nodes into operator instances: the one exhaustive switch over node kinds. Sources,
+ * unions, keyBy and sinks are not operators; the executor handles them (they route and cross boundaries).
  */
 import type { FunctionTable, NodeFunctions } from '../api/functions.js';
 import type { GraphNode } from '../graph/job-graph.js';
@@ -9,13 +9,14 @@ import { FlatMapOperator } from '../operators/flat-map.js';
 import { KeyedProcessOperator } from '../operators/keyed-process.js';
 import { MapOperator } from '../operators/map.js';
 import type { Operator, OperatorContext } from '../operators/operator.js';
+import { SessionWindowOperator } from '../operators/session-window.js';
 import { TopKLocalOperator } from '../operators/top-k-local.js';
 import { TopKMergeOperator } from '../operators/top-k-merge.js';
 import { WindowAggregateOperator } from '../operators/window-aggregate.js';
 
 /** Tables each stateful kind reserves in the key layout. */
 export function tablesNeeded(kind: GraphNode['kind']): number {
-  return kind === 'window' ? 2 : kind === 'process' ? 3 : kind === 'topK' ? 1 : 0;
+  return kind === 'window' ? 2 : kind === 'process' ? 4 : kind === 'topK' ? 1 : 0;
 }
 
 function fns<K extends NodeFunctions['kind']>(functions: FunctionTable, node: GraphNode, kind: K): Extract<NodeFunctions, { kind: K }> {
@@ -28,6 +29,7 @@ function fns<K extends NodeFunctions['kind']>(functions: FunctionTable, node: Gr
 export function buildOperator(node: GraphNode, functions: FunctionTable, ctx: OperatorContext): Operator | undefined {
   switch (node.kind) {
     case 'source':
+    case 'union':
     case 'keyBy':
     case 'sink':
       return undefined;
@@ -38,7 +40,9 @@ export function buildOperator(node: GraphNode, functions: FunctionTable, ctx: Op
     case 'flatMap':
       return new FlatMapOperator(ctx, fns(functions, node, 'flatMap').fn);
     case 'window':
-      return new WindowAggregateOperator(ctx, node.config, fns(functions, node, 'window').aggregate);
+      return node.config.window.kind === 'session'
+        ? new SessionWindowOperator(ctx, node.config, fns(functions, node, 'window').aggregate)
+        : new WindowAggregateOperator(ctx, node.config, fns(functions, node, 'window').aggregate);
     case 'topK': {
       const f = fns(functions, node, 'topK');
       return new TopKLocalOperator(ctx, node.config, f.score, f.groups);

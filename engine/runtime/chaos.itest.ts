@@ -5,22 +5,76 @@
  * run has committed progress of its own, so the input is worked through in pieces. At the end
  * the `trending` topic, read with read_committed, equals the naive reference exactly: no window
  * missing, none duplicated, every count right. Dead letters are there exactly once too.
- * EDDY_CHAOS_KILLS sets the number of kills (default 10); EDDY_CHAOS_SEED the randomness.
+ * The same holds for a job of four stages (a union, a repartition, windows, a top-K merge), with
+ * half as many kills. EDDY_CHAOS_KILLS sets the number of kills (default 10); EDDY_CHAOS_SEED the
+ * randomness.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KafkaAdmin } from '../../connectors/kafka/admin.js';
 import { createTopics, testClient, uniqueName } from '../../connectors/kafka/testing/fixtures.js';
 import { expectExactTrending, produceWatchEvents } from '../../jobs/content-popularity/testing/trending-fixtures.js';
-import { WINDOW, startContentPopularity } from '../cli/eddy-process.js';
+import { WINDOW, startBoundedRun, startContentPopularity, type EddyProcess } from '../cli/eddy-process.js';
+import { CATEGORY_JOB } from './testing/category-job.js';
+import { categoryJobArgs, expectExactCategoryViews, produceCategoryInput } from './testing/category-fixtures.js';
 
 const KILLS = Number(process.env.EDDY_CHAOS_KILLS ?? 10);
+const STAGE_KILLS = Math.max(1, Math.round(KILLS / 2));
 let seed = Number(process.env.EDDY_CHAOS_SEED ?? 7);
 const random = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
 
+/**
+ * Kills runs of `start()` at random moments until `kills` have landed (or a run finishes), then
+ * lets one run finish. The killed runs must have committed progress (by `committed()`) later runs resumed from.
+ */
+async function killRepeatedly(kills: number, start: () => EddyProcess, committed: () => Promise<number>, total: number): Promise<void> {
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  let landed = 0;
+  let finishedEarly = false;
+  while (landed < kills) {
+    const p = start();
+    let exited = false;
+    void p.exited.then(() => (exited = true));
+    if (random() < 1 / 3) await sleep(300 + random() * 1_500);
+    else {
+      const before = await committed();
+      while (!exited && (await committed()) <= before) await sleep(50);
+      await sleep(random() * 700);
+    }
+    p.kill();
+    const r = await p.exited;
+    if (r.signal === 'SIGKILL') landed += 1;
+    else {
+      expect(r.code, r.stderr).toBe(0);
+      finishedEarly = true;
+      break;
+    }
+  }
+  // The killed runs made progress that later runs resumed from (else this proves nothing).
+  const resumedFrom = await committed();
+  expect(resumedFrom).toBeGreaterThan(0);
+  expect(landed, 'the job finished before it could be killed often enough: give it more input').toBe(kills);
+  if (!finishedEarly) {
+    expect(resumedFrom).toBeLessThan(total);
+    const last = await start().exited;
+    expect(last.code, last.stderr).toBe(0);
+  }
+}
+
+/** Records committed by `groupId` on `topics`, summed. */
+async function committedOn(admin: KafkaAdmin, groupId: string, topics: readonly string[]): Promise<number> {
+  let n = 0;
+  for (const t of topics) for (const o of (await admin.committedOffsets(groupId, t)).values()) n += o > 0n ? Number(o) : 0;
+  return n;
+}
+
 describe('exactly-once under kill -9', () => {
+  const admin = new KafkaAdmin(testClient());
+  beforeAll(() => admin.connect());
+  afterAll(() => admin.disconnect());
+
   it(`survives ${KILLS} SIGKILLs of the runner with exact output`, async () => {
     const input = uniqueName('chaos-in');
     const output = uniqueName('chaos-out');
@@ -28,46 +82,19 @@ describe('exactly-once under kill -9', () => {
     // A run reads ~100k events a second once started (~1.2 s): kills land in start-up and mid-run alike.
     const produced = await produceWatchEvents(input, 1_000_000, { seed: 5, badFraction: 0.005 });
     const run = { brokers: inject('kafkaBrokers'), input, output, groupId: uniqueName('chaos'), parallelism: Number(process.env.EDDY_CHAOS_PARALLELISM ?? 1), sessionTimeout: '2s', stateDir: mkdtempSync(join(tmpdir(), 'eddy-chaos-')) };
-
-    const admin = new KafkaAdmin(testClient());
-    await admin.connect();
-    const committed = async (): Promise<number> => [...(await admin.committedOffsets(run.groupId, input)).values()].reduce((n, o) => n + (o > 0n ? Number(o) : 0), 0);
-    const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-    let kills = 0;
-    let finishedEarly = false;
-    let resumedFrom = 0;
-    try {
-      while (kills < KILLS) {
-        const p = startContentPopularity(run);
-        let exited = false;
-        void p.exited.then(() => (exited = true));
-        if (random() < 1 / 3) await sleep(300 + random() * 1_500);
-        else {
-          const before = await committed();
-          while (!exited && (await committed()) <= before) await sleep(50);
-          await sleep(random() * 700);
-        }
-        p.kill();
-        const r = await p.exited;
-        if (r.signal === 'SIGKILL') kills += 1;
-        else {
-          expect(r.code, r.stderr).toBe(0);
-          finishedEarly = true;
-          break;
-        }
-      }
-      // The killed runs made progress that later runs resumed from (else this proves nothing).
-      resumedFrom = await committed();
-    } finally {
-      await admin.disconnect();
-    }
-    expect(resumedFrom).toBeGreaterThan(0);
-    expect(kills, 'the job finished before it could be killed often enough: give it more input').toBe(KILLS);
-    if (!finishedEarly) {
-      expect(resumedFrom).toBeLessThan(produced.length);
-      const last = await startContentPopularity(run).exited;
-      expect(last.code, last.stderr).toBe(0);
-    }
+    await killRepeatedly(KILLS, () => startContentPopularity(run), () => committedOn(admin, run.groupId, [input]), produced.length);
     await expectExactTrending(produced, { output, dlq: `${input}-dlq` }, WINDOW);
+  }, 600_000);
+
+  it(`survives ${STAGE_KILLS} SIGKILLs of a runner of a job with a repartition, a union and a merge, with exact output`, async () => {
+    const topics = { input: uniqueName('chaos-cat-in'), second: uniqueName('chaos-cat-b'), output: uniqueName('chaos-cat-out'), top: uniqueName('chaos-cat-top') };
+    await createTopics([{ name: topics.input, partitions: 4 }, { name: topics.second, partitions: 2 }]);
+    const produced = await produceCategoryInput(topics.input, topics.second, 300_000, 9);
+    const run = { brokers: inject('kafkaBrokers'), groupId: uniqueName('chaos-cat'), parallelism: Number(process.env.EDDY_CHAOS_STAGE_PARALLELISM ?? 2), sessionTimeout: '2s', stateDir: mkdtempSync(join(tmpdir(), 'eddy-chaos-cat-')) };
+    // Progress of every stage counts: the exchange group's offsets too (once the first run made its topic).
+    const exchange = (): Promise<number> => committedOn(admin, `${run.groupId}-exchange`, [`${run.groupId}-by-category-repartition`]).catch(() => 0);
+    const committed = async (): Promise<number> => (await committedOn(admin, run.groupId, [topics.input, topics.second])) + (await exchange());
+    await killRepeatedly(STAGE_KILLS, () => startBoundedRun(CATEGORY_JOB, categoryJobArgs(topics), run), committed, 2 * produced.length);
+    await expectExactCategoryViews(produced, topics, 60_000);
   }, 600_000);
 });

@@ -1,13 +1,14 @@
 /**
- * Runs a job graph inside one thread with P tasks ("lanes"): records are routed to a lane by key
- * group at each keyBy; each lane has its own operator instances and state backend; a topK node has a
- * local phase per lane and one merge phase. Used by the operator test harness, bounded runs and,
- * per worker thread, by the runner.
+ * Runs a job graph, or one stage of it, inside one thread with P tasks ("lanes"): records are routed
+ * to a lane by key group at each keyBy; each lane has its own operator instances and state backend;
+ * a topK node has a local phase per lane and one merge phase. The operator test harness runs whole
+ * jobs; a runner's task runs its stage with one lane, its exchanges going through Kafka.
  */
 import type { EncodedRecord, FunctionTable } from '../api/functions.js';
 import type { OperatorMeter } from '../metrics/member-metrics.js';
 import type { BuiltJob } from '../api/job-builder.js';
 import { consumersOf, type GraphNode, type JobGraph, type Port } from '../graph/job-graph.js';
+import type { Stage } from '../graph/stage-plan.js';
 import type { Operator, OperatorContext, Output, RecordOrigin, StreamRecord } from '../operators/operator.js';
 import { SKIPPED } from '../operators/user-code.js';
 import { keyGroupOf, keyGroupRange, subtaskOfKeyGroup } from '../state/key-groups.js';
@@ -48,18 +49,15 @@ export interface ExecutorDeadLetter {
 /** Top-K groups per window when nothing else is said (`--max-groups`). */
 export const DEFAULT_MAX_GROUPS = 1_000;
 
-/**
- * `whole`: the job in this executor. `partition`: everything up to the local top-K phase; partials go
- * to `onPartials` (the task of one input partition). `merge`: the merge phase and what follows it,
- * fed by `pushPartials` (the task reading the partials topic).
- */
-export type ExecutorMode = 'whole' | 'partition' | 'merge';
-
 export interface ExecutorOptions {
   parallelism: number;
-  mode?: ExecutorMode;
-  /** Partial top-Ks, in `partition` mode. */
-  onPartials?: (topKId: string, partials: readonly StreamRecord[]) => void | Promise<void>;
+  /**
+   * The stage this executor runs (a task's; graph/stage-plan.ts): only its nodes run, and records
+   * leave at its exits through `onExchange`. Absent: the whole job, its exchanges in memory.
+   */
+  stage?: Stage;
+  /** Records leaving the stage at an exit: keyed records at a repartitioning keyBy, partial top-Ks at a top-K. */
+  onExchange?: (node: string, records: readonly StreamRecord[]) => void | Promise<void>;
   /** One state backend per lane. */
   backends: readonly StateBackend[];
   /** Processing time at start (default: the wall clock); see {@link LocalExecutor.advanceProcessingTime}. */
@@ -83,15 +81,17 @@ export class LocalExecutor {
   readonly graph: JobGraph;
   readonly #functions: FunctionTable;
   readonly #parallelism: number;
+  /** Operator instances per lane, of the nodes that run here (a top-K: its local phase). */
   readonly #instances = new Map<string, (Operator | undefined)[]>();
   readonly #merges = new Map<string, Operator>();
   readonly #sinks = new Map<string, SinkRecord[]>();
   readonly #onSink: ExecutorOptions['onSink'];
-  readonly #mode: ExecutorMode;
-  readonly #onPartials: ExecutorOptions['onPartials'];
+  readonly #stage: Stage | undefined;
+  readonly #exits: ReadonlySet<string>;
+  readonly #onExchange: ExecutorOptions['onExchange'];
   readonly #meter: OperatorMeter | undefined;
-  /** In merge mode, only nodes downstream of a topK run. */
-  readonly #downstreamOfTopK = new Set<string>();
+  /** Consumers of each node's port (`id:port`), looked up per batch. */
+  readonly #consumers = new Map<string, GraphNode[]>();
   readonly #userCode: UserCodeGuard;
   readonly #deadLetters: ExecutorDeadLetter[] = [];
   readonly #maxFutureSkewMs: number;
@@ -103,20 +103,25 @@ export class LocalExecutor {
     this.#functions = job.functions;
     this.#parallelism = opts.parallelism;
     this.#onSink = opts.onSink;
-    this.#mode = opts.mode ?? 'whole';
-    this.#onPartials = opts.onPartials;
+    this.#stage = opts.stage;
+    this.#exits = new Set(opts.stage?.exits ?? []);
+    this.#onExchange = opts.onExchange;
     this.#meter = opts.meter;
-    if (this.#mode === 'partition' && !this.#onPartials) throw new Error('partition mode needs onPartials');
+    if (this.#exits.size > 0 && !this.#onExchange) throw new Error(`stage '${opts.stage!.id}' has exits: it needs onExchange`);
     this.#now = opts.nowMs ?? Date.now();
     this.#maxFutureSkewMs = opts.maxFutureSkewMs ?? 0;
     this.#userCode = new UserCodeGuard(this.graph.userCode ?? DEFAULT_USER_CODE_POLICY, (f) => {
       this.#deadLetters.push({ reason: 'user-code', detail: errorMessage(f.error), operator: f.operator, value: f.value, ...(f.origin ? { origin: f.origin } : {}) });
     });
     if (opts.backends.length !== opts.parallelism) throw new Error(`expected ${opts.parallelism} state backends, got ${opts.backends.length}`);
+    const here = new Set(opts.stage?.nodes ?? this.graph.nodes.map((n) => n.id));
     let nextTable = 1;
     for (const node of this.graph.nodes) {
+      for (const port of ['main', 'late'] as const) this.#consumers.set(`${node.id}:${port}`, consumersOf(this.graph, node.id, port));
+      // Tables are reserved for every node, running here or not: the layout is the graph's.
       const tables = Array.from({ length: tablesNeeded(node.kind) }, () => nextTable++);
       if (nextTable > 255) throw new Error('too many stateful operators in one job (at most 127)');
+      if (!here.has(node.id)) continue;
       const context = (lane: number): OperatorContext => ({
         node: node.id,
         userCode: this.#userCode,
@@ -129,14 +134,10 @@ export class LocalExecutor {
         cacheEntries: opts.cacheEntries ?? DEFAULT_CACHE_ENTRIES,
         now: () => this.#now,
       });
-      this.#instances.set(
-        node.id,
-        opts.backends.map((_, lane) => buildOperator(node, this.#functions, context(lane))),
-      );
-      if (node.kind === 'topK' && this.#mode !== 'partition') this.#merges.set(node.id, buildMergeOperator(node, context(0)));
-      if (node.input && (this.#downstreamOfTopK.has(node.input.node) || this.graph.nodes.find((n) => n.id === node.input!.node)?.kind === 'topK')) {
-        this.#downstreamOfTopK.add(node.id);
-      }
+      // A top-K heading this stage runs its merge phase only; elsewhere its local phase (and, for a whole job, both).
+      const mergeHere = node.kind === 'topK' && (!opts.stage || opts.stage.id === node.id);
+      if (mergeHere) this.#merges.set(node.id, buildMergeOperator(node, context(0)));
+      if (!(mergeHere && opts.stage)) this.#instances.set(node.id, opts.backends.map((_, lane) => buildOperator(node, this.#functions, context(lane))));
     }
   }
 
@@ -219,11 +220,17 @@ export class LocalExecutor {
     );
   }
 
-  /** Feeds partial top-Ks (from the partials topic) to a topK node's merge phase, in merge mode. */
-  async pushPartials(topKId: string, partials: readonly StreamRecord[]): Promise<void> {
-    const merge = this.#merges.get(topKId);
-    if (!merge) throw new Error(`'${topKId}' is not a top-K node merged by this executor`);
-    await merge.processBatch(partials, new Collector());
+  /**
+   * Records of the stage's input exchange (its head node): keyed records for a repartitioning keyBy,
+   * partial top-Ks for a top-K's merge phase.
+   */
+  async pushExchange(nodeId: string, records: StreamRecord[]): Promise<void> {
+    if (this.#stage?.id !== nodeId) throw new Error(`'${nodeId}' does not head the stage of this executor`);
+    const merge = this.#merges.get(nodeId);
+    if (merge) return merge.processBatch(records, new Collector());
+    for (const r of records) r.keyGroup = keyGroupOf(r.key!, this.graph.maxParallelism);
+    this.#meter?.records(nodeId, 'out', records.length);
+    await this.#deliver(nodeId, 'main', 0, records);
   }
 
   /** Advances processing time: processing-time timers that are due fire. */
@@ -234,18 +241,22 @@ export class LocalExecutor {
   }
 
   /**
+   * Bounded input has ended: the watermark goes to +∞ (every window fires), then every pending
+   * processing-time timer fires once, as Flink does at the end of input. The clock stays as it is.
+   */
+  async endOfInput(): Promise<void> {
+    await this.advanceWatermark(Infinity);
+    await this.#everyOperator((op, out) => op.onProcessingTime?.(Infinity, out));
+  }
+
+  /**
    * Calls `hook` on every operator instance in graph order (each node's lanes, then `afterNode`),
-   * delivering what it emits downstream before the next node runs. In merge mode only the nodes
-   * after a top-K run: the others never receive records there.
+   * delivering what it emits downstream before the next node runs.
    */
   async #everyOperator(hook: (op: Operator, out: Collector) => Promise<void> | void, afterNode?: (node: GraphNode) => Promise<void>): Promise<void> {
     for (const node of this.graph.nodes) {
-      if (this.#mode === 'merge' && !this.#downstreamOfTopK.has(node.id)) {
-        await afterNode?.(node);
-        continue;
-      }
-      const lanes = this.#instances.get(node.id)!;
-      for (let lane = 0; lane < lanes.length; lane += 1) {
+      const lanes = this.#instances.get(node.id);
+      for (let lane = 0; lanes && lane < lanes.length; lane += 1) {
         const op = lanes[lane];
         if (!op) continue;
         const out = new Collector();
@@ -271,10 +282,11 @@ export class LocalExecutor {
   async #emitted(node: GraphNode, lane: number, out: Collector): Promise<void> {
     this.#meter?.records(node.id, 'late', out.late.length);
     if (node.kind === 'topK') {
-      // Local partials go to the merge phase, which emits on the watermark.
+      // Local partials go to the merge phase (here, or through the exchange), which emits on the watermark.
       if (out.main.length === 0) return;
-      if (this.#mode === 'partition') await this.#onPartials!(node.id, out.main);
-      else await this.#merges.get(node.id)!.processBatch(out.main, new Collector());
+      const merge = this.#merges.get(node.id);
+      if (merge) await merge.processBatch(out.main, new Collector());
+      else await this.#onExchange!(node.id, out.main);
       return;
     }
     this.#meter?.records(node.id, 'out', out.main.length);
@@ -283,24 +295,29 @@ export class LocalExecutor {
   }
 
   async #deliver(fromId: string, port: Port, lane: number, records: StreamRecord[]): Promise<void> {
-    for (const consumer of consumersOf(this.graph, fromId, port)) await this.#process(consumer, lane, records);
+    for (const consumer of this.#consumers.get(`${fromId}:${port}`)!) await this.#process(consumer, lane, records);
   }
 
   async #process(node: GraphNode, lane: number, records: StreamRecord[]): Promise<void> {
     this.#meter?.records(node.id, 'in', records.length);
-    if (node.kind === 'keyBy') return this.#route(node, records);
+    if (node.kind === 'keyBy') return this.#route(node, records, this.#exits.has(node.id));
     if (node.kind === 'sink') return this.#sink(node, records);
+    if (node.kind === 'union') {
+      this.#meter?.records(node.id, 'out', records.length);
+      return this.#deliver(node.id, 'main', lane, records);
+    }
     const op = this.#instances.get(node.id)![lane]!;
     const out = new Collector();
     await op.processBatch(records, out);
     await this.#emitted(node, lane, out);
   }
 
-  async #route(node: GraphNode, records: StreamRecord[]): Promise<void> {
+  /** Keys records: to the lane owning their key group, or (`leaving`) out through the stage's exchange. */
+  async #route(node: GraphNode, records: StreamRecord[], leaving: boolean): Promise<void> {
     const f = this.#functions.get(node.id);
     if (f?.kind !== 'keyBy') throw new Error(`node '${node.id}': missing keyBy function`);
     this.#meter?.records(node.id, 'out', records.length);
-    const byLane: StreamRecord[][] = Array.from({ length: this.#parallelism }, () => []);
+    const byLane: StreamRecord[][] = Array.from({ length: leaving ? 1 : this.#parallelism }, () => []);
     const keyOf = (value: unknown): string => {
       const key = f.fn(value);
       if (typeof key !== 'string') throw new TypeError(`a keyBy function must return a string, got ${key === null ? 'null' : typeof key}`);
@@ -315,7 +332,12 @@ export class LocalExecutor {
         if (key === SKIPPED) continue;
       }
       const keyGroup = keyGroupOf(key, this.graph.maxParallelism);
-      byLane[subtaskOfKeyGroup(keyGroup, this.#parallelism, this.graph.maxParallelism)]!.push({ value: r.value, timestamp: r.timestamp, key, keyGroup, origin: r.origin });
+      const lane = leaving ? 0 : subtaskOfKeyGroup(keyGroup, this.#parallelism, this.graph.maxParallelism);
+      byLane[lane]!.push({ value: r.value, timestamp: r.timestamp, key, keyGroup, origin: r.origin });
+    }
+    if (leaving) {
+      if (byLane[0]!.length > 0) await this.#onExchange!(node.id, byLane[0]!);
+      return;
     }
     for (let lane = 0; lane < byLane.length; lane += 1) if (byLane[lane]!.length > 0) await this.#deliver(node.id, 'main', lane, byLane[lane]!);
   }

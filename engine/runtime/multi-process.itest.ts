@@ -2,12 +2,15 @@
  * Several processes: three runners (`eddy run`, one member thread each) share the job's consumer
  * group; one is killed with SIGKILL mid-run; its partitions move to the other two, which rebuild the
  * state from the changelog (each process has its own state folder) and finish. The output equals the
- * reference exactly.
+ * reference exactly. The same for a job of four stages (a union, a repartition, windows, a top-K merge),
+ * whose tasks of every stage move.
  */
 import { describe, expect, inject, it } from 'vitest';
 import { createTopics, uniqueName } from '../../connectors/kafka/testing/fixtures.js';
 import { expectExactTrending, produceWatchEvents } from '../../jobs/content-popularity/testing/trending-fixtures.js';
-import { WINDOW, startContentPopularity } from '../cli/eddy-process.js';
+import { WINDOW, startBoundedRun, startContentPopularity } from '../cli/eddy-process.js';
+import { CATEGORY_JOB } from './testing/category-job.js';
+import { categoryJobArgs, expectExactCategoryViews, produceCategoryInput } from './testing/category-fixtures.js';
 
 describe('several runner processes', () => {
   it('keep the output exactly once when one of three is killed and its partitions move', async () => {
@@ -24,5 +27,20 @@ describe('several runner processes', () => {
     expect(results[0]!.code, results[0]!.stderr).toBe(0);
     expect(results[2]!.code, results[2]!.stderr).toBe(0);
     await expectExactTrending(produced, { output, dlq: `${input}-dlq` }, WINDOW);
+  }, 600_000);
+
+  it('keep the output of a job with a repartition, a union and a merge exactly once when one of three is killed', async () => {
+    const topics = { input: uniqueName('multi-cat-in'), second: uniqueName('multi-cat-b'), output: uniqueName('multi-cat-out'), top: uniqueName('multi-cat-top') };
+    await createTopics([{ name: topics.input, partitions: 6 }, { name: topics.second, partitions: 2 }]);
+    const produced = await produceCategoryInput(topics.input, topics.second, 120_000, 4);
+    const groupId = uniqueName('multi-cat');
+    const runners = [0, 1, 2].map(() => startBoundedRun(CATEGORY_JOB, categoryJobArgs(topics), { brokers: inject('kafkaBrokers'), groupId, parallelism: 1, sessionTimeout: '2s' }));
+    await new Promise((r) => setTimeout(r, 4_000));
+    runners[1]!.kill();
+    const results = await Promise.all(runners.map((r) => r.exited));
+    expect(results[1]!.signal).toBe('SIGKILL');
+    expect(results[0]!.code, results[0]!.stderr).toBe(0);
+    expect(results[2]!.code, results[2]!.stderr).toBe(0);
+    await expectExactCategoryViews(produced, topics, 60_000);
   }, 600_000);
 });

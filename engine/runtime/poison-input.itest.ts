@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
-import { encodeWatchEvent, type WatchEvent } from '../../connectors/generator/watch-event.js';
+import { encodeWatchEvent, type WatchEvent } from '../../jobs/shared/watch-event.js';
 import { createKafka } from '../../connectors/kafka/config.js';
 import { DLQ_HEADERS } from '../../connectors/kafka/dead-letter.js';
 import { kafkajs } from '../../connectors/kafka/kafkajs.js';
@@ -138,7 +138,7 @@ describe('poison input', () => {
     await produceRecords(input, [{ key: poison.key, value: poison.value!, kind: 'bad' }]);
     const run = await runEddy(runArgs(POISON_FAIL_JOB, input, uniqueName('fail-out'), bounded()));
     expect(run.code, run.stderr.slice(-3_000)).toBe(1);
-    expect(run.stderr).toMatch(/eddy run: member-\d: fatal failure at partition:\d, [^:]*: node 'guard' threw on a record \(input offset \d+\) 2 times and the job's policy is 'fail': c-poison is not welcome/);
+    expect(run.stderr).toMatch(/eddy run: member-\d: fatal failure at watch-events:\d, [^:]*: node 'guard' threw on a record \(input offset \d+\) 2 times and the job's policy is 'fail': c-poison is not welcome/);
     expect(run.stderr).not.toMatch(/restart 1/);
     expect(await readTopic(`${input}-dlq`, 0, 500)).toHaveLength(0);
   });
@@ -146,13 +146,13 @@ describe('poison input', () => {
   it('stops the job, naming topic, partition and offset, on a record of its internal partials topic that cannot be read', { timeout: 180_000 }, async () => {
     const input = uniqueName('internal-in');
     const groupId = uniqueName('internal');
-    await createTopics([{ name: input, partitions: 2 }, { name: `${groupId}-partials`, partitions: 1 }]);
+    await createTopics([{ name: input, partitions: 2 }, { name: `${groupId}-top-k-partials`, partitions: 1 }]);
     await produceRecords(input, generateWatchEvents(500, { seed: 47 }));
-    await produceRecords(`${groupId}-partials`, [{ key: '0', value: Buffer.from('{"type":"partial","topK":'), kind: 'bad' }]);
+    await produceRecords(`${groupId}-top-k-partials`, [{ key: '0', value: Buffer.from('{"type":"partial","topK":'), kind: 'bad' }]);
     const begun = Date.now();
     const run = await runEddy(runArgs('content-popularity', input, uniqueName('internal-out'), ['--bounded', '--group-id', groupId, '--state-dir', mkdtempSync(join(tmpdir(), 'eddy-internal-'))]));
     expect(run.code, run.stderr.slice(-3_000)).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`internal topic ${groupId}-partials, partition 0, offset 0 holds a record that cannot be read \\(decode: json: `));
+    expect(run.stderr).toMatch(new RegExp(`internal topic ${groupId}-top-k-partials, partition 0, offset 0 holds a record that cannot be read \\(decode: json: `));
     // Stopped at once, not restarted over and over.
     expect(run.stderr).not.toMatch(/restart 2/);
     expect(Date.now() - begun).toBeLessThan(60_000);

@@ -18,14 +18,14 @@ export interface MemberStart extends Omit<MemberOptions, 'job' | 'log' | 'signal
 
 /**
  * The phases of a savepoint, run by the runner across all members in order: `pause` (hold input,
- * commit partition tasks), `merge` (the merge stage consumes every partial and commits), `dump`
- * (write each task's committed state), `resume`.
+ * commit the source stages' tasks), `drain` for each exchange stage in graph order (its tasks
+ * consume their topic to its end and commit), `dump` (write each task's committed state), `resume`.
  */
-export type SavepointPhase = { phase: 'pause' } | { phase: 'merge' } | { phase: 'dump'; dir: string } | { phase: 'resume' };
+export type SavepointPhase = { phase: 'pause' } | { phase: 'drain'; stage: string } | { phase: 'dump'; dir: string } | { phase: 'resume' };
 
 /** What a member answers to a savepoint phase. */
 export interface SavepointReply {
-  /** Tasks this member owns, e.g. `partition-3`, `merge-0`. */
+  /** Tasks this member owns, e.g. `watch-events:3`, `top-k:0`. */
   owned: string[];
   /** Written in the `dump` phase. */
   tasks: SavepointTask[];

@@ -7,7 +7,7 @@ import type { BuiltJob } from '../api/job-builder.js';
 import type { JobDefinition } from '../api/job-definition.js';
 import type { RunnerMetrics } from '../metrics/runner-metrics.js';
 import { LatestView, type ViewSpec } from '../views/latest-view.js';
-import { ensureJobTopics } from './job-topics.js';
+import { ensureJobTopics, type JobLayout } from './job-topics.js';
 import type { SavepointManifest } from '../checkpoint/savepoint.js';
 import { RunnerMonitor } from './runner-monitor.js';
 import { takeSavepoint } from './savepoint-coordinator.js';
@@ -39,10 +39,10 @@ export interface RunnerHttpOptions {
 export async function startRunnerHttp(o: RunnerHttpOptions): Promise<{ monitor: RunnerMonitor; url: string; views: string[]; close: () => Promise<void> }> {
   const monitor = new RunnerMonitor({ job: o.def.name, groupId: o.groupId, parallelism: o.parallelism });
   const views = openViews(o.def.views?.(o.options) ?? [], o.kafka, monitor.metrics, o.maxGroups);
-  let topics: { input: string; partitions: number } | undefined;
+  let topics: JobLayout | undefined;
   const savepoint = async (dir: string, thenStop: boolean): Promise<SavepointManifest> => {
     topics ??= await ensureJobTopics(o.job, o.kafka, o.groupId);
-    return takeSavepoint(monitor, dir, { graph: o.job.graph, inputTopic: topics.input, partitions: topics.partitions }, { thenStop });
+    return takeSavepoint(monitor, dir, { graph: o.job.graph, stages: topics.stages }, { thenStop });
   };
   const server = await startRunnerServer({ host: o.host, port: o.port, monitor, views, stop: o.stop, savepoint, ...(o.token ? { token: o.token } : {}) }).catch((e: Error) => {
     throw new Error(`cannot listen on ${o.host}:${o.port} (${e.message}): choose another --metrics-port (0 = any free port)`);

@@ -69,7 +69,7 @@ describe('runner HTTP server', () => {
     expect(sumOf(metrics, 'eddy_records_in_total', { operator: 'views-per-window' })).toBe(good);
     expect(sumOf(metrics, 'eddy_checkpoints_total', { outcome: 'completed' })).toBeGreaterThan(0);
     expect(sumOf(metrics, 'eddy_process_resident_memory_bytes')).toBeGreaterThan(0);
-    expect(metrics).toMatch(/^eddy_consumer_lag_records\{job="content-popularity",partition="2"\} 0$/m);
+    expect(metrics).toMatch(/^eddy_consumer_lag_records\{job="content-popularity",partition="watch-events:2"\} 0$/m);
 
     const checkpoints = (await (await fetch(`${url}/v1/checkpoints`)).json()) as { checkpoints: { id: number; outcome: string }[] };
     expect(checkpoints.checkpoints.length).toBeGreaterThan(0);

@@ -1,11 +1,12 @@
 /**
  * Takes a savepoint of a running job across the members of this runner process. The phases (see
- * SavepointPhase) make the copy consistent: with input held and partition tasks committed, the
- * merge stage consumes every partial they sent, so no window result is in flight when each task
- * writes its committed state.
+ * SavepointPhase) make the copy consistent: with input held and source tasks committed, each
+ * exchange stage in turn consumes everything the stages before it sent, so nothing is in flight
+ * between stages when each task writes its committed state.
  */
 import { SAVEPOINT_FORMAT, graphFingerprint, writeManifest, type SavepointManifest } from '../checkpoint/savepoint.js';
 import type { JobGraph } from '../graph/job-graph.js';
+import { taskId, type StageLayout } from './job-topics.js';
 import type { SavepointPhase, SavepointReply } from './protocol.js';
 import type { RunnerMonitor } from './runner-monitor.js';
 
@@ -13,14 +14,12 @@ const PHASE_TIMEOUT_MS = 120_000;
 
 export interface SavepointTarget {
   graph: JobGraph;
-  inputTopic: string;
-  /** Input partitions of the job. */
-  partitions: number;
+  stages: readonly StageLayout[];
 }
 
 /**
  * @example
- * const manifest = await takeSavepoint(monitor, '/backups/sp-1', { graph, inputTopic: 'watch-events', partitions: 8 });
+ * const manifest = await takeSavepoint(monitor, '/backups/sp-1', { graph, stages: layout.stages });
  * // stop with a savepoint: takeSavepoint(monitor, dir, target, { thenStop: true }), then stop the run
  */
 export async function takeSavepoint(monitor: RunnerMonitor, dir: string, target: SavepointTarget, opts: { thenStop?: boolean } = {}): Promise<SavepointManifest> {
@@ -36,20 +35,18 @@ export async function takeSavepoint(monitor: RunnerMonitor, dir: string, target:
   let done = false;
   try {
     const owned = new Set((await phase({ phase: 'pause' })).flatMap((r) => r.owned));
-    const needed = Array.from({ length: target.partitions }, (_, p) => `partition-${p}`);
-    if (target.graph.nodes.some((n) => n.kind === 'topK')) needed.push('merge-0');
+    const needed = target.stages.flatMap((s) => Array.from({ length: s.partitions }, (_, p) => taskId(s.stage.id, p)));
     const missing = needed.filter((t) => !owned.has(t));
     if (missing.length > 0) {
       throw new Error(`a savepoint needs every task of the job in this runner process, and ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not here (owned by another process, or not assigned yet)`);
     }
-    await phase({ phase: 'merge' });
+    for (const s of target.stages) if (!s.source) await phase({ phase: 'drain', stage: s.stage.id });
     const tasks = (await phase({ phase: 'dump', dir })).flatMap((r) => r.tasks).sort((a, b) => a.task.localeCompare(b.task, 'en', { numeric: true }));
     const manifest: SavepointManifest = {
       format: SAVEPOINT_FORMAT,
       job: target.graph.job,
       fingerprint: graphFingerprint(target.graph),
-      inputTopic: target.inputTopic,
-      partitions: target.partitions,
+      stages: target.stages.map((s) => ({ id: s.stage.id, topic: s.topic, partitions: s.partitions })),
       createdAt: Date.now(),
       tasks,
     };

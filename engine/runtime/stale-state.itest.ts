@@ -78,14 +78,14 @@ describe('stale local state', () => {
       const run = await eddyWith(['run', 'content-popularity', '--bounded', '--brokers', bootstrap, '--metrics-port', '0'], { EDDY_HOME: eddyHome });
       expect(run.code, run.stderr.slice(-3_000)).toBe(0);
       if (life === 'second') {
-        expect(run.stderr).toMatch(/task partition:watch-events-0: the changelog is not the one local state was built from \(a new broker or a recreated topic\).*rebuilding from the changelog/);
+        expect(run.stderr).toMatch(/task watch-events:0: the changelog is not the one local state was built from \(a new broker or a recreated topic\).*rebuilding from the changelog/);
       }
       // The reference from what the generator wrote (read back: the topic is the independent record).
       const produced: GeneratedRecord[] = (await readTopic('watch-events', 20_000, 0)).map((r) => ({ key: r.key?.toString() ?? null, value: r.value, kind: 'good' }));
       expect(produced).toHaveLength(20_000);
       await expectExactTrending(produced, { output: 'trending', dlq: 'watch-events-dlq' }, { size: 600_000, slide: 60_000, k: 10 });
       expect(await written('watch-events-late'), `${life} run: records sent to the late topic`).toBe(0n);
-      expect(readdirSync(stateDir)).toContain('partition-watch-events-0');
+      expect(readdirSync(stateDir)).toContain('watch-events-0');
       expect(statSync(stateDir).mode & 0o777).toBe(0o700);
       await broker.stop();
     }
@@ -141,9 +141,9 @@ describe('stale local state', () => {
     const admin = createKafka(testClient()).admin();
     await admin.connect();
     try {
-      await admin.deleteGroups([groupId, `${groupId}-merge`]);
-      await admin.deleteTopics({ topics: [`${groupId}-partials`] });
-      await waitFor('the partials topic deleted', async () => !(await admin.listTopics()).includes(`${groupId}-partials`), 30_000);
+      await admin.deleteGroups([groupId, `${groupId}-exchange`]);
+      await admin.deleteTopics({ topics: [`${groupId}-top-k-partials`] });
+      await waitFor('the partials topic deleted', async () => !(await admin.listTopics()).includes(`${groupId}-top-k-partials`), 30_000);
     } finally {
       await admin.disconnect();
     }
@@ -157,7 +157,7 @@ describe('stale local state', () => {
     await sink.disconnect();
     const restored = await runEddy([...args(output), '--bounded', '--from-savepoint', savepoint]);
     expect(restored.code, restored.stderr.slice(-3_000)).toBe(0);
-    expect(restored.stderr).toMatch(/task partition:\S+-0: restoring savepoint .*: wiped .*, rebuilding from the changelog/);
+    expect(restored.stderr).toMatch(/task watch-events:0: restoring savepoint .*: wiped .*, rebuilding from the changelog/);
     expect(restored.stderr).toMatch(/restored \d+ entries from savepoint \S+ \(replacing \d+ entries the changelog held\)/);
     await expectExactTrending(events, { output, dlq: `${input}-dlq` }, WINDOW);
   }, 400_000);

@@ -1,21 +1,19 @@
-/** What a task is opened with (task.ts): its job, Kafka, input, topics, state and limits. */
+/** What a task is opened with (task.ts): its job, Kafka, stage and partition, state and limits. */
 import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
 import type { DeadLetterReason } from '../../connectors/kafka/dead-letter.js';
 import type { BuiltJob } from '../api/job-builder.js';
 import type { SavepointTask } from '../checkpoint/savepoint.js';
 import type { OperatorMeter } from '../metrics/member-metrics.js';
+import type { StageLayout } from './job-topics.js';
 
 export interface TaskConfig {
   job: BuiltJob;
   kafka: KafkaClientOptions;
-  mode: 'partition' | 'merge';
-  /** The topic and partition this task reads, and the group its offsets are committed for. */
-  input: { topic: string; partition: number; groupId: string };
-  /** Input partitions of the job (the merge waits for a marker from each). */
-  inputPartitions: number;
+  /** The task's stage: the topic it reads (this partition of it), its group, changelog and exits. */
+  stage: StageLayout;
+  partition: number;
   /** The dead-letter topic's `max.message.bytes`: dead letters are cut to fit it (dead-letter.ts). */
   deadLetterMaxBytes: number;
-  topics: { changelog: string; partials: string | undefined };
   stateDir: string;
   stateBackend: 'rocksdb' | 'memory';
   transactionalId: string;

@@ -27,8 +27,3 @@ export function runOn<T>(slot: TaskSlot, work: (t: Task) => Promise<T>): Promise
   slot.queue = p.catch(() => undefined);
   return p;
 }
-
-/** A slot id (`partition:3`, `merge:0`) as the `partition` label of metrics: `3`, `merge-0`. */
-export function slotLabel(slotId: string): string {
-  return slotId.startsWith('merge:') ? `merge-${slotId.slice('merge:'.length)}` : slotId.slice('partition:'.length);
-}

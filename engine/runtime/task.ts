@@ -1,44 +1,36 @@
 /**
- * A task: the unit of exactly-once processing. A partition task owns one input partition (and the
- * state of the keys that arrive on it); the merge task owns the partials topic. Each has its own
- * transactional producer (transactional id stable per partition, so a new owner fences the old
- * one), its own changelog partition and its own local store. The commit order is in
- * checkpoint/commit-protocol.ts; the numbered steps below refer to it.
+ * A task: the unit of exactly-once processing, one partition of its stage's input (a source topic
+ * or an exchange topic, graph/stage-plan.ts) and the state of the keys that arrive on it. Each has
+ * its own transactional producer (transactional id stable per stage and partition, so a new owner
+ * fences the old one), its own changelog partition and its own local store. What leaves the stage
+ * at an exchange is written in the task's transaction, so exactly-once holds across stages. The
+ * commit order is in checkpoint/commit-protocol.ts; the numbered steps below refer to it.
  */
 import { join } from 'node:path';
-import { KafkaAdmin } from '../../connectors/kafka/admin.js';
 import { KafkaDeadLetterQueue, type DeadLetterReason, type RejectedRecord } from '../../connectors/kafka/dead-letter.js';
 import { KafkaSink, type OutRecord } from '../../connectors/kafka/sink.js';
 import type { SourceRecord } from '../../connectors/kafka/source.js';
-import { encodeWatermark, INITIAL_PROGRESS, mergeWatermark, observe, partitionWatermark, type TaskProgress, type WatermarkMarker } from '../checkpoint/commit-protocol.js';
 import { graphFingerprint, portableEntries, readEntries, replaceState, type SavepointTask } from '../checkpoint/savepoint.js';
-import type { PartialTopK } from '../operators/top-k-local.js';
+import type { StreamRecord } from '../operators/operator.js';
 import { MemoryStateBackend } from '../state/memory-backend.js';
 import type { StateUsage } from '../state/state-backend.js';
 import { resumePoint } from '../state/state-identity.js';
-import { META_PREFIX, TransactionalState } from '../state/transactional-state.js';
+import { TransactionalState } from '../state/transactional-state.js';
 import { recoverFromChangelog } from './changelog-recovery.js';
 import { LocalExecutor } from './local-executor.js';
 import { openLocalState, verifiedLocalState } from './local-state.js';
 import { FatalJobError } from './member-failure.js';
-import type { PartialsRecord } from './partials-record.js';
+import { exchangeRecordsOf, type ExchangeRecord } from './exchange-record.js';
+import { TaskClock } from './task-clock.js';
+import { fenceAndLocate } from './task-fence.js';
+import { taskId } from './job-topics.js';
 import type { TaskConfig } from './task-config.js';
 import { rejectedRecordOf } from './task-dead-letters.js';
 
-const PROGRESS_KEY = Buffer.concat([META_PREFIX, Buffer.from('progress')]);
-const MARKERS_KEY = Buffer.concat([META_PREFIX, Buffer.from('markers')]);
-/**
- * The progress entry also carries the input offset it was committed with (absent when an older Eddy
- * wrote it): the changelog then says where the input resumes even when the group's offsets are gone.
- */
-type StoredProgress = TaskProgress & { offset?: string };
-
 export class Task {
   #executor!: LocalExecutor;
-  #progress: TaskProgress = INITIAL_PROGRESS;
-  #markers = new Map<number, WatermarkMarker>();
+  #clock!: TaskClock;
   #dirty = false;
-  #sentMarker = '';
   #committedOffset: bigint | undefined;
   /** Inside an advance of the watermark (what it emits are fired windows). */
   #advancing = false;
@@ -47,6 +39,10 @@ export class Task {
   #stateClosed = false;
   #closing = false;
   readonly #outputs: Record<string, number> = {};
+  /** `<stage>:<partition>`: names the task in logs, metrics, markers and savepoints. */
+  readonly id: string;
+  /** The stage runs a process function: processing time is advanced for it. */
+  readonly #timed: boolean;
 
   private constructor(
     readonly config: TaskConfig,
@@ -56,43 +52,35 @@ export class Task {
     private readonly dlq: KafkaDeadLetterQueue,
     /** The at-least-once output producer. */
     private readonly direct: KafkaSink | undefined,
-  ) {}
+  ) {
+    this.id = taskId(config.stage.stage.id, config.partition);
+    const processNodes = new Set(config.job.graph.nodes.filter((n) => n.kind === 'process').map((n) => n.id));
+    this.#timed = config.stage.stage.nodes.some((n) => processNodes.has(n));
+  }
 
   /**
    * Opens the task: fences older owners, checks that local state was built from this changelog,
    * group and job graph (else wipes it), replays the changelog into it, restores.
    */
   static async open(config: TaskConfig): Promise<Task> {
-    const { job, input } = config;
-    const dir = join(config.stateDir, `${config.mode}-${input.topic}-${input.partition}`);
+    const { job, stage: layout, partition } = config;
+    const dir = join(config.stateDir, `${layout.stage.id}-${partition}`);
     const opened = config.stateBackend === 'memory' ? new MemoryStateBackend() : await openLocalState(dir);
     const sink = new KafkaSink(config.kafka, { mode: 'transactional', transactionalId: config.transactionalId, batchSize: 10_000 });
     await sink.connect();
-    // Fence first: kafkajs registers the transactional id with the first transaction, so open and drop
-    // an empty one. From here on an older owner can commit nothing more (its open transaction is
-    // aborted), so the committed offset and the changelog read next are final.
-    await sink.begin();
-    await sink.abort();
-    const admin = new KafkaAdmin(config.kafka);
-    await admin.connect();
-    const changelog = { topic: config.topics.changelog, partition: config.mode === 'merge' ? 0 : input.partition };
-    const [committed, changelogEnd, inputEnd] = await Promise.all([
-      admin.committedOffsets(input.groupId, input.topic),
-      admin.offsets(changelog.topic).then((os) => os.find((o) => o.partition === changelog.partition)?.high ?? 0n),
-      admin.offsets(input.topic).then((os) => os.find((o) => o.partition === input.partition)?.high ?? 0n),
-    ]).finally(() => admin.disconnect());
-    const groupOffset = committed.get(input.partition) ?? -1n;
+    // Fence first (task-fence.ts): what is read next is final.
+    const { groupOffset, changelogEnd, inputEnd } = await fenceAndLocate(sink, config.kafka, layout, partition);
+    const changelog = { topic: layout.changelog, partition };
     // As before: a savepoint seeds only a task whose group has no progress (the CLI checks the group).
     const seeding = config.savepoint !== undefined && groupOffset < 0n ? config.savepoint : undefined;
     const { store, wiped } = await verifiedLocalState(opened, {
       dir: config.stateBackend === 'memory' ? undefined : dir, kafka: config.kafka, changelog, changelogEnd,
-      group: input.groupId, fingerprint: graphFingerprint(job.graph), savepoint: seeding?.dir,
+      group: layout.groupId, fingerprint: graphFingerprint(job.graph), savepoint: seeding?.dir,
     });
-    if (wiped) config.log(`task ${config.mode}:${input.topic}-${input.partition}: ${wiped}: wiped ${dir}, rebuilding from the changelog`);
+    if (wiped) config.log(`task ${taskId(layout.stage.id, partition)}: ${wiped}: wiped ${dir}, rebuilding from the changelog`);
     const state = new TransactionalState(store);
     const sinkTopics = new Map(job.graph.nodes.flatMap((n) => (n.kind === 'sink' ? [[n.id, n.config.topic] as const] : [])));
-    const source = job.graph.nodes.find((n) => n.kind === 'source');
-    const dlq = new KafkaDeadLetterQueue(sink, source?.kind === 'source' ? source.config.deadLetterTopic : `${input.topic}-dlq`, config.deadLetterMaxBytes);
+    const dlq = new KafkaDeadLetterQueue(sink, layout.deadLetterTopic, config.deadLetterMaxBytes);
     const direct = config.guarantee === 'at-least-once' ? new KafkaSink(config.kafka, { mode: 'idempotent', batchSize: 10_000 }) : undefined;
     await direct?.connect();
     const task = new Task(config, state, sink, sinkTopics, dlq, direct);
@@ -113,24 +101,23 @@ export class Task {
     const replaced = await replaceState(this.state, entries);
     await this.#rebuild();
     this.#dirty = true;
-    // The merge stage starts its (new) partials topic from the beginning.
+    // An exchange stage starts its (new) exchange topic from the beginning.
     const offset = savepoint.task.offset === null ? 0n : BigInt(savepoint.task.offset);
     await this.commit(offset);
     this.resumeOffset = offset;
     const earlier = replaced > 0 ? ` (replacing ${replaced} entries the changelog held)` : '';
-    this.config.log(`task ${this.#name()}: restored ${entries.length} entries from savepoint ${savepoint.dir}${earlier}, resuming at offset ${offset}`);
+    this.config.log(`task ${this.id}: restored ${entries.length} entries from savepoint ${savepoint.dir}${earlier}, resuming at offset ${offset}`);
   }
 
   /** The task's committed state and input offset (for a savepoint; call between commits). */
   async dump(): Promise<{ offset: bigint | undefined; entries: [Buffer, Buffer][] }> {
-    if (this.#dirty) throw new Error(`task ${this.#name()}: a savepoint needs the task committed first`);
-    return { offset: this.config.mode === 'merge' ? undefined : this.#committedOffset, entries: await portableEntries(this.state.base) };
+    if (this.#dirty) throw new Error(`task ${this.id}: a savepoint needs the task committed first`);
+    return { offset: this.config.stage.source ? this.#committedOffset : undefined, entries: await portableEntries(this.state.base) };
   }
 
   /**
-   * The input offset the task resumes at (undefined: none yet): the one its state was committed with,
-   * which is the group's committed offset unless that is gone. The consumer may have fetched from an
-   * older position before the fence; records below this offset are already in state.
+   * The input offset the task resumes at (undefined: none yet): the one its state was committed with
+   * (the group's, unless that is gone). Records below it, fetched before the fence, are in state.
    */
   resumeOffset: bigint | undefined;
 
@@ -141,8 +128,8 @@ export class Task {
   /** Replays the changelog tail into the store (changelog-recovery.ts), then builds the operators over it. */
   async #recover(): Promise<void> {
     await recoverFromChangelog({
-      state: this.state, sink: this.sink, kafka: this.config.kafka, changelog: this.config.topics.changelog, partition: this.#changelogPartition(),
-      group: this.config.input.groupId, fingerprint: graphFingerprint(this.config.job.graph), log: (line) => this.config.log(`task ${this.#name()}: ${line}`),
+      state: this.state, sink: this.sink, kafka: this.config.kafka, changelog: this.config.stage.changelog, partition: this.config.partition,
+      group: this.config.stage.groupId, fingerprint: graphFingerprint(this.config.job.graph), log: (line) => this.config.log(`task ${this.id}: ${line}`),
     });
     await this.#rebuild();
   }
@@ -152,27 +139,24 @@ export class Task {
    * that no longer holds that offset was recreated: no restart can help, so the job stops.
    */
   async #resume(inputEnd: bigint): Promise<void> {
-    const [stored] = await this.state.getMany([PROGRESS_KEY]);
-    const recorded = stored ? (JSON.parse(stored.toString()) as StoredProgress).offset : undefined;
-    const { topic, partition } = this.config.input;
-    const point = resumePoint({ committed: this.#committedOffset, recorded: recorded === undefined ? undefined : BigInt(recorded), inputEnd, input: `${topic} partition ${partition}` });
+    const recorded = await TaskClock.recordedOffset(this.state);
+    const { stage: { topic }, partition } = this.config;
+    const point = resumePoint({ committed: this.#committedOffset, recorded, inputEnd, input: `${topic} partition ${partition}` });
     if ('error' in point) {
       await this.close();
-      throw new FatalJobError(`task ${this.#name()}: ${point.error}`);
+      throw new FatalJobError(`task ${this.id}: ${point.error}`);
     }
-    if (point.why) this.config.log(`task ${this.#name()}: ${point.why}`);
+    if (point.why) this.config.log(`task ${this.id}: ${point.why}`);
     this.resumeOffset = point.offset;
   }
 
-  /** A fresh executor over committed state (after recovery or an aborted transaction). */
+  /** A fresh executor over committed state (after recovery or a savepoint's seeding). */
   async #rebuild(): Promise<void> {
-    const [progress, markers] = await this.state.getMany([PROGRESS_KEY, MARKERS_KEY]);
-    this.#progress = progress ? (JSON.parse(progress.toString()) as TaskProgress) : INITIAL_PROGRESS;
-    this.#markers = new Map(markers ? (JSON.parse(markers.toString()) as [number, WatermarkMarker][]) : []);
+    this.#clock = await TaskClock.load(this.state, this.config.stage);
     this.#executor = new LocalExecutor(this.config.job, {
       parallelism: 1,
       backends: [this.state],
-      mode: this.config.mode,
+      stage: this.config.stage.stage,
       ...(this.config.limits ?? {}),
       ...(this.config.meter ? { meter: this.config.meter } : {}),
       onSink: (sinkId, records) => {
@@ -181,17 +165,27 @@ export class Task {
         const out = records.map((r) => ({ key: r.key, value: r.encoded }));
         return this.direct ? this.#sendNow(this.sinkTopics.get(sinkId)!, out) : this.#send(this.sinkTopics.get(sinkId)!, out);
       },
-      onPartials: (topK, partials) => {
-        this.#fired ||= this.#advancing;
-        return this.#send(this.config.topics.partials!, partials.map((p) => ({ key: String(this.config.input.partition), value: JSON.stringify({ type: 'partial', topK, partial: p.value as PartialTopK } satisfies PartialsRecord), partition: 0 })));
-      },
+      onExchange: (node, records) => this.#exchangeOut(node, records),
     });
-    await this.#executor.restore(this.#watermark());
+    await this.#executor.restore(this.#clock.watermark);
+  }
+
+  /**
+   * Step 1: records leaving the stage, to the exchange topic of `node`: a keyed record to the
+   * partition owning its key group (as a task of that stage owns a range of them), a partial top-K to
+   * the merge's one partition. A value JSON cannot carry is dead-lettered here, in the transaction.
+   */
+  async #exchangeOut(node: string, records: readonly StreamRecord[]): Promise<void> {
+    this.#fired ||= this.#advancing;
+    const exit = this.config.stage.exits.find((e) => e.node === node)!;
+    const { out, unencodable } = exchangeRecordsOf(node, records, { from: this.id, partitions: exit.partitions, maxParallelism: this.config.job.graph.maxParallelism });
+    if (unencodable.length > 0) await this.deadLetters(unencodable.map((d) => rejectedRecordOf({ reason: 'user-code', operator: node, ...d }, this.#input())));
+    if (out.length > 0) await this.#send(exit.topic, out);
   }
 
   /** The task's event-time watermark. */
   get watermark(): number {
-    return this.#watermark();
+    return this.#clock.watermark;
   }
 
   /** The input offset the task's last commit recorded (undefined: none yet): where it resumes. */
@@ -203,10 +197,8 @@ export class Task {
     return this.state.usage();
   }
 
-  #watermark(): number {
-    if (this.config.mode === 'merge') return mergeWatermark(this.#markers, this.config.inputPartitions);
-    const source = this.config.job.graph.nodes.find((n) => n.kind === 'source');
-    return partitionWatermark(this.#progress, source?.kind === 'source' ? source.config.outOfOrdernessMs : 0);
+  #input(): { topic: string; partition: number } {
+    return { topic: this.config.stage.topic, partition: this.config.partition };
   }
 
   /** At-least-once output: acknowledged before the offsets that produced it can commit. */
@@ -234,7 +226,7 @@ export class Task {
   }
 
   /**
-   * Step 1, partition tasks: decoded records of the input partition. Only the event times the
+   * Step 1, source stages: decoded records of the input partition. Only the event times the
    * executor admitted move the watermark; what it gave up (a bad time, a function that kept
    * throwing) is dead-lettered in the same transaction.
    */
@@ -242,18 +234,18 @@ export class Task {
     this.#assertOpen();
     if (!this.sink.inTransaction) await this.sink.begin();
     this.#dirty = true;
-    const source = this.config.job.graph.nodes.find((n) => n.kind === 'source')!;
     // A source record is its own origin (operator.ts RecordOrigin): nothing is copied.
-    const newest = await this.#executor.pushInput(source.id, records.map((r) => r.value), records);
-    if (newest > -Infinity) this.#progress = observe(this.#progress, [newest]);
-    await this.#advance(this.#watermark());
+    const newest = await this.#executor.pushInput(this.config.stage.source!.node, records.map((r) => r.value), records);
+    if (newest > -Infinity) this.#clock.observe(newest);
+    await this.#advance(this.#clock.watermark);
+    if (this.#timed) await this.#executor.advanceProcessingTime(Date.now());
     await this.#deadLettersOfExecutor();
   }
 
   /** What the executor gave up since the last call, as dead letters of this task's input. */
   async #deadLettersOfExecutor(): Promise<void> {
     const given = this.#executor.takeDeadLetters();
-    if (given.length > 0) await this.deadLetters(given.map((d) => rejectedRecordOf(d, this.config.input)));
+    if (given.length > 0) await this.deadLetters(given.map((d) => rejectedRecordOf(d, this.#input())));
   }
 
   /**
@@ -274,32 +266,60 @@ export class Task {
     return this.#fired || !this.#committedSinceOpen;
   }
 
+  /** Moves event time; at +∞ (the input ended) pending processing-time timers fire too, once. */
   async #advance(watermark: number): Promise<void> {
+    if (watermark <= this.#executor.watermark) return;
     this.#advancing = true;
     try {
-      await this.#executor.advanceWatermark(watermark);
+      if (watermark === Infinity) await this.#executor.endOfInput();
+      else await this.#executor.advanceWatermark(watermark);
     } finally {
       this.#advancing = false;
     }
   }
 
-  /** Step 1, the merge task: records of the partials topic. */
-  async processPartials(records: readonly PartialsRecord[]): Promise<void> {
+  /**
+   * Step 1, exchange stages: records of the exchange partition, in order. A marker that moves the
+   * watermark moves it before the records after it are processed, so what is late does not depend
+   * on how the records were batched (and a replay after a crash decides the same).
+   */
+  async processExchange(records: readonly SourceRecord<ExchangeRecord>[]): Promise<void> {
     this.#assertOpen();
     if (!this.sink.inTransaction) await this.sink.begin();
     this.#dirty = true;
+    const head = this.config.stage.stage.id;
+    let batch: StreamRecord[] = [];
+    const push = async (): Promise<void> => {
+      if (batch.length > 0) await this.#executor.pushExchange(head, batch);
+      batch = [];
+    };
     for (const r of records) {
-      if (r.type === 'watermark') this.#markers.set(r.partition, r);
-      else await this.#executor.pushPartials(r.topK, [{ value: r.partial, timestamp: r.partial.windowEnd - 1 }]);
+      const v = r.value;
+      if (v.type === 'watermark') {
+        await push();
+        this.#clock.mark(v);
+        await this.#advance(this.#clock.watermark);
+      } else if (v.type === 'record') batch.push({ value: v.v, timestamp: v.t, key: v.k, origin: r });
+      else batch.push({ value: v.partial, timestamp: v.partial.windowEnd - 1 });
     }
-    await this.#advance(this.#watermark());
+    await push();
+    if (this.#timed) await this.#executor.advanceProcessingTime(Date.now());
     await this.#deadLettersOfExecutor();
   }
 
-  /** Bounded mode: the input partition is exhausted; the watermark goes to +∞ and every window fires. */
+  /** Processing time moved on (the member's tick): due processing-time timers fire, expired state goes. */
+  async advanceTime(nowMs: number): Promise<void> {
+    this.#assertOpen();
+    if (!this.#timed) return;
+    await this.#executor.advanceProcessingTime(nowMs);
+    if (this.state.changed) this.#dirty = true;
+    await this.#deadLettersOfExecutor();
+  }
+
+  /** Bounded mode: the source partition is exhausted; the watermark goes to +∞ and every window fires. */
   async end(): Promise<void> {
     this.#assertOpen();
-    this.#progress = { ...this.#progress, watermark: 'end' };
+    this.#clock.end();
     if (!this.sink.inTransaction) await this.sink.begin();
     this.#dirty = true;
     await this.#advance(Infinity);
@@ -314,48 +334,36 @@ export class Task {
     // A commit queued before the task was closed (a rebalance moved it away mid-tick) must not run:
     // its producer would reconnect, fence the new owner and commit changes whose outputs were aborted.
     if (this.#closing) return undefined;
-    const marker: WatermarkMarker = { type: 'watermark', partition: this.config.input.partition, watermark: this.#progress.watermark === 'end' ? 'end' : encodeWatermark(this.#watermark()), idle };
-    const markerChanged = this.config.mode === 'partition' && this.config.topics.partials !== undefined && JSON.stringify(marker) !== this.#sentMarker;
+    const { stage } = this.config;
+    const marker = this.#clock.markerToSend(this.id, idle);
     const offsetMoved = nextInputOffset !== undefined && nextInputOffset !== this.#committedOffset;
-    if (!this.#dirty && !markerChanged && !offsetMoved) return undefined;
+    if (!this.#dirty && !marker && !offsetMoved) return undefined;
     if (!this.sink.inTransaction) await this.sink.begin();
     // 2. Operators' heap caches, and the task's own progress, go into the state (and so the changelog).
     await this.#executor.flush();
-    await this.state.write({
-      puts: [
-        [PROGRESS_KEY, Buffer.from(JSON.stringify({ ...this.#progress, offset: (nextInputOffset ?? this.#committedOffset ?? this.resumeOffset)?.toString() } satisfies StoredProgress))],
-        ...(this.config.mode === 'merge' ? [[MARKERS_KEY, Buffer.from(JSON.stringify([...this.#markers]))] as const] : []),
-      ],
-      deletes: [],
-    });
+    await this.state.write({ puts: this.#clock.entries(nextInputOffset ?? this.#committedOffset ?? this.resumeOffset), deletes: [] });
     // 3. Every state change to the changelog partition.
-    const partition = this.#changelogPartition();
+    const { partition } = this.config;
     const changes = this.state.pending();
     const sizeBytes = changes.reduce((n, c) => n + c.key.length + (c.value?.length ?? 0), 0);
-    await this.sink.send(this.config.topics.changelog, changes.map((c) => ({ key: c.key, value: c.value, partition })));
-    // 4. The watermark marker for the merge stage.
-    if (markerChanged) await this.sink.send(this.config.topics.partials!, [{ key: String(marker.partition), value: JSON.stringify(marker), partition: 0 }]);
+    await this.sink.send(stage.changelog, changes.map((c) => ({ key: c.key, value: c.value, partition })));
+    // 4. The watermark marker, to every partition of every exchange the stage writes.
+    if (marker) {
+      const value = JSON.stringify(marker);
+      for (const exit of stage.exits) await this.sink.send(exit.topic, Array.from({ length: exit.partitions }, (_, p) => ({ key: this.id, value, partition: p })));
+    }
     // 5. Input offsets and everything above, atomically.
-    const offsets = nextInputOffset === undefined ? [] : [{ topic: this.config.input.topic, partition: this.config.input.partition, offset: nextInputOffset }];
-    await this.sink.commit({ consumerGroupId: this.config.input.groupId, offsets });
+    const offsets = nextInputOffset === undefined ? [] : [{ topic: stage.topic, partition, offset: nextInputOffset }];
+    await this.sink.commit({ consumerGroupId: stage.groupId, offsets });
     // 6. Local state catches up with what is now committed.
-    const reached = this.sink.nextOffset(this.config.topics.changelog, partition);
+    const reached = this.sink.nextOffset(stage.changelog, partition);
     await this.state.apply(reached === undefined ? {} : { changelog: (reached + 1n).toString() });
     this.#dirty = false;
     this.#fired = false;
     this.#committedSinceOpen = true;
     this.#committedOffset = nextInputOffset ?? this.#committedOffset;
-    if (markerChanged) this.#sentMarker = JSON.stringify(marker);
+    if (marker) this.#clock.sent(marker);
     return { sizeBytes };
-  }
-
-  /** Drops everything since the last commit: the caller re-reads from the committed offset. */
-  async abort(): Promise<void> {
-    if (this.sink.inTransaction) await this.sink.abort();
-    this.state.discard();
-    this.#dirty = false;
-    this.#fired = false;
-    await this.#rebuild();
   }
 
   async close(): Promise<void> {
@@ -386,14 +394,7 @@ export class Task {
   }
 
   #assertOpen(): void {
-    if (this.#closing) throw new Error(`task ${this.#name()} is closed`);
+    if (this.#closing) throw new Error(`task ${this.id} is closed`);
   }
 
-  #changelogPartition(): number {
-    return this.config.mode === 'merge' ? 0 : this.config.input.partition;
-  }
-
-  #name(): string {
-    return `${this.config.mode}:${this.config.input.topic}-${this.config.input.partition}`;
-  }
 }

@@ -83,6 +83,11 @@ export class TransactionalState implements StateBackend {
     for (const k of doomed) this.#overlay.set(k, null);
   }
 
+  /** Whether anything changed since the last `apply` or `discard`. */
+  get changed(): boolean {
+    return this.#overlay.size > 0;
+  }
+
   /** The changes since the last `apply` or `discard`, in key order. */
   pending(): StateChange[] {
     return [...this.#overlay.range(ALL_STATE_KEYS.gte, ALL_STATE_KEYS.lt)].map(([key, value]) => ({ key, value }));

@@ -93,6 +93,11 @@ export class OperatorHarness {
     return this.executor.advanceProcessingTime(nowMs);
   }
 
+  /** The input ended, as at the end of a bounded run: every window fires, then every pending processing-time timer, once. */
+  endOfInput(): Promise<void> {
+    return this.executor.endOfInput();
+  }
+
   /** What a commit does first: operators write their heap caches to the backends. */
   flush(): Promise<void> {
     return this.executor.flush();

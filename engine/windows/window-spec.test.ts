@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WindowGeometry, sliding, tumbling } from './window-spec.js';
+import { WindowGeometry, session, sliding, tumbling } from './window-spec.js';
 
 /** Brute force: every window start multiple of `slide` with start <= ts < start + size. */
 function naiveWindows(ts: number, size: number, slide: number): { start: number; end: number }[] {
@@ -61,5 +61,21 @@ describe('windowEndAtOrAfter', () => {
         expect(g.windowEndAtOrAfter(t)).toBe(expected);
       }
     }
+  });
+});
+
+describe('session', () => {
+  it('is a gap of a positive whole number of ms', () => {
+    expect(session(30 * 60_000)).toEqual({ kind: 'session', gap: 1_800_000 });
+    expect(session(1)).toEqual({ kind: 'session', gap: 1 });
+  });
+
+  it.each([0, -5, 1.5, Number.NaN, Infinity, 2 ** 53])('rejects a gap of %s, naming it', (gap) => {
+    expect(() => session(gap)).toThrow(RangeError);
+    expect(() => session(gap)).toThrow(/session gap must be a positive integer of ms/);
+  });
+
+  it('has no fixed geometry', () => {
+    expect(() => new WindowGeometry(session(1_000))).toThrow(/WindowGeometry is for tumbling and sliding windows; a session window \(gap 1000 ms\)/);
   });
 });

@@ -1,20 +1,26 @@
 /**
  * Window definitions as plain data (they live in the job graph) and the pure arithmetic on them:
- * which windows hold a timestamp, and the slices (panes) that sliding windows share.
+ * which windows hold a timestamp, and the slices (panes) that sliding windows share. Session windows
+ * have no fixed geometry (they grow per key as records arrive): operators/session-window.ts has them.
  *
  * A sliding window of size S and slide D is cut into slices of length g = gcd(S, D). A record updates
  * exactly one slice; a window is the merge of the S/g slices it covers. So a record costs one state
  * update, not S/D of them.
  */
 
-/** Tumbling or sliding event-time window, epoch-aligned, half-open `[start, end)`. Sizes in ms. */
-export type WindowSpec = { kind: 'tumbling'; size: number } | { kind: 'sliding'; size: number; slide: number };
+/**
+ * Tumbling or sliding event-time window, epoch-aligned, half-open `[start, end)`; or a session
+ * window per key, closed by `gap` ms without records. Sizes in ms.
+ */
+export type WindowSpec = { kind: 'tumbling'; size: number } | { kind: 'sliding'; size: number; slide: number } | { kind: 'session'; gap: number };
 
 /** One window. */
 export interface TimeWindow {
   start: number;
   end: number;
 }
+
+const positive = (n: number): boolean => Number.isSafeInteger(n) && n > 0;
 
 /**
  * A tumbling window of `size` ms.
@@ -36,11 +42,24 @@ export function sliding(size: number, slide: number): WindowSpec {
   return validate({ kind: 'sliding', size, slide });
 }
 
-function validate(spec: WindowSpec): WindowSpec {
-  const ok = (n: number): boolean => Number.isSafeInteger(n) && n > 0;
-  if (!ok(spec.size)) throw new RangeError(`window size must be a positive integer of ms, got ${spec.size}`);
+/**
+ * Event-time session windows (Flink's `EventTimeSessionWindows`): each record opens `[ts, ts + gap)`,
+ * and a key's windows that overlap or touch merge into one session, so records at most `gap` ms apart
+ * are in the same session. A session `[start, end)` (end = its last record's time + `gap`) fires once
+ * when the watermark reaches `end − 1` plus the allowed lateness.
+ *
+ * @example
+ * keyed.window(session(30 * 60_000)).aggregate('visits', count())
+ */
+export function session(gap: number): WindowSpec {
+  if (!positive(gap)) throw new RangeError(`session gap must be a positive integer of ms, got ${gap}`);
+  return { kind: 'session', gap };
+}
+
+function validate(spec: Exclude<WindowSpec, { kind: 'session' }>): WindowSpec {
+  if (!positive(spec.size)) throw new RangeError(`window size must be a positive integer of ms, got ${spec.size}`);
   if (spec.kind === 'sliding') {
-    if (!ok(spec.slide)) throw new RangeError(`window slide must be a positive integer of ms, got ${spec.slide}`);
+    if (!positive(spec.slide)) throw new RangeError(`window slide must be a positive integer of ms, got ${spec.slide}`);
     if (spec.slide > spec.size) throw new RangeError(`window slide (${spec.slide}) must not exceed its size (${spec.size})`);
   }
   return spec;
@@ -58,6 +77,9 @@ export class WindowGeometry {
   readonly sliceSize: number;
 
   constructor(spec: WindowSpec) {
+    if (spec.kind === 'session') {
+      throw new TypeError(`WindowGeometry is for tumbling and sliding windows; a session window (gap ${spec.gap} ms) has no fixed geometry`);
+    }
     this.size = spec.size;
     this.slide = spec.kind === 'sliding' ? spec.slide : spec.size;
     this.sliceSize = gcd(this.size, this.slide);

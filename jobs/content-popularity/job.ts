@@ -3,7 +3,7 @@
  * sliding window, and the top K per window, per category and overall, to the `trending` topic.
  */
 import * as z from 'zod';
-import { WatchEventSchema, encodeWatchEvent, type WatchEvent } from '../../connectors/generator/watch-event.js';
+import { WatchEventSchema, encodeWatchEvent, type WatchEvent } from '../shared/watch-event.js';
 import { aggregates, attribute, count, defineJob, durationMs, jsonSerde, numberFlag, sliding, sum, type DataStream, type EncodedRecord, type JobBuilder, type TopKResult, type WindowResultStream } from '../../engine/index.js';
 import { trendingViewSpec } from './trending-reader.js';
 import { ALL_CATEGORIES, type TrendingRecord } from './trending-record.js';
@@ -78,7 +78,7 @@ export default defineJob({
   build(b, o) {
     rankTrending(
       watchEventSource(b, o)
-        .keyBy('by-content', (e) => e.contentId)
+        .keyBy('by-content', (e) => e.contentId, { partitioning: 'input' })
         .window(sliding(o.window, o.slide), { allowedLatenessMs: o.allowedLateness })
         .aggregate('views-per-window', contentStats),
       o,

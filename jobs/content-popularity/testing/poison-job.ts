@@ -5,7 +5,7 @@
  * are dead-lettered from that branch only: they still count in the rankings). Everything else is
  * content-popularity as it ships, on the same options.
  */
-import { encodeWatchEvent, type WatchEvent } from '../../../connectors/generator/watch-event.js';
+import { encodeWatchEvent, type WatchEvent } from '../../shared/watch-event.js';
 import { defineJob, sliding } from '../../../engine/index.js';
 import { ContentPopularityOptions, contentStats, rankTrending, watchEventSource } from '../job.js';
 
@@ -30,7 +30,7 @@ export default defineJob({
       },
     });
     const perContent = events
-      .keyBy('by-content', (e) => e.contentId)
+      .keyBy('by-content', (e) => e.contentId, { partitioning: 'input' })
       .process('guard', {
         state: {},
         processElement(e: WatchEvent, _ctx, out: (e: WatchEvent) => void) {
@@ -38,7 +38,7 @@ export default defineJob({
           out(e);
         },
       })
-      .keyBy('by-content-again', (e) => e.contentId)
+      .keyBy('by-content-again', (e) => e.contentId, { partitioning: 'input' })
       .window(sliding(o.window, o.slide), { allowedLatenessMs: o.allowedLateness })
       .aggregate('views-per-window', contentStats);
     rankTrending(perContent, o);

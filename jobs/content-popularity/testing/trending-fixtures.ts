@@ -4,7 +4,7 @@
  */
 import { expect } from 'vitest';
 import { WatchEventGenerator, type GeneratedRecord, type WatchEventGeneratorOptions } from '../../../connectors/generator/watch-event-generator.js';
-import { WatchEventSchema, type WatchEvent } from '../../../connectors/generator/watch-event.js';
+import { WatchEventSchema, type WatchEvent } from '../../shared/watch-event.js';
 import { KafkaSink } from '../../../connectors/kafka/sink.js';
 import { readTopic, testClient } from '../../../connectors/kafka/testing/fixtures.js';
 import { referenceWindowTopK, type RefResult } from '../../../engine/testing/reference/window-top-k-reference.js';

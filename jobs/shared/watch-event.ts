@@ -1,6 +1,7 @@
 /**
- * The watch event: what the generator produces and the content-popularity job reads. Its zod schema
- * lives here, once.
+ * The watch event: what the generator produces and every job reads. Its zod schema lives here, once,
+ * in `jobs/shared/` so jobs can import it (a job imports only the engine's public API, its own folder
+ * and `jobs/shared/`).
  */
 import * as z from 'zod';
 
