@@ -43,7 +43,7 @@ describe('deploy files', () => {
     expect([...kustomization.resources].sort()).toEqual(k8sFiles.filter((f) => f !== 'kustomization.yaml').sort());
     expect(Object.keys(compose.services).sort()).toEqual(['generator', 'grafana', 'kafka', 'prometheus', 'runner', 'topics']);
     expect(k8s.map((r) => `${r.kind}/${r.metadata.name}`).sort()).toEqual([
-      'ConfigMap/eddy-config', 'ConfigMap/prometheus-config', 'Deployment/eddy-generator', 'Deployment/prometheus', 'Namespace/eddy',
+      'ConfigMap/eddy-config', 'ConfigMap/prometheus-config', 'Deployment/eddy-generator', 'Deployment/prometheus', 'Namespace/eddy', 'PersistentVolumeClaim/eddy-savepoints',
       'Service/eddy-runner', 'Service/eddy-runner-metrics', 'Service/prometheus', 'StatefulSet/eddy-runner',
     ]);
   });
@@ -157,5 +157,14 @@ describe('deploy files', () => {
     // One fixed group id in the pod template: every replica joins the same group.
     expect(flagValue(runner, '--group-id')).toBe('content-popularity');
     expect(compose.services.runner.volumes).toEqual([`runner-state:${flagValue(containers.find((c) => c.where === 'compose runner')!, '--state-dir')}`]);
+  });
+
+  it('mount one savepoint volume, shared by every runner replica, at /savepoints', () => {
+    const sts = find('StatefulSet', 'eddy-runner');
+    const volume = sts.spec.template.spec.volumes.find((v: Obj) => v.name === 'savepoints');
+    const claim = find('PersistentVolumeClaim', volume.persistentVolumeClaim.claimName);
+    // Every replica writes the files of its own tasks into one savepoint directory.
+    expect(claim.spec.accessModes).toEqual(['ReadWriteMany']);
+    expect(sts.spec.template.spec.containers[0].volumeMounts.find((m: Obj) => m.name === 'savepoints')?.mountPath).toBe('/savepoints');
   });
 });

@@ -19,7 +19,8 @@ import { ALL_STATE_KEYS } from '../state/key-codec.js';
 /** 2: tasks of stages (`<stage>:<partition>`); format 1 had partition and merge tasks. */
 export const SAVEPOINT_FORMAT = 2;
 
-const TaskEntry = z.strictObject({
+/** A task's entry in the manifest. */
+export const SavepointTaskSchema = z.strictObject({
   /** `<stage>:<partition>`. */
   task: z.string().regex(/^[a-zA-Z0-9._-]{1,64}:\d+$/),
   file: z.string().regex(/^[a-zA-Z0-9._-]{1,64}@\d+\.state$/),
@@ -36,11 +37,11 @@ export const SavepointManifestSchema = z.strictObject({
   /** Each stage's input topic (a source's, or an exchange's under the group the savepoint was taken in) and its partitions. */
   stages: z.array(z.strictObject({ id: z.string(), topic: z.string(), partitions: z.number().int().positive() })),
   createdAt: z.number().int(),
-  tasks: z.array(TaskEntry),
+  tasks: z.array(SavepointTaskSchema),
 });
 
 export type SavepointManifest = z.infer<typeof SavepointManifestSchema>;
-export type SavepointTask = z.infer<typeof TaskEntry>;
+export type SavepointTask = z.infer<typeof SavepointTaskSchema>;
 
 /**
  * Identifies a job graph as far as state and offsets are concerned: the same operators in the same

@@ -216,10 +216,12 @@ async function savepointToRestore(dir: string, job: BuiltJob, kafka: KafkaClient
   const admin = new KafkaAdmin(kafka);
   await admin.connect();
   try {
-    // Tasks with committed progress would (rightly, after a crash) resume from it, not the savepoint.
+    // A savepoint is a job's initial state, as in Flink: a task with committed progress (a runner
+    // restarted with the same flags, or another runner of the job that restored first) resumes
+    // from that progress; only tasks without take the savepoint's.
     for (const s of stages.filter((x) => x.source)) {
       const committed = await admin.committedOffsets(groupId, s.topic);
-      if ([...committed.values()].some((o) => o >= 0n)) throw new CliError(`--from-savepoint: group ${groupId} already has committed progress on ${s.topic}: restore into a new --group-id`);
+      if ([...committed.values()].some((o) => o >= 0n)) console.error(`eddy: group ${groupId} has committed progress on ${s.topic}: its tasks resume from it, the others from savepoint ${dir}`);
     }
   } finally {
     await admin.disconnect();

@@ -42,6 +42,11 @@ export function taskId(stage: string, partition: number): string {
   return `${stage}:${partition}`;
 }
 
+/** Where a job's runners talk about savepoints (savepoint-control.ts). */
+export function controlTopic(groupId: string): string {
+  return `${groupId}-control`;
+}
+
 /** The consumer group of a job's exchange stages (its source stages use the job's group). */
 export function exchangeGroup(groupId: string): string {
   return `${groupId}-exchange`;
@@ -124,7 +129,9 @@ export async function ensureJobTopics(job: BuiltJob, kafka: KafkaClientOptions, 
     const sinks = new Set(job.graph.nodes.flatMap((n) => (n.kind === 'sink' && !dlqs.has(n.config.topic) ? [n.config.topic] : [])));
     const compacted = { 'cleanup.policy': 'compact' };
     const changelogs: TopicSpec[] = stages.map((s) => ({ name: s.changelog, partitions: s.partitions, config: compacted }));
-    await admin.ensureTopics([...[...sinks].map((name) => ({ name, partitions: 1 })), ...changelogs]);
+    // The savepoint conversation between runners (savepoint-control.ts): nothing there is kept for long.
+    const control = { name: controlTopic(groupId), partitions: 1, config: { 'retention.ms': String(3_600_000) } };
+    await admin.ensureTopics([...[...sinks].map((name) => ({ name, partitions: 1 })), ...changelogs, control]);
     return { plan, stages, deadLetterMaxBytes };
   } finally {
     await admin.disconnect();

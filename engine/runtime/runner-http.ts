@@ -11,6 +11,7 @@ import { ensureJobTopics, type JobLayout } from './job-topics.js';
 import type { SavepointManifest } from '../checkpoint/savepoint.js';
 import { RunnerMonitor } from './runner-monitor.js';
 import { takeSavepoint } from './savepoint-coordinator.js';
+import { SavepointControl } from './savepoint-control.js';
 import { startRunnerServer } from './runner-server.js';
 
 export interface RunnerHttpOptions {
@@ -40,9 +41,10 @@ export async function startRunnerHttp(o: RunnerHttpOptions): Promise<{ monitor: 
   const monitor = new RunnerMonitor({ job: o.def.name, groupId: o.groupId, parallelism: o.parallelism });
   const views = openViews(o.def.views?.(o.options) ?? [], o.kafka, monitor.metrics, o.maxGroups);
   let topics: JobLayout | undefined;
+  let control: SavepointControl | undefined;
   const savepoint = async (dir: string, thenStop: boolean): Promise<SavepointManifest> => {
-    topics ??= await ensureJobTopics(o.job, o.kafka, o.groupId);
-    return takeSavepoint(monitor, dir, { graph: o.job.graph, stages: topics.stages }, { thenStop });
+    if (!topics || !control) throw new Error('the runner is still starting');
+    return takeSavepoint(control, dir, { graph: o.job.graph, stages: topics.stages }, { thenStop });
   };
   const server = await startRunnerServer({ host: o.host, port: o.port, monitor, views, stop: o.stop, savepoint, ...(o.token ? { token: o.token } : {}) }).catch((e: Error) => {
     throw new Error(`cannot listen on ${o.host}:${o.port} (${e.message}): choose another --metrics-port (0 = any free port)`);
@@ -50,11 +52,13 @@ export async function startRunnerHttp(o: RunnerHttpOptions): Promise<{ monitor: 
   const close = async (): Promise<void> => {
     // A view's consumer may be stuck retrying a broker that went away: do not wait on it forever.
     for (const v of views) await Promise.race([v.view.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 5_000).unref())]);
+    await control?.close();
     await server.close();
   };
   try {
-    // Views follow output topics: the job's topics exist first.
-    if (views.length > 0) topics = await ensureJobTopics(o.job, o.kafka, o.groupId);
+    // Views follow output topics, and savepoints talk over the control topic: the job's topics exist first.
+    topics = await ensureJobTopics(o.job, o.kafka, o.groupId);
+    control = await SavepointControl.start({ kafka: o.kafka, groupId: o.groupId, monitor, stop: o.stop, log: (line) => console.error(line) });
     for (const v of views) await v.view.start();
   } catch (e) {
     await close();

@@ -1,15 +1,19 @@
 /**
- * Takes a savepoint of a running job across the members of this runner process. The phases (see
- * SavepointPhase) make the copy consistent: with input held and source tasks committed, each
- * exchange stage in turn consumes everything the stages before it sent, so nothing is in flight
- * between stages when each task writes its committed state.
+ * Takes a savepoint of a running job across all its runner processes, through the group's control
+ * topic (savepoint-control.ts). The phases (see SavepointPhase) make the copy consistent: with input
+ * held and source tasks committed everywhere, each exchange stage in turn consumes everything the
+ * stages before it sent, so nothing is in flight between stages when each task writes its committed
+ * state. The runners that answer the pause must own every task of the job between them; those are
+ * the ones every later phase waits for.
  */
+import { randomUUID } from 'node:crypto';
 import { SAVEPOINT_FORMAT, graphFingerprint, writeManifest, type SavepointManifest } from '../checkpoint/savepoint.js';
 import type { JobGraph } from '../graph/job-graph.js';
 import { taskId, type StageLayout } from './job-topics.js';
-import type { SavepointPhase, SavepointReply } from './protocol.js';
-import type { RunnerMonitor } from './runner-monitor.js';
+import type { ProcessReply, SavepointControl } from './savepoint-control.js';
 
+/** How long the runners may take to answer a pause with every task of the job between them. */
+const PAUSE_TIMEOUT_MS = 15_000;
 const PHASE_TIMEOUT_MS = 120_000;
 
 export interface SavepointTarget {
@@ -19,29 +23,30 @@ export interface SavepointTarget {
 
 /**
  * @example
- * const manifest = await takeSavepoint(monitor, '/backups/sp-1', { graph, stages: layout.stages });
- * // stop with a savepoint: takeSavepoint(monitor, dir, target, { thenStop: true }), then stop the run
+ * const manifest = await takeSavepoint(control, '/backups/sp-1', { graph, stages: layout.stages });
+ * // stop with a savepoint: takeSavepoint(control, dir, target, { thenStop: true }) ends every runner
  */
-export async function takeSavepoint(monitor: RunnerMonitor, dir: string, target: SavepointTarget, opts: { thenStop?: boolean } = {}): Promise<SavepointManifest> {
-  const members = monitor.members;
-  if (members === 0) throw new Error('no member thread is running');
-  const phase = async (p: SavepointPhase): Promise<SavepointReply[]> => {
-    const replies = await monitor.ask((id) => ({ type: 'savepoint', id, ...p }), PHASE_TIMEOUT_MS);
-    const failed = replies.find((r) => r.type === 'savepoint' && r.error !== undefined);
-    if (failed?.type === 'savepoint') throw new Error(`savepoint ${p.phase} phase failed: ${failed.error}`);
-    if (replies.length < members) throw new Error(`savepoint ${p.phase} phase: ${members - replies.length} member(s) did not answer in ${PHASE_TIMEOUT_MS / 1000} s`);
-    return replies.flatMap((r) => (r.type === 'savepoint' && r.reply ? [r.reply] : []));
+export async function takeSavepoint(control: SavepointControl, dir: string, target: SavepointTarget, opts: { thenStop?: boolean } = {}): Promise<SavepointManifest> {
+  const id = randomUUID();
+  const needed = target.stages.flatMap((s) => Array.from({ length: s.partitions }, (_, p) => taskId(s.stage.id, p)));
+  const missing = (replies: readonly ProcessReply[]): string[] => {
+    const owned = new Set(replies.flatMap((r) => r.owned));
+    return needed.filter((t) => !owned.has(t));
   };
+  let step = 0;
+  let runners = new Set<string>();
+  const everyRunner = (replies: readonly ProcessReply[]): boolean => [...runners].every((p) => replies.some((r) => r.process === p));
   let done = false;
   try {
-    const owned = new Set((await phase({ phase: 'pause' })).flatMap((r) => r.owned));
-    const needed = target.stages.flatMap((s) => Array.from({ length: s.partitions }, (_, p) => taskId(s.stage.id, p)));
-    const missing = needed.filter((t) => !owned.has(t));
-    if (missing.length > 0) {
-      throw new Error(`a savepoint needs every task of the job in this runner process, and ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not here (owned by another process, or not assigned yet)`);
-    }
-    for (const s of target.stages) if (!s.source) await phase({ phase: 'drain', stage: s.stage.id });
-    const tasks = (await phase({ phase: 'dump', dir })).flatMap((r) => r.tasks).sort((a, b) => a.task.localeCompare(b.task, 'en', { numeric: true }));
+    const paused = await control.phase(id, ++step, { phase: 'pause' }, (rs) => missing(rs).length === 0, PAUSE_TIMEOUT_MS).catch((e: Error) => {
+      throw new Error(`${e.message}: a savepoint needs every task of the job owned by a runner that answers (a rebalance moving tasks, or a runner that is down?)`);
+    });
+    runners = new Set(paused.map((r) => r.process));
+    for (const s of target.stages) if (!s.source) await control.phase(id, ++step, { phase: 'drain', stage: s.stage.id }, everyRunner, PHASE_TIMEOUT_MS);
+    const dumped = await control.phase(id, ++step, { phase: 'dump', dir }, everyRunner, PHASE_TIMEOUT_MS);
+    const tasks = dumped.flatMap((r) => r.tasks).sort((a, b) => a.task.localeCompare(b.task, 'en', { numeric: true }));
+    const absent = needed.filter((t) => !tasks.some((x) => x.task === t));
+    if (absent.length > 0) throw new Error(`savepoint dump phase: no runner wrote ${absent.join(', ')} (moved by a rebalance?)`);
     const manifest: SavepointManifest = {
       format: SAVEPOINT_FORMAT,
       job: target.graph.job,
@@ -54,7 +59,8 @@ export async function takeSavepoint(monitor: RunnerMonitor, dir: string, target:
     done = true;
     return manifest;
   } finally {
-    // Stop with a savepoint: input stays held, so nothing is processed after the copy.
-    if (!done || !opts.thenStop) await phase({ phase: 'resume' }).catch(() => undefined);
+    // Stop with a savepoint: input stays held everywhere, so nothing is processed after the copy.
+    if (done && opts.thenStop) await control.stopAll(id);
+    else await control.phase(id, ++step, { phase: 'resume' }, everyRunner, PHASE_TIMEOUT_MS).catch(() => undefined);
   }
 }
