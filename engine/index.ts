@@ -13,4 +13,5 @@ export type { KeyedProcessFunction, ProcessContext, ValueState, MapState, ListSt
 export { count, sum, min, max, avg, attribute, aggregates, type AggregateFunction } from './aggregate/aggregate-function.js';
 export { tumbling, sliding, session, type WindowSpec } from './windows/window-spec.js';
 export { durationMs, ratePerSecond, numberFlag, parseDuration, formatDuration } from './config/units.js';
-export { jsonSerde, type Serde, type Decoded } from '../connectors/kafka/serde.js';
+export { jsonSerde, type Serde, type Decoded } from './api/serde.js';
+export type { ViewSpec, ViewRanking } from './views/latest-view.js';

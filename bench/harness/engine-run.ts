@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
-import { bytesSerde } from '../../connectors/kafka/serde.js';
+import { bytesSerde } from '../../engine/api/serde.js';
 import { KafkaSource } from '../../connectors/kafka/source.js';
 import type { Expected } from './workload.js';
 

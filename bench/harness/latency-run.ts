@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { WatchEventGenerator } from '../../connectors/generator/watch-event-generator.js';
 import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
-import { bytesSerde } from '../../connectors/kafka/serde.js';
+import { bytesSerde } from '../../engine/api/serde.js';
 import { KafkaSink } from '../../connectors/kafka/sink.js';
 import { KafkaSource } from '../../connectors/kafka/source.js';
 import { median } from './report.js';

@@ -4,7 +4,7 @@ import { KafkaAdmin } from './admin.js';
 import { createKafka } from './config.js';
 import { ensureDeadLetterTopic } from './dead-letter.js';
 import { kafkajs } from './kafkajs.js';
-import { bytesSerde } from './serde.js';
+import { bytesSerde } from '../../engine/api/serde.js';
 import { KafkaSink } from './sink.js';
 import { KafkaSource } from './source.js';
 import { createTopics, testClient, uniqueName, waitFor } from './testing/fixtures.js';

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { KafkaAdmin } from './admin.js';
 import type { KafkaClientOptions } from './config.js';
-import { bytesSerde } from './serde.js';
+import { bytesSerde } from '../../engine/api/serde.js';
 import { KafkaSource, type SourceRecord } from './source.js';
 
 /**

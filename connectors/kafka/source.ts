@@ -8,7 +8,7 @@ import type { Consumer, EachBatchPayload, IHeaders, KafkaMessage } from 'kafkajs
 import * as z from 'zod';
 import { createKafka, type KafkaClientOptions } from './config.js';
 import type { DeadLetterWriter, RejectedRecord } from './dead-letter.js';
-import type { Serde } from './serde.js';
+import type { Serde } from '../../engine/api/serde.js';
 import { byteLength } from './record-bytes.js';
 
 /** One serde for every topic read, or one per topic (a consumer reading several sources). */

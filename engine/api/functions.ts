@@ -3,7 +3,7 @@
  * graph (plain data) is what travels.
  */
 import type { AggregateFunction } from '../aggregate/aggregate-function.js';
-import type { Serde } from '../../connectors/kafka/serde.js';
+import type { Serde } from './serde.js';
 import type { KeyedProcessFunction } from './process-function.js';
 
 /** A record written by a sink: key and value bytes (or strings). */

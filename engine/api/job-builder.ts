@@ -2,7 +2,7 @@
  * The fluent job API: `source → map/filter/flatMap → keyBy → window → aggregate → topK → sink`, plus
  * `process(...)`. Each call adds a node to the plain-data graph and its functions to the function table.
  */
-import type { Serde } from '../../connectors/kafka/serde.js';
+import type { Serde } from './serde.js';
 import { dlqTopicFor } from '../../connectors/kafka/dead-letter.js';
 import type { AggregateFunction } from '../aggregate/aggregate-function.js';
 import { validateGraph, type GraphNode, type JobGraph, type NodeConfigs, type NodeInput, type NodeKind, type Port } from '../graph/job-graph.js';

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
 import { WatchEventSchema } from '../../jobs/shared/watch-event.js';
 import type { DeadLetterWriter } from '../../connectors/kafka/dead-letter.js';
-import { jsonSerde } from '../../connectors/kafka/serde.js';
+import { jsonSerde } from '../api/serde.js';
 import { KafkaSource, type SourceRecord } from '../../connectors/kafka/source.js';
 import { createTopics, readTopic, testClient, uniqueName, waitFor } from '../../connectors/kafka/testing/fixtures.js';
 import { brokerPaths } from '../../deploy/local/local-broker.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { count } from '../aggregate/aggregate-function.js';
 import { JobBuilder } from '../api/job-builder.js';
-import { jsonSerde } from '../../connectors/kafka/serde.js';
+import { jsonSerde } from '../api/serde.js';
 import { tumbling } from '../windows/window-spec.js';
 import { InvalidJobGraphError } from './job-graph.js';
 import { exchangeTopic, planStages } from './stage-plan.js';

@@ -12,64 +12,17 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, inject, it } from 'vitest';
 import { KafkaAdmin } from '../../connectors/kafka/admin.js';
 import { createTopics, testClient, uniqueName } from '../../connectors/kafka/testing/fixtures.js';
 import { expectExactTrending, produceWatchEvents } from '../../jobs/content-popularity/testing/trending-fixtures.js';
-import { WINDOW, startBoundedRun, startContentPopularity, type EddyProcess } from '../cli/eddy-process.js';
+import { WINDOW, startBoundedRun, startContentPopularity } from '../cli/eddy-process.js';
+import { committedOn, killRepeatedly } from './testing/kill-repeatedly.js';
 import { CATEGORY_JOB } from './testing/category-job.js';
 import { categoryJobArgs, expectExactCategoryViews, produceCategoryInput } from './testing/category-fixtures.js';
 
 const KILLS = Number(process.env.EDDY_CHAOS_KILLS ?? 10);
 const STAGE_KILLS = Math.max(1, Math.round(KILLS / 2));
-let seed = Number(process.env.EDDY_CHAOS_SEED ?? 7);
-const random = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
-
-/**
- * Kills runs of `start()` at random moments until `kills` have landed (or a run finishes), then
- * lets one run finish. The killed runs must have committed progress (by `committed()`) later runs resumed from.
- */
-async function killRepeatedly(kills: number, start: () => EddyProcess, committed: () => Promise<number>, total: number): Promise<void> {
-  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-  let landed = 0;
-  let finishedEarly = false;
-  while (landed < kills) {
-    const p = start();
-    let exited = false;
-    void p.exited.then(() => (exited = true));
-    if (random() < 1 / 3) await sleep(300 + random() * 1_500);
-    else {
-      const before = await committed();
-      while (!exited && (await committed()) <= before) await sleep(50);
-      await sleep(random() * 700);
-    }
-    p.kill();
-    const r = await p.exited;
-    if (r.signal === 'SIGKILL') landed += 1;
-    else {
-      expect(r.code, r.stderr).toBe(0);
-      finishedEarly = true;
-      break;
-    }
-  }
-  // The killed runs made progress that later runs resumed from (else this proves nothing).
-  const resumedFrom = await committed();
-  expect(resumedFrom).toBeGreaterThan(0);
-  expect(landed, 'the job finished before it could be killed often enough: give it more input').toBe(kills);
-  if (!finishedEarly) {
-    expect(resumedFrom).toBeLessThan(total);
-    const last = await start().exited;
-    expect(last.code, last.stderr).toBe(0);
-  }
-}
-
-/** Records committed by `groupId` on `topics`, summed. */
-async function committedOn(admin: KafkaAdmin, groupId: string, topics: readonly string[]): Promise<number> {
-  let n = 0;
-  for (const t of topics) for (const o of (await admin.committedOffsets(groupId, t)).values()) n += o > 0n ? Number(o) : 0;
-  return n;
-}
-
 describe('exactly-once under kill -9', () => {
   const admin = new KafkaAdmin(testClient());
   beforeAll(() => admin.connect());

@@ -6,7 +6,7 @@
  * what it needs), never fail the member over and over.
  */
 import * as z from 'zod';
-import { describeZodIssue, type Serde } from '../../connectors/kafka/serde.js';
+import { describeZodIssue, type Serde } from '../api/serde.js';
 import type { OutRecord } from '../../connectors/kafka/sink.js';
 import type { WatermarkMarker } from '../checkpoint/commit-protocol.js';
 import type { RecordOrigin, StreamRecord } from '../operators/operator.js';

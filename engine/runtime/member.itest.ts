@@ -1,6 +1,6 @@
 /**
  * Exactly-once members (transactions, changelogs, the merge stage on the partials topic): a bounded
- * run of content-popularity by one or two members equals the naive reference; bad records land in
+ * run of content-popularity by one member, with each state backend, equals the naive reference; bad records land in
  * the dead-letter topic once.
  */
 import { mkdtempSync } from 'node:fs';

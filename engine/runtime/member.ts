@@ -9,7 +9,7 @@ import { KafkaAdmin } from '../../connectors/kafka/admin.js';
 import { loadConfluentClient } from '../../connectors/kafka/confluent-client.js';
 import { ConfluentSource, type RdKafkaModule } from '../../connectors/kafka/confluent-source.js';
 import type { RejectedRecord } from '../../connectors/kafka/dead-letter.js';
-import type { Serde } from '../../connectors/kafka/serde.js';
+import type { Serde } from '../api/serde.js';
 import { KafkaSource, type PartitionBatch, type RecordSource, type SourceHooks, type SourceOptions } from '../../connectors/kafka/source.js';
 import { DEFAULT_MAX_FUTURE_SKEW_MS } from '../time/event-time.js';
 import { inputEnds, jobFinished } from './bounded-end.js';

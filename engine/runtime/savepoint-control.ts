@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
-import { describeZodIssue, type Serde } from '../../connectors/kafka/serde.js';
+import { describeZodIssue, type Serde } from '../api/serde.js';
 import { KafkaSink } from '../../connectors/kafka/sink.js';
 import { KafkaSource } from '../../connectors/kafka/source.js';
 import { SavepointTaskSchema } from '../checkpoint/savepoint.js';

@@ -3,31 +3,29 @@
  * sliding window, and the top K per window, per category and overall, to the `trending` topic.
  */
 import * as z from 'zod';
-import { WatchEventSchema, encodeWatchEvent, type WatchEvent } from '../shared/watch-event.js';
-import { aggregates, attribute, count, defineJob, durationMs, jsonSerde, numberFlag, sliding, sum, type DataStream, type EncodedRecord, type JobBuilder, type TopKResult, type WindowResultStream } from '../../engine/index.js';
-import { trendingViewSpec } from './trending-reader.js';
+import { encodeWatchEvent, type WatchEvent } from '../shared/watch-event.js';
+import { kafkaTopic, watchEventOptions, watchEventSource, withTopicDefaults } from '../shared/watch-event-source.js';
+import { aggregates, attribute, count, defineJob, durationMs, numberFlag, sliding, sum, type EncodedRecord, type TopKResult, type WindowResultStream } from '../../engine/index.js';
+import { trendingViewSpec } from './trending-view.js';
 import { ALL_CATEGORIES, type TrendingRecord } from './trending-record.js';
 
-const topic = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'expected a Kafka topic name');
+const { inputTopic, dlqTopic, lateTopic, outOfOrderness, allowedLateness, idleTimeout } = watchEventOptions;
 
 export const ContentPopularityOptions = z
   .strictObject({
-    inputTopic: topic.default('watch-events'),
-    outputTopic: topic.default('trending'),
-    /** Default: `<input-topic>-dlq`. */
-    dlqTopic: topic.optional(),
-    /** Default: `<input-topic>-late`. */
-    lateTopic: topic.optional(),
+    inputTopic,
+    outputTopic: kafkaTopic.default('trending'),
+    dlqTopic,
+    lateTopic,
     window: durationMs.prefault('10m'),
     slide: durationMs.prefault('1m'),
     top: numberFlag((n) => n.int().min(1).max(1_000)).default(10),
-    outOfOrderness: durationMs.prefault('30s'),
-    allowedLateness: durationMs.prefault('0ms'),
-    /** A partition without records this long stops holding the watermark back. */
-    idleTimeout: durationMs.prefault('1m'),
+    outOfOrderness,
+    allowedLateness,
+    idleTimeout,
   })
   .refine((o) => o.slide > 0 && o.slide <= o.window, { message: 'must be positive and at most --window', path: ['slide'] })
-  .transform((o) => ({ ...o, dlqTopic: o.dlqTopic ?? `${o.inputTopic}-dlq`, lateTopic: o.lateTopic ?? `${o.inputTopic}-late` }));
+  .transform(withTopicDefaults);
 
 export type ContentPopularityConfig = z.output<typeof ContentPopularityOptions>;
 
@@ -48,18 +46,6 @@ function encodeTrending(t: TopKResult<{ views: number; watchSeconds: number }>):
     emittedAt: Date.now(),
   };
   return { key: t.group, value: JSON.stringify(record) };
-}
-
-/** The watch-events source of the job's options. */
-export function watchEventSource(b: JobBuilder, o: ContentPopularityConfig): DataStream<WatchEvent> {
-  return b.source('watch-events', {
-    topic: o.inputTopic,
-    serde: jsonSerde(WatchEventSchema),
-    timestamp: (e) => e.eventTime,
-    outOfOrdernessMs: o.outOfOrderness,
-    idleTimeoutMs: o.idleTimeout,
-    deadLetterTopic: o.dlqTopic,
-  });
 }
 
 /** Late events to the late topic, and the top K per window, per category and overall, to the trending topic. */

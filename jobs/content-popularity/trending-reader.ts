@@ -1,10 +1,12 @@
 /**
  * For recommendation services: follows the `trending` topic (read_committed, so only complete,
- * committed rankings) and always holds the latest ranking per category.
+ * committed rankings) and always holds the latest ranking per category. A client of the job's
+ * output, not part of the job: the job module imports only the public API and its own folder.
  */
 import type { KafkaClientInput } from '../../connectors/kafka/config.js';
-import { LatestView, type ViewSpec } from '../../engine/views/latest-view.js';
-import { TrendingRecordSchema, type TrendingRecord } from './trending-record.js';
+import { LatestView } from '../../engine/views/latest-view.js';
+import type { TrendingRecord } from './trending-record.js';
+import { trendingViewSpec } from './trending-view.js';
 
 export interface TrendingReaderOptions {
   kafka?: KafkaClientInput;
@@ -12,22 +14,6 @@ export interface TrendingReaderOptions {
   topic?: string;
   /** Called after each update with the categories that changed. */
   onUpdate?: (categories: string[]) => void;
-}
-
-/**
- * The trending view: the newest window's ranking per category. The runner serves it at
- * `GET /v1/trending?category=<c>` and exports it as `eddy_trending_views`.
- */
-export function trendingViewSpec(topic: string): ViewSpec<TrendingRecord> {
-  return {
-    name: 'trending',
-    param: 'category',
-    topic,
-    schema: TrendingRecordSchema,
-    keyOf: (r) => r.category,
-    orderOf: (r) => r.windowEnd,
-    ranking: (r) => ({ group: r.category, entries: r.rankings.map((e) => ({ rank: e.rank, id: e.contentId, score: e.views })) }),
-  };
 }
 
 /**

@@ -5,10 +5,11 @@
  * `by-user` keyBy repartitions: all of a user's events meet in the one task that owns the user.
  */
 import * as z from 'zod';
-import { aggregates, count, defineJob, durationMs, jsonSerde, numberFlag, session, sum, type AggregateFunction, type EncodedRecord, type WindowResult } from '../../engine/index.js';
-import { WatchEventSchema, encodeWatchEvent, type WatchEvent } from '../shared/watch-event.js';
+import { aggregates, count, defineJob, durationMs, numberFlag, session, sum, type AggregateFunction, type EncodedRecord, type WindowResult } from '../../engine/index.js';
+import { encodeWatchEvent, type WatchEvent } from '../shared/watch-event.js';
+import { kafkaTopic, watchEventOptions, watchEventSource, withTopicDefaults } from '../shared/watch-event-source.js';
 
-const topic = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'expected a Kafka topic name');
+const { inputTopic, dlqTopic, lateTopic, outOfOrderness, allowedLateness, idleTimeout } = watchEventOptions;
 
 /**
  * The job's options (CLI flags: `--input-topic`, `--gap`, `--partitions`, …).
@@ -18,23 +19,20 @@ const topic = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'expected a Kafka topi
  */
 export const ViewerSessionsOptions = z
   .strictObject({
-    inputTopic: topic.default('watch-events'),
-    outputTopic: topic.default('viewer-sessions'),
-    /** Default: `<input-topic>-dlq`. */
-    dlqTopic: topic.optional(),
-    /** Default: `<input-topic>-late`. */
-    lateTopic: topic.optional(),
+    inputTopic,
+    outputTopic: kafkaTopic.default('viewer-sessions'),
+    dlqTopic,
+    lateTopic,
     /** Events of a user at most this far apart are one session. */
     gap: durationMs.prefault('30m'),
-    outOfOrderness: durationMs.prefault('30s'),
-    allowedLateness: durationMs.prefault('0ms'),
-    /** A partition without records this long stops holding the watermark back. */
-    idleTimeout: durationMs.prefault('1m'),
+    outOfOrderness,
+    allowedLateness,
+    idleTimeout,
     /** Partitions of the repartition topic; default: as many as the input topic has. */
     partitions: numberFlag((n) => n.int().min(1)).optional(),
   })
   .refine((o) => o.gap > 0, { message: 'must be positive', path: ['gap'] })
-  .transform((o) => ({ ...o, dlqTopic: o.dlqTopic ?? `${o.inputTopic}-dlq`, lateTopic: o.lateTopic ?? `${o.inputTopic}-late` }));
+  .transform(withTopicDefaults);
 
 export type ViewerSessionsConfig = z.output<typeof ViewerSessionsOptions>;
 
@@ -137,15 +135,7 @@ export default defineJob({
   description: 'per-user watching sessions (session windows): views, watch seconds and distinct content, from watch events',
   options: ViewerSessionsOptions,
   build(b, o) {
-    const sessions = b
-      .source('watch-events', {
-        topic: o.inputTopic,
-        serde: jsonSerde(WatchEventSchema),
-        timestamp: (e) => e.eventTime,
-        outOfOrdernessMs: o.outOfOrderness,
-        idleTimeoutMs: o.idleTimeout,
-        deadLetterTopic: o.dlqTopic,
-      })
+    const sessions = watchEventSource(b, o)
       .keyBy('by-user', (e) => e.userId, { partitions: o.partitions })
       .window(session(o.gap), { allowedLatenessMs: o.allowedLateness })
       .aggregate('sessions', sessionStats);

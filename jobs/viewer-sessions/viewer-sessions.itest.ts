@@ -1,12 +1,16 @@
 /**
  * viewer-sessions on a real broker: two members run a bounded job over a 4-partition input keyed by
  * content id; the by-user keyBy repartitions through Kafka, and the output equals the naive reference
- * exactly (nothing missing, nothing twice), keyed by user id.
+ * exactly (nothing missing, nothing twice), keyed by user id. So does the output of `eddy run`
+ * killed with SIGKILL again and again, and of three runners one of which is killed.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { KafkaAdmin } from '../../connectors/kafka/admin.js';
+import { startBoundedRun } from '../../engine/cli/eddy-process.js';
+import { committedOn, killRepeatedly } from '../../engine/runtime/testing/kill-repeatedly.js';
 import { createTopics, readTopic, testClient, uniqueName } from '../../connectors/kafka/testing/fixtures.js';
 import { buildJob } from '../../engine/api/job-definition.js';
 import { runMember } from '../../engine/runtime/member.js';
@@ -41,5 +45,41 @@ describe('viewer-sessions on a real broker', () => {
     // As multisets: the exact JSON of each record (field order included) with its key.
     const asText = (key: string, value: string): string => `${key} ${value}`;
     expect(got.map((r) => asText(r.key?.toString() ?? '<null>', r.value.toString())).sort()).toEqual(want.map((s) => asText(s.userId, JSON.stringify(s))).sort());
+  });
+
+  describe('as runner processes', () => {
+    const admin = new KafkaAdmin(testClient('eddy-itest-admin'));
+    beforeAll(() => admin.connect());
+    afterAll(() => admin.disconnect());
+
+    it('equals the reference through SIGKILLs of its runner, and with three runners of which one is killed', { timeout: 400_000 }, async () => {
+      const input = uniqueName('vs-chaos-in');
+      await createTopics([{ name: input, partitions: 4 }]);
+      const events = generateViewerEvents(200_000, 40, { seed: 23, eventsPerSecond: 1 / 5 });
+      await produceViewerEvents(input, events);
+      const want = referenceSessions(events, 5 * 60_000).map((s) => `${s.userId} ${JSON.stringify(s)}`).sort();
+      const run = (output: string, groupId: string) => ({
+        args: ['--input-topic', input, '--output-topic', output, '--gap', '5m', '--out-of-orderness', '5s', '--idle-timeout', '0ms'],
+        o: { brokers: inject('kafkaBrokers'), groupId, parallelism: 1, sessionTimeout: '2s', stateDir: mkdtempSync(join(tmpdir(), 'eddy-vs-chaos-')) },
+      });
+      const expectOutput = async (output: string): Promise<void> => {
+        const got = await readTopic(output, want.length);
+        expect(got.map((r) => `${r.key?.toString() ?? '<null>'} ${r.value.toString()}`).sort()).toEqual(want);
+      };
+
+      const killed = run(uniqueName('vs-chaos-out'), uniqueName('vs-chaos'));
+      const committed = async (): Promise<number> => (await committedOn(admin, killed.o.groupId, [input])) + (await committedOn(admin, `${killed.o.groupId}-exchange`, [`${killed.o.groupId}-by-user-repartition`]).catch(() => 0));
+      await killRepeatedly(3, () => startBoundedRun('viewer-sessions', killed.args, killed.o), committed, 2 * events.length);
+      await expectOutput(killed.args[3]!);
+
+      const three = run(uniqueName('vs-multi-out'), uniqueName('vs-multi'));
+      const runners = [0, 1, 2].map(() => startBoundedRun('viewer-sessions', three.args, { ...three.o, stateDir: mkdtempSync(join(tmpdir(), 'eddy-vs-multi-')) }));
+      await new Promise((r) => setTimeout(r, 3_000));
+      runners[1]!.kill();
+      const results = await Promise.all(runners.map((r) => r.exited));
+      expect(results[1]!.signal).toBe('SIGKILL');
+      for (const i of [0, 2]) expect(results[i]!.code, results[i]!.stderr).toBe(0);
+      await expectOutput(three.args[3]!);
+    });
   });
 });

@@ -4,10 +4,11 @@
  * repartitions: each `region:device` key is counted by the one task that owns it.
  */
 import * as z from 'zod';
-import { aggregates, attribute, count, defineJob, durationMs, jsonSerde, numberFlag, sum, tumbling, type EncodedRecord, type WindowResult } from '../../engine/index.js';
-import { WatchEventSchema, encodeWatchEvent, type WatchEvent } from '../shared/watch-event.js';
+import { aggregates, attribute, count, defineJob, durationMs, numberFlag, sum, tumbling, type EncodedRecord, type WindowResult } from '../../engine/index.js';
+import { encodeWatchEvent, type WatchEvent } from '../shared/watch-event.js';
+import { kafkaTopic, watchEventOptions, watchEventSource, withTopicDefaults } from '../shared/watch-event-source.js';
 
-const topic = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'expected a Kafka topic name');
+const { inputTopic, dlqTopic, lateTopic, outOfOrderness, allowedLateness, idleTimeout } = watchEventOptions;
 
 /**
  * The job's options (CLI flags: `--input-topic`, `--window`, `--partitions`, …).
@@ -17,22 +18,19 @@ const topic = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'expected a Kafka topi
  */
 export const WatchTimeByRegionOptions = z
   .strictObject({
-    inputTopic: topic.default('watch-events'),
-    outputTopic: topic.default('watch-time-by-region'),
-    /** Default: `<input-topic>-dlq`. */
-    dlqTopic: topic.optional(),
-    /** Default: `<input-topic>-late`. */
-    lateTopic: topic.optional(),
+    inputTopic,
+    outputTopic: kafkaTopic.default('watch-time-by-region'),
+    dlqTopic,
+    lateTopic,
     window: durationMs.prefault('1m'),
-    outOfOrderness: durationMs.prefault('30s'),
-    allowedLateness: durationMs.prefault('0ms'),
-    /** A partition without records this long stops holding the watermark back. */
-    idleTimeout: durationMs.prefault('1m'),
+    outOfOrderness,
+    allowedLateness,
+    idleTimeout,
     /** Partitions of the repartition topic; default: as many as the input topic has. */
     partitions: numberFlag((n) => n.int().min(1)).optional(),
   })
   .refine((o) => o.window > 0, { message: 'must be positive', path: ['window'] })
-  .transform((o) => ({ ...o, dlqTopic: o.dlqTopic ?? `${o.inputTopic}-dlq`, lateTopic: o.lateTopic ?? `${o.inputTopic}-late` }));
+  .transform(withTopicDefaults);
 
 export type WatchTimeByRegionConfig = z.output<typeof WatchTimeByRegionOptions>;
 
@@ -74,15 +72,7 @@ export default defineJob({
   description: 'views and watch seconds per region and device per tumbling window, from watch events',
   options: WatchTimeByRegionOptions,
   build(b, o) {
-    const perRegion = b
-      .source('watch-events', {
-        topic: o.inputTopic,
-        serde: jsonSerde(WatchEventSchema),
-        timestamp: (e) => e.eventTime,
-        outOfOrdernessMs: o.outOfOrderness,
-        idleTimeoutMs: o.idleTimeout,
-        deadLetterTopic: o.dlqTopic,
-      })
+    const perRegion = watchEventSource(b, o)
       .keyBy('by-region', (e) => `${e.region}:${e.device}`, { partitions: o.partitions })
       .window(tumbling(o.window), { allowedLatenessMs: o.allowedLateness })
       .aggregate('watch-time-per-window', regionStats);

@@ -1,11 +1,13 @@
 /**
  * watch-time-by-region on a real broker: two members run the job bounded, at once, through the
- * `by-region` repartition topic; the output equals the naive reference, every record once.
+ * `by-region` repartition topic; the output equals the naive reference, every record once. So does
+ * the output of `eddy run` killed with SIGKILL again and again, and of three runners one of which
+ * is killed.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KafkaAdmin } from '../../connectors/kafka/admin.js';
 import { createTopics, readTopic, testClient, uniqueName } from '../../connectors/kafka/testing/fixtures.js';
 import { buildJob } from '../../engine/api/job-definition.js';
@@ -14,6 +16,8 @@ import { produceWatchEvents } from '../content-popularity/testing/trending-fixtu
 import { WatchEventSchema } from '../shared/watch-event.js';
 import watchTimeByRegion from './job.js';
 import { referenceWatchTime, sortWatchTime } from './testing/watch-time-reference.js';
+import { startBoundedRun } from '../../engine/cli/eddy-process.js';
+import { committedOn, killRepeatedly } from '../../engine/runtime/testing/kill-repeatedly.js';
 
 describe('watch-time-by-region on a real broker', () => {
   it('equals the reference with two members, through a 4-partition repartition topic', async () => {
@@ -44,5 +48,40 @@ describe('watch-time-by-region on a real broker', () => {
     } finally {
       await admin.disconnect();
     }
+  });
+
+  describe('as runner processes', () => {
+    const admin = new KafkaAdmin(testClient('eddy-itest-admin'));
+    beforeAll(() => admin.connect());
+    afterAll(() => admin.disconnect());
+
+    it('equals the reference through SIGKILLs of its runner, and with three runners of which one is killed', { timeout: 400_000 }, async () => {
+      const input = uniqueName('wtr-chaos-in');
+      await createTopics([{ name: input, partitions: 4 }]);
+      const produced = await produceWatchEvents(input, 200_000, { seed: 23, items: 300, eventsPerSecond: 50, badFraction: 0.002 });
+      const want = referenceWatchTime(produced.filter((r) => r.kind === 'good').map((r) => WatchEventSchema.parse(JSON.parse(r.value.toString()))), 60_000);
+      const run = (output: string, groupId: string) => ({
+        args: ['--input-topic', input, '--output-topic', output, '--out-of-orderness', '5s', '--idle-timeout', '0ms'],
+        o: { brokers: inject('kafkaBrokers'), groupId, parallelism: 1, sessionTimeout: '2s', stateDir: mkdtempSync(join(tmpdir(), 'eddy-wtr-chaos-')) },
+      });
+      const expectOutput = async (output: string): Promise<void> => {
+        const got = (await readTopic(output, want.length)).map((r) => ({ key: r.key?.toString(), ...JSON.parse(r.value.toString()) }));
+        expect(sortWatchTime(got)).toEqual(want);
+      };
+
+      const killed = run(uniqueName('wtr-chaos-out'), uniqueName('wtr-chaos'));
+      const committed = async (): Promise<number> => (await committedOn(admin, killed.o.groupId, [input])) + (await committedOn(admin, `${killed.o.groupId}-exchange`, [`${killed.o.groupId}-by-region-repartition`]).catch(() => 0));
+      await killRepeatedly(3, () => startBoundedRun('watch-time-by-region', killed.args, killed.o), committed, 2 * produced.length);
+      await expectOutput(killed.args[3]!);
+
+      const three = run(uniqueName('wtr-multi-out'), uniqueName('wtr-multi'));
+      const runners = [0, 1, 2].map(() => startBoundedRun('watch-time-by-region', three.args, { ...three.o, stateDir: mkdtempSync(join(tmpdir(), 'eddy-wtr-multi-')) }));
+      await new Promise((r) => setTimeout(r, 3_000));
+      runners[1]!.kill();
+      const results = await Promise.all(runners.map((r) => r.exited));
+      expect(results[1]!.signal).toBe('SIGKILL');
+      for (const i of [0, 2]) expect(results[i]!.code, results[i]!.stderr).toBe(0);
+      await expectOutput(three.args[3]!);
+    });
   });
 });

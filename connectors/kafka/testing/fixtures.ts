@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { inject } from 'vitest';
 import { KafkaAdmin, type TopicSpec } from '../admin.js';
 import { kafkaClientOptions, type KafkaClientOptions } from '../config.js';
-import type { Serde } from '../serde.js';
+import type { Serde } from '../../../engine/api/serde.js';
 import { KafkaSource, type SourceRecord } from '../source.js';
 
 let ownBroker: string | undefined;

@@ -8,7 +8,7 @@ import { KafkaAdmin } from '../admin.js';
 import { createKafka, type KafkaClientOptions } from '../config.js';
 import { DLQ_HEADERS, ensureDeadLetterTopic, KafkaDeadLetterQueue, type DeadLetterWriter } from '../dead-letter.js';
 import { kafkajs } from '../kafkajs.js';
-import { bytesSerde, jsonSerde, type Serde } from '../serde.js';
+import { bytesSerde, jsonSerde, type Serde } from '../../../engine/api/serde.js';
 import { KafkaSink } from '../sink.js';
 import type { PartitionBatch, RecordSource, SourceHooks, SourceOptions, SourceRecord, TopicPartition } from '../source.js';
 import { createTopics, testClient, uniqueName, waitFor } from './fixtures.js';

@@ -6,8 +6,9 @@
  * content-popularity as it ships, on the same options.
  */
 import { encodeWatchEvent, type WatchEvent } from '../../shared/watch-event.js';
+import { watchEventSource } from '../../shared/watch-event-source.js';
 import { defineJob, sliding } from '../../../engine/index.js';
-import { ContentPopularityOptions, contentStats, rankTrending, watchEventSource } from '../job.js';
+import { ContentPopularityOptions, contentStats, rankTrending } from '../job.js';
 
 /** The content id the `guard` stage throws on. */
 export const POISON_CONTENT_ID = 'c-poison';

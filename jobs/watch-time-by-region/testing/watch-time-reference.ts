@@ -4,17 +4,10 @@
  * computations.
  */
 import type { WatchEvent } from '../../shared/watch-event.js';
+import type { WatchTimeRecord } from '../job.js';
 
-/** One expected output record, with its Kafka key. */
-export interface ExpectedWatchTime {
-  key: string;
-  windowStart: number;
-  windowEnd: number;
-  region: string;
-  device: string;
-  views: number;
-  watchSeconds: number;
-}
+/** One expected output record, with its Kafka key. Only the record's type comes from the job: every value is computed here. */
+export type ExpectedWatchTime = WatchTimeRecord & { key: string };
 
 /**
  * Totals per (region, device) per tumbling window of `windowMs`, sorted by window, then key. Assumes

@@ -1,15 +1,15 @@
 /**
- * Serdes turn Kafka bytes into typed values and back. Decoding never throws: a record that cannot be
- * decoded comes back with a reason code and the detail, which is what the dead-letter queue records.
+ * Serdes turn a record's bytes into typed values and back. Decoding never throws: a record that
+ * cannot be decoded comes back with a reason code and the detail, which is what the dead-letter
+ * queue records. Nothing here is Kafka's: a job declares its serdes through the public API.
  */
 import type * as z from 'zod';
-import type { DeadLetterReason } from './dead-letter.js';
 
 /**
  * The outcome of decoding one record. A failure is `decode` when the bytes are not a value at all
  * (empty, not UTF-8, not JSON) and `schema` when they are one the schema does not accept.
  */
-export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: Extract<DeadLetterReason, 'decode' | 'schema'>; detail: string };
+export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: 'decode' | 'schema'; detail: string };
 
 /** Encodes values to bytes and decodes bytes to values. */
 export interface Serde<T> {
