@@ -183,7 +183,7 @@ export class KafkaDeadLetterQueue implements DeadLetterWriter {
   readonly maxBytes: number;
 
   constructor(
-    private readonly sink: KafkaSink,
+    private readonly sink: Pick<KafkaSink, 'send' | 'flush' | 'inTransaction'>,
     readonly topic: string,
     maxBytes: number,
   ) {

@@ -5,19 +5,17 @@
  * or one an older Eddy wrote) gets one first, in a transaction of its own.
  */
 import { randomUUID } from 'node:crypto';
-import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
-import { readPartition } from '../../connectors/kafka/partition-reader.js';
-import type { KafkaSink } from '../../connectors/kafka/sink.js';
 import {
   BUILT_FROM, BuiltFromSchema, CHANGELOG_POSITION, INCARNATION_KEY, IncarnationMarkerSchema, parseStored, type BuiltFrom, type IncarnationMarker,
 } from '../state/state-identity.js';
 import type { TransactionalState } from '../state/transactional-state.js';
+import type { PartitionLog, TransactionalOutput } from './task-ports.js';
 
 export interface ChangelogRecovery {
   state: TransactionalState;
   /** The task's transactional producer (it has fenced older owners already). */
-  sink: KafkaSink;
-  kafka: KafkaClientOptions;
+  sink: TransactionalOutput;
+  partitions: PartitionLog;
   changelog: string;
   partition: number;
   group: string;
@@ -27,14 +25,14 @@ export interface ChangelogRecovery {
 
 /**
  * @example
- * await recoverFromChangelog({ state, sink, kafka, changelog: 'g-changelog', partition: 3, group: 'g', fingerprint, log });
+ * await recoverFromChangelog({ state, sink, partitions: ports.partitions, changelog: 'g-changelog', partition: 3, group: 'g', fingerprint, log: console.error });
  */
 export async function recoverFromChangelog(r: ChangelogRecovery): Promise<void> {
   const local = await r.state.meta(CHANGELOG_POSITION);
   const from = local === undefined ? 0n : BigInt(local);
   // A store that was kept names its marker already (local-state.ts checked it is still there).
   let builtFrom = parseStored(BuiltFromSchema, await r.state.meta(BUILT_FROM));
-  const { end, records } = await readPartition(r.kafka, r.changelog, r.partition, from, async (recs) => {
+  const { end, records } = await r.partitions.read(r.changelog, r.partition, from, async (recs) => {
     const entries = recs.filter((rec) => rec.key !== null && !rec.key.equals(INCARNATION_KEY));
     for (const rec of recs) {
       const marker = rec.key?.equals(INCARNATION_KEY) ? parseStored(IncarnationMarkerSchema, rec.value) : undefined;

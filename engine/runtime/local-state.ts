@@ -4,8 +4,6 @@
  * A stale store is wiped, so the task rebuilds it from the changelog (or a savepoint).
  */
 import { rmSync } from 'node:fs';
-import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
-import { readRecordAt } from '../../connectors/kafka/partition-reader.js';
 import { MemoryStateBackend } from '../state/memory-backend.js';
 import { RocksDbStateBackend } from '../state/rocksdb-backend.js';
 import type { StateBackend } from '../state/state-backend.js';
@@ -14,6 +12,7 @@ import {
 } from '../state/state-identity.js';
 import { metaKey } from '../state/transactional-state.js';
 import { ALL_STATE_KEYS } from '../state/key-codec.js';
+import type { PartitionLog } from './task-ports.js';
 
 
 /**
@@ -39,7 +38,7 @@ export async function openLocalState(dir: string, waitMs = 60_000): Promise<Rock
 export interface LocalStateCheck extends Omit<TaskNow, 'markerThere'> {
   /** The task's folder; undefined for the memory backend. */
   dir: string | undefined;
-  kafka: KafkaClientOptions;
+  partitions: PartitionLog;
   changelog: { topic: string; partition: number };
 }
 
@@ -49,7 +48,7 @@ export interface LocalStateCheck extends Omit<TaskNow, 'markerThere'> {
  * so that the changelog end in `check` is final.
  *
  * @example
- * const { store, wiped } = await verifiedLocalState(await openLocalState(dir), { dir, kafka, changelog: { topic: 'cp-changelog', partition: 3 }, group: 'cp', fingerprint, changelogEnd, savepoint: undefined });
+ * const { store, wiped } = await verifiedLocalState(await openLocalState(dir), { dir, partitions: ports.partitions, changelog: { topic: 'cp-changelog', partition: 3 }, group: 'cp', fingerprint, changelogEnd, savepoint: undefined });
  * if (wiped) log(`${wiped}: rebuilding from the changelog`);
  */
 export async function verifiedLocalState(store: StateBackend, check: LocalStateCheck): Promise<{ store: StateBackend; wiped?: string }> {
@@ -78,7 +77,7 @@ async function describeStore(store: StateBackend): Promise<LocalStore> {
 /** The id of the incarnation marker at `offset` of the changelog partition, if that is what is there. */
 async function markerAt(check: LocalStateCheck, offset: bigint): Promise<string | undefined> {
   if (offset >= check.changelogEnd) return undefined;
-  const record = await readRecordAt(check.kafka, check.changelog.topic, check.changelog.partition, offset);
+  const record = await check.partitions.recordAt(check.changelog.topic, check.changelog.partition, offset);
   if (!record || BigInt(record.offset) !== offset || record.key?.equals(INCARNATION_KEY) !== true) return undefined;
   return parseStored(IncarnationMarkerSchema, record.value)?.id;
 }

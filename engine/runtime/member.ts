@@ -11,6 +11,7 @@ import { ConfluentSource, type RdKafkaModule } from '../../connectors/kafka/conf
 import type { RejectedRecord } from '../../connectors/kafka/dead-letter.js';
 import type { Serde } from '../api/serde.js';
 import { KafkaSource, type PartitionBatch, type RecordSource, type SourceHooks, type SourceOptions } from '../../connectors/kafka/source.js';
+import { commitNow } from '../checkpoint/commit-policy.js';
 import { DEFAULT_MAX_FUTURE_SKEW_MS } from '../time/event-time.js';
 import { inputEnds, jobFinished } from './bounded-end.js';
 import { exchangeSerde, type ExchangeRecord } from './exchange-record.js';
@@ -141,10 +142,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
       advanceTo(slot, batch.nextOffset);
       slot.lastRecordAt = Date.now();
       if (opts.bounded && batch.nextOffset >= end) await finishPartition(slot, t);
-      // Committing on fire (or right after a restore) is for results' latency; while catching up
-      // (more input waiting) the interval's commits suffice, and a transaction per fired window
-      // would cost 40% of the CPU.
-      else if (t.commitDue && batch.nextOffset >= batch.highWatermark) await table.commit(t, id, slot.next);
+      else if (commitNow({ kind: 'batch', caughtUp: batch.nextOffset >= batch.highWatermark }, t)) await table.commit(t, id, slot.next);
     })).catch(fail);
   };
   const finishPartition = async (slot: TableSlot, t: Task): Promise<void> => {
@@ -184,7 +182,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
       await t.processExchange(batch.records.filter((r) => BigInt(r.offset) >= from));
       metrics?.watermark(id, t.watermark);
       advanceTo(slot, batch.nextOffset);
-      if (t.fired) await table.commit(t, id, slot.next);
+      if (commitNow({ kind: 'batch', caughtUp: batch.nextOffset >= batch.highWatermark }, t)) await table.commit(t, id, slot.next);
     })).catch(fail);
   });
 

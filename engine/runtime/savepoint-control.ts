@@ -97,7 +97,8 @@ export class SavepointControl {
     const sink = new KafkaSink(o.kafka, { mode: 'idempotent', batchSize: 1 });
     await sink.connect();
     // A group of this runner's own, reading from the end: commands sent before it started are not its.
-    const source = new KafkaSource(o.kafka, { groupId: `${topic}-${randomUUID()}`, topics: [topic], startFrom: 'latest', autoCommit: false, maxWaitTimeMs: 100 }, controlSerde, {
+    // A fetch waits at the broker until a command comes or half a second passes (long polling).
+    const source = new KafkaSource(o.kafka, { groupId: `${topic}-${randomUUID()}`, topics: [topic], startFrom: 'latest', autoCommit: false }, controlSerde, {
       write: async (records) => records.forEach((r) => o.log(`eddy: ignored a record of ${topic} (${r.reason}: ${r.detail})`)),
     });
     const control = new SavepointControl(o, sink, source);

@@ -1,5 +1,4 @@
 /** What a task is opened with (task.ts): its job, Kafka, stage and partition, state and limits. */
-import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
 import type { DeadLetterReason } from '../../connectors/kafka/dead-letter.js';
 import type { BuiltJob } from '../api/job-builder.js';
 import type { SavepointTask } from '../checkpoint/savepoint.js';
@@ -8,7 +7,6 @@ import type { StageLayout } from './job-topics.js';
 
 export interface TaskConfig {
   job: BuiltJob;
-  kafka: KafkaClientOptions;
   /** The task's stage: the topic it reads (this partition of it), its group, changelog and exits. */
   stage: StageLayout;
   partition: number;

@@ -11,6 +11,7 @@ import { atPosition } from './member-failure.js';
 import type { MemberOptions } from './member-options.js';
 import type { MemberStats } from './protocol.js';
 import { Task } from './task.js';
+import { kafkaPorts, type TaskPorts } from './task-ports.js';
 import type { TaskConfig } from './task-config.js';
 import { runOn, type TaskSlot } from './task-slot.js';
 
@@ -27,6 +28,8 @@ export interface TaskTableOptions {
   member: Pick<MemberOptions, 'groupId' | 'stateDir' | 'stateBackend' | 'log' | 'guarantee' | 'metrics' | 'onCheckpoint' | 'savepoint' | 'onReady'>;
   limits: NonNullable<TaskConfig['limits']>;
   stats: MemberStats;
+  /** Where tasks reach Kafka and their stores (default: the cluster of `kafka` and the local disk). */
+  ports?: TaskPorts;
   /** The member failed: `fail` records the first error; `failed` says whether there was one. */
   fail: (e: unknown) => void;
   failed: () => boolean;
@@ -43,10 +46,12 @@ export class TaskTable {
   /** Every task opened and not yet closed, moved away or not. */
   readonly opened = new Set<Task>();
   readonly #byTopic: Map<string, StageLayout>;
+  readonly #ports: TaskPorts;
   #assignments = 0;
 
   constructor(private readonly o: TaskTableOptions) {
     this.#byTopic = new Map(o.layout.stages.map((s) => [s.topic, s]));
+    this.#ports = o.ports ?? kafkaPorts(o.kafka);
   }
 
   /** The stage whose tasks read `topic`. */
@@ -108,6 +113,7 @@ export class TaskTable {
   /** Closes every task (after its queued work); a stopping member's last step. */
   async closeAll(): Promise<void> {
     for (const slot of this.slots.values()) await runOn(slot, (t) => this.#close(t)).catch(() => undefined);
+    await this.#ports.close().catch(() => undefined);
   }
 
   /** Work on a task whose failure is marked with the task and its committed offset (member-failure.ts). */
@@ -128,12 +134,12 @@ export class TaskTable {
   }
 
   #open(stage: StageLayout, partition: number): TableSlot {
-    const { job, kafka, layout, member, limits, stats } = this.o;
+    const { job, layout, member, limits, stats } = this.o;
     const id = taskId(stage.stage.id, partition);
     const opening = Date.now();
     const entry = member.savepoint?.tasks.find((t) => t.task === id);
     const task = Task.open({
-      job, kafka, stage, partition, limits,
+      job, stage, partition, limits,
       deadLetterMaxBytes: layout.deadLetterMaxBytes[stage.deadLetterTopic]!,
       onDeadLetters: (reason, n) => {
         stats.deadLettered += n;
@@ -145,7 +151,7 @@ export class TaskTable {
       guarantee: member.guarantee ?? 'exactly-once',
       ...(member.metrics ? { meter: member.metrics } : {}),
       ...(entry ? { savepoint: { dir: member.savepoint!.dir, task: entry } } : {}),
-    });
+    }, this.#ports);
     void task.then(
       (t) => {
         this.opened.add(t);

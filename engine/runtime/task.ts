@@ -8,21 +8,21 @@
  */
 import { join } from 'node:path';
 import { KafkaDeadLetterQueue, type DeadLetterReason, type RejectedRecord } from '../../connectors/kafka/dead-letter.js';
-import { KafkaSink, type OutRecord } from '../../connectors/kafka/sink.js';
+import type { OutRecord } from '../../connectors/kafka/sink.js';
 import type { SourceRecord } from '../../connectors/kafka/source.js';
 import { graphFingerprint, portableEntries, readEntries, replaceState, type SavepointTask } from '../checkpoint/savepoint.js';
 import type { StreamRecord } from '../operators/operator.js';
-import { MemoryStateBackend } from '../state/memory-backend.js';
 import type { StateUsage } from '../state/state-backend.js';
 import { resumePoint } from '../state/state-identity.js';
 import { TransactionalState } from '../state/transactional-state.js';
 import { recoverFromChangelog } from './changelog-recovery.js';
 import { LocalExecutor } from './local-executor.js';
-import { openLocalState, verifiedLocalState } from './local-state.js';
+import { verifiedLocalState } from './local-state.js';
 import { FatalJobError } from './member-failure.js';
 import { exchangeRecordsOf, type ExchangeRecord } from './exchange-record.js';
 import { TaskClock } from './task-clock.js';
 import { fenceAndLocate } from './task-fence.js';
+import type { Output, TaskPorts, TransactionalOutput } from './task-ports.js';
 import { taskId } from './job-topics.js';
 import type { TaskConfig } from './task-config.js';
 import { rejectedRecordOf } from './task-dead-letters.js';
@@ -46,12 +46,13 @@ export class Task {
 
   private constructor(
     readonly config: TaskConfig,
+    private readonly ports: TaskPorts,
     private readonly state: TransactionalState,
-    private readonly sink: KafkaSink,
+    private readonly sink: TransactionalOutput,
     private readonly sinkTopics: Map<string, string>,
     private readonly dlq: KafkaDeadLetterQueue,
     /** The at-least-once output producer. */
-    private readonly direct: KafkaSink | undefined,
+    private readonly direct: Output | undefined,
   ) {
     this.id = taskId(config.stage.stage.id, config.partition);
     const processNodes = new Set(config.job.graph.nodes.filter((n) => n.kind === 'process').map((n) => n.id));
@@ -62,28 +63,26 @@ export class Task {
    * Opens the task: fences older owners, checks that local state was built from this changelog,
    * group and job graph (else wipes it), replays the changelog into it, restores.
    */
-  static async open(config: TaskConfig): Promise<Task> {
+  static async open(config: TaskConfig, ports: TaskPorts): Promise<Task> {
     const { job, stage: layout, partition } = config;
-    const dir = join(config.stateDir, `${layout.stage.id}-${partition}`);
-    const opened = config.stateBackend === 'memory' ? new MemoryStateBackend() : await openLocalState(dir);
-    const sink = new KafkaSink(config.kafka, { mode: 'transactional', transactionalId: config.transactionalId, batchSize: 10_000 });
-    await sink.connect();
+    const dir = config.stateBackend === 'memory' ? undefined : join(config.stateDir, `${layout.stage.id}-${partition}`);
+    const opened = await ports.openStore(dir);
+    const sink = await ports.output(config.transactionalId);
     // Fence first (task-fence.ts): what is read next is final.
-    const { groupOffset, changelogEnd, inputEnd } = await fenceAndLocate(sink, config.kafka, layout, partition);
+    const { groupOffset, changelogEnd, inputEnd } = await fenceAndLocate(sink, ports.partitions, layout, partition);
     const changelog = { topic: layout.changelog, partition };
     // As before: a savepoint seeds only a task whose group has no progress (the CLI checks the group).
     const seeding = config.savepoint !== undefined && groupOffset < 0n ? config.savepoint : undefined;
     const { store, wiped } = await verifiedLocalState(opened, {
-      dir: config.stateBackend === 'memory' ? undefined : dir, kafka: config.kafka, changelog, changelogEnd,
+      dir, partitions: ports.partitions, changelog, changelogEnd,
       group: layout.groupId, fingerprint: graphFingerprint(job.graph), savepoint: seeding?.dir,
     });
-    if (wiped) config.log(`task ${taskId(layout.stage.id, partition)}: ${wiped}: wiped ${dir}, rebuilding from the changelog`);
+    if (wiped) config.log(`task ${taskId(layout.stage.id, partition)}: ${wiped}: wiped ${dir ?? 'its memory'}, rebuilding from the changelog`);
     const state = new TransactionalState(store);
     const sinkTopics = new Map(job.graph.nodes.flatMap((n) => (n.kind === 'sink' ? [[n.id, n.config.topic] as const] : [])));
     const dlq = new KafkaDeadLetterQueue(sink, layout.deadLetterTopic, config.deadLetterMaxBytes);
-    const direct = config.guarantee === 'at-least-once' ? new KafkaSink(config.kafka, { mode: 'idempotent', batchSize: 10_000 }) : undefined;
-    await direct?.connect();
-    const task = new Task(config, state, sink, sinkTopics, dlq, direct);
+    const direct = config.guarantee === 'at-least-once' ? await ports.direct() : undefined;
+    const task = new Task(config, ports, state, sink, sinkTopics, dlq, direct);
     task.#committedOffset = groupOffset >= 0n ? groupOffset : undefined;
     await task.#recover();
     if (seeding) await task.#seed(seeding);
@@ -128,7 +127,7 @@ export class Task {
   /** Replays the changelog tail into the store (changelog-recovery.ts), then builds the operators over it. */
   async #recover(): Promise<void> {
     await recoverFromChangelog({
-      state: this.state, sink: this.sink, kafka: this.config.kafka, changelog: this.config.stage.changelog, partition: this.config.partition,
+      state: this.state, sink: this.sink, partitions: this.ports.partitions, changelog: this.config.stage.changelog, partition: this.config.partition,
       group: this.config.stage.groupId, fingerprint: graphFingerprint(this.config.job.graph), log: (line) => this.config.log(`task ${this.id}: ${line}`),
     });
     await this.#rebuild();
@@ -249,18 +248,8 @@ export class Task {
   }
 
   /**
-   * Windows fired since the last commit. The member commits such a task at once rather than at the
-   * next interval: a window's result becomes visible (and the merge stage hears of it) within
-   * milliseconds of the watermark passing its end, instead of up to a checkpoint interval later.
-   */
-  get fired(): boolean {
-    return this.#fired;
-  }
-
-  /**
-   * Fired windows wait, or the task has not committed since it opened. A task restored after a
-   * crash so commits as soon as it has caught up: what fired while it was down becomes visible, and
-   * recovery is confirmed, without waiting for the checkpoint interval.
+   * Results of fired windows (or of exchanges) wait, or the task has not committed since it opened
+   * (a restore): checkpoint/commit-policy.ts commits such a task as soon as it has caught up.
    */
   get commitDue(): boolean {
     return this.#fired || !this.#committedSinceOpen;

@@ -1,0 +1,107 @@
+/**
+ * A task on an in-memory Kafka (testing/fake-kafka.ts): outputs, exchange records, state (through
+ * the changelog) and the input offset commit together or not at all; a task that dies before its
+ * commit leaves nothing visible, its successor fences it and resumes where the committed state is;
+ * records keyed in one stage reach the task of the next that owns their key, with the watermark.
+ * The outputs are checked against a naive count per key and window.
+ */
+import { describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import type { SourceRecord } from '../../connectors/kafka/source.js';
+import { count } from '../aggregate/aggregate-function.js';
+import { JobBuilder, type BuiltJob } from '../api/job-builder.js';
+import { jsonSerde } from '../api/serde.js';
+import { tumbling } from '../windows/window-spec.js';
+import { exchangeSerde, type ExchangeRecord } from './exchange-record.js';
+import { layoutStages, type StageLayout } from './job-topics.js';
+import { Task } from './task.js';
+import type { TaskConfig } from './task-config.js';
+import { FakeKafka } from './testing/fake-kafka.js';
+
+type View = { k: string; t: number };
+const WINDOW = 10;
+
+function job(partitioning: 'input' | 'repartition'): BuiltJob {
+  const b = new JobBuilder('views');
+  b.source<View>('in', { topic: 'in', serde: jsonSerde(z.object({ k: z.string(), t: z.number() })), timestamp: (v) => v.t })
+    .keyBy('by-k', (v) => v.k, { partitioning })
+    .window(tumbling(WINDOW))
+    .aggregate('n', count())
+    .sink('out', { topic: 'out', encode: (r) => ({ key: r.key, value: JSON.stringify({ k: r.key, end: r.windowEnd, n: r.value }) }) });
+  return b.build();
+}
+
+const config = (built: BuiltJob, stage: StageLayout, partition: number): TaskConfig => ({
+  job: built, stage, partition, deadLetterMaxBytes: 1 << 20, stateDir: '/nowhere', stateBackend: 'memory',
+  transactionalId: `g-${stage.stage.id}-${partition}`, log: () => undefined, limits: { maxFutureSkewMs: 0, maxGroups: 1_000 },
+});
+
+const views: View[] = Array.from({ length: 60 }, (_, i) => ({ k: `k${i % 7}`, t: i * 3 }));
+const asInput = (vs: readonly View[], from = 0): SourceRecord<View>[] =>
+  vs.map((v, i) => ({ key: Buffer.from(v.k), value: v, raw: Buffer.from(JSON.stringify(v)), offset: String(from + i), timestamp: v.t, headers: {} }));
+
+/** The naive count per key and window of every view, as `k@end=n`. */
+const reference = (vs: readonly View[]): string[] => {
+  const n = new Map<string, number>();
+  for (const v of vs) n.set(`${v.k}@${Math.floor(v.t / WINDOW) * WINDOW + WINDOW}`, (n.get(`${v.k}@${Math.floor(v.t / WINDOW) * WINDOW + WINDOW}`) ?? 0) + 1);
+  return [...n].map(([id, c]) => `${id}=${c}`).sort();
+};
+const outputs = (kafka: FakeKafka): string[] =>
+  kafka.committed('out').map((r) => JSON.parse(r.value!.toString()) as { k: string; end: number; n: number }).map((o) => `${o.k}@${o.end}=${o.n}`).sort();
+
+describe('a task on an in-memory Kafka', () => {
+  it('commits outputs, state and offset together; its successor fences a dead one and finishes exactly once', async () => {
+    const kafka = new FakeKafka();
+    const built = job('input');
+    const [stage] = layoutStages(built.graph, 'g', new Map([['in', 1]]));
+    kafka.produce('in', 0, views.map((v) => ({ key: v.k, value: JSON.stringify(v) })));
+    const first = await Task.open(config(built, stage!, 0), kafka.ports());
+    await first.processRecords(asInput(views.slice(0, 30)));
+    expect(await first.commit(30n)).toBeDefined();
+    const committedFirst = outputs(kafka);
+    // Windows the watermark closed are out, with their state deleted and the offset in one commit.
+    expect(committedFirst.length).toBeGreaterThan(0);
+    await first.processRecords(asInput(views.slice(30, 45), 30));
+
+    // The member dies before committing: a new owner fences it and resumes at the committed offset.
+    const second = await Task.open(config(built, stage!, 0), kafka.ports());
+    expect(second.resumeOffset).toBe(30n);
+    await expect(first.commit(45n)).rejects.toThrow(/fenced/);
+    expect(outputs(kafka)).toEqual(committedFirst);
+    await second.processRecords(asInput(views.slice(30), 30));
+    await second.end();
+    await second.commit(60n);
+    expect(outputs(kafka)).toEqual(reference(views));
+  });
+
+  it('sends keyed records to the task of the next stage owning their key, with watermark markers: one count per key and window', async () => {
+    const kafka = new FakeKafka();
+    const built = job('repartition');
+    const stages = layoutStages(built.graph, 'g', new Map([['in', 2]]));
+    const [source, keyed] = stages as [StageLayout, StageLayout];
+    expect(keyed.producers).toEqual(['in:0', 'in:1']);
+    // Two input partitions, each with its share of every key: only a repartition counts each key once.
+    for (const p of [0, 1]) {
+      kafka.produce('in', p, views.filter((_, i) => i % 2 === p).map((v) => ({ key: v.k, value: JSON.stringify(v) })));
+      const t = await Task.open(config(built, source, p), kafka.ports());
+      await t.processRecords(asInput(views.filter((_, i) => i % 2 === p)));
+      await t.end();
+      await t.commit(30n);
+    }
+    const topic = keyed.topic;
+    expect(topic).toBe('g-by-k-repartition');
+    for (let p = 0; p < keyed.partitions; p += 1) {
+      const t = await Task.open(config(built, keyed, p), kafka.ports());
+      const records = kafka.committed(topic).filter((r) => r.partition === p).map((r) => {
+        const decoded = exchangeSerde.decode(r.value);
+        if (!decoded.ok) throw new Error(decoded.detail);
+        return { ...r, value: decoded.value } satisfies SourceRecord<ExchangeRecord>;
+      });
+      // Every partition heard both producers end.
+      expect(records.filter((r) => r.value.type === 'watermark' && r.value.watermark === 'end').map((r) => (r.value as { from: string }).from).sort()).toEqual(['in:0', 'in:1']);
+      await t.processExchange(records);
+      await t.commit(BigInt(records.length));
+    }
+    expect(outputs(kafka)).toEqual(reference(views));
+  });
+});
