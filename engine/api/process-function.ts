@@ -66,6 +66,10 @@ export type StateHandles<S extends StateDescriptors> = { [K in keyof S]: S[K] ex
 
 /** Timers of the current key; one timer per (key, time), re-registering is a no-op. */
 export interface TimerService {
+  /**
+   * Fires when the watermark passes `timestamp`. When a bounded input ends (the watermark goes to
+   * +∞), every pending event-time timer fires then, once, in time order; those it registers do not.
+   */
   registerEventTimeTimer(timestamp: number): void;
   /**
    * Fires when processing time (epoch ms) reaches `timestamp`. When a bounded input ends, every

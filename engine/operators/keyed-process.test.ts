@@ -197,7 +197,7 @@ describe('state TTL', () => {
   });
 });
 
-describe('end of input (processing time ∞)', () => {
+describe('end of input (∞)', () => {
   /** Each record adds 10 and registers a processing-time timer at its value; each firing adds 1 and registers one 1 s later. */
   function repeating(clock: { now: number }) {
     const { ctx } = operatorContext({ tables: [1, 2, 3, 4], now: () => clock.now });
@@ -253,5 +253,29 @@ describe('end of input (processing time ∞)', () => {
     fired.length = 0;
     await op.onProcessingTime(2_000, out);
     expect(fired.map((r) => r.value)).toEqual([{ key: 'b', ts: 2_000, domain: 'processing-time', count: 1 }]);
+  });
+
+  it('fires pending event-time timers once when the watermark goes to +∞, so one that re-registers itself cannot loop', async () => {
+    const { ctx } = operatorContext({ tables: [1, 2, 3, 4] });
+    const fired: StreamRecord[] = [];
+    const op = processOperator(ctx, {
+      state: {},
+      processElement(at: number, c) {
+        c.timers.registerEventTimeTimer(at);
+      },
+      onTimer(ts, domain, c, emit) {
+        emit({ key: c.key, ts, domain });
+        // Re-registers itself for ever: the test would hang if these fired too (bounded to fail instead).
+        if (fired.length < 20) c.timers.registerEventTimeTimer(ts + 1_000);
+      },
+    });
+    const out = { emit: (r: StreamRecord) => fired.push(r) };
+    await op.processBatch([{ value: 5_000, timestamp: 0, key: 'a', keyGroup: 0 }, { value: 1_000, timestamp: 0, key: 'b', keyGroup: 0 }], out);
+    await op.onWatermark(2_000, out);
+    // A finite watermark fires what comes due, the timers firing registers included (b at 1000, then 2000).
+    expect(fired.map((r) => r.value)).toEqual([{ key: 'b', ts: 1_000, domain: 'event-time' }, { key: 'b', ts: 2_000, domain: 'event-time' }]);
+    fired.length = 0;
+    await op.onWatermark(Infinity, out);
+    expect(fired.map((r) => r.value)).toEqual([{ key: 'b', ts: 3_000, domain: 'event-time' }, { key: 'a', ts: 5_000, domain: 'event-time' }]);
   });
 });

@@ -94,9 +94,10 @@ export class KeyedProcessOperator implements Operator {
     }
   }
 
+  /** At +∞ (the input ended) pending event-time timers fire once, as processing-time ones do. */
   async onWatermark(watermark: number, out: Output): Promise<void> {
     this.#watermark = watermark;
-    await this.#fireTimers('event-time', watermark, out, false);
+    await this.#fireTimers('event-time', watermark, out, watermark === Infinity);
   }
 
   /** `Infinity`: the input ended; pending timers fire once and state is left as it is (operator.ts). */
