@@ -5,12 +5,13 @@
  * reference exactly. The same for a job of four stages (a union, a repartition, windows, a top-K merge),
  * whose tasks of every stage move.
  */
-import { describe, expect, inject, it } from 'vitest';
+import { describe, inject, it } from 'vitest';
 import { createTopics, uniqueName } from '../../connectors/kafka/testing/fixtures.js';
 import { expectExactTrending, produceWatchEvents } from '../../jobs/content-popularity/testing/trending-fixtures.js';
 import { WINDOW, startBoundedRun, startContentPopularity } from '../cli/eddy-process.js';
 import { CATEGORY_JOB } from './testing/category-job.js';
 import { categoryJobArgs, expectExactCategoryViews, produceCategoryInput } from './testing/category-fixtures.js';
+import { killOneOfThree } from './testing/kill-repeatedly.js';
 
 describe('several runner processes', () => {
   it('keep the output exactly once when one of three is killed and its partitions move', async () => {
@@ -19,13 +20,7 @@ describe('several runner processes', () => {
     await createTopics([{ name: input, partitions: 6 }]);
     const produced = await produceWatchEvents(input, 240_000, { seed: 3, badFraction: 0.005 });
     const groupId = uniqueName('multi');
-    const runners = [0, 1, 2].map(() => startContentPopularity({ brokers: inject('kafkaBrokers'), input, output, groupId, parallelism: 1, sessionTimeout: '2s' }));
-    await new Promise((r) => setTimeout(r, 4_000));
-    runners[1]!.kill();
-    const results = await Promise.all(runners.map((r) => r.exited));
-    expect(results[1]!.signal).toBe('SIGKILL');
-    expect(results[0]!.code, results[0]!.stderr).toBe(0);
-    expect(results[2]!.code, results[2]!.stderr).toBe(0);
+    await killOneOfThree(() => startContentPopularity({ brokers: inject('kafkaBrokers'), input, output, groupId, parallelism: 1, sessionTimeout: '2s' }), 4_000);
     await expectExactTrending(produced, { output, dlq: `${input}-dlq` }, WINDOW);
   }, 600_000);
 
@@ -34,13 +29,7 @@ describe('several runner processes', () => {
     await createTopics([{ name: topics.input, partitions: 6 }, { name: topics.second, partitions: 2 }]);
     const produced = await produceCategoryInput(topics.input, topics.second, 120_000, 4);
     const groupId = uniqueName('multi-cat');
-    const runners = [0, 1, 2].map(() => startBoundedRun(CATEGORY_JOB, categoryJobArgs(topics), { brokers: inject('kafkaBrokers'), groupId, parallelism: 1, sessionTimeout: '2s' }));
-    await new Promise((r) => setTimeout(r, 4_000));
-    runners[1]!.kill();
-    const results = await Promise.all(runners.map((r) => r.exited));
-    expect(results[1]!.signal).toBe('SIGKILL');
-    expect(results[0]!.code, results[0]!.stderr).toBe(0);
-    expect(results[2]!.code, results[2]!.stderr).toBe(0);
+    await killOneOfThree(() => startBoundedRun(CATEGORY_JOB, categoryJobArgs(topics), { brokers: inject('kafkaBrokers'), groupId, parallelism: 1, sessionTimeout: '2s' }), 4_000);
     await expectExactCategoryViews(produced, topics, 60_000);
   }, 600_000);
 });

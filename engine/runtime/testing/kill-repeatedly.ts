@@ -54,3 +54,16 @@ export async function committedOn(admin: KafkaAdmin, groupId: string, topics: re
   for (const t of topics) for (const o of (await admin.committedOffsets(groupId, t)).values()) n += o > 0n ? Number(o) : 0;
   return n;
 }
+
+/**
+ * Three runs of a job side by side (one group, each its own state folder): the second is killed
+ * with SIGKILL after `afterMs`, the other two must finish (exit 0) with its partitions.
+ */
+export async function killOneOfThree(start: () => EddyProcess, afterMs = 3_000): Promise<void> {
+  const runners = [0, 1, 2].map(() => start());
+  await new Promise((r) => setTimeout(r, afterMs));
+  runners[1]!.kill();
+  const results = await Promise.all(runners.map((r) => r.exited));
+  expect(results[1]!.signal).toBe('SIGKILL');
+  for (const i of [0, 2]) expect(results[i]!.code, results[i]!.stderr).toBe(0);
+}
