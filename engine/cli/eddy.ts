@@ -2,14 +2,22 @@
 /**
  * The `eddy` command line: one entry point, one subcommand per file.
  */
+import { readFileSync } from 'node:fs';
 import { BrokerSetupError } from '../../deploy/local/broker-jars.js';
 import { COMMANDS as commands } from './commands.js';
+import { closest } from './did-you-mean.js';
 import { CliError } from './flags.js';
+
+/** The package's version (package.json two folders above the compiled engine/cli). */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
-    'Usage: eddy <command> [options]',
+    'Usage: eddy <command> [options]    (eddy --version: the version)',
     '',
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
@@ -25,9 +33,14 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(help());
     return name === undefined ? 2 : 0;
   }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`eddy ${version()}\n`);
+    return 0;
+  }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    console.error(`eddy: unknown command '${name}'. Run 'eddy --help' for the list.`);
+    const guess = closest(name, commands.map((c) => c.name));
+    console.error(`eddy: unknown command '${name}'.${guess ? ` Did you mean '${guess}'?` : ''} Run 'eddy --help' for the list.`);
     return 2;
   }
   try {

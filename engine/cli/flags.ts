@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type * as z from 'zod';
+import { closest } from './did-you-mean.js';
 
 /** An error the user caused; the CLI prints `eddy <command>: <message>` and exits 2. */
 export class CliError extends Error {
@@ -68,7 +69,10 @@ export function parseCommand<S extends z.ZodType>(
     parsed = parseArgs({ args: [...argv], options: { ...COMMON_FLAGS, ...flags }, allowPositionals: true, strict: true });
   } catch (e) {
     // node:util explains itself over several lines; the first one names the flag.
-    throw new CliError((e as Error).message.split('\n')[0]!.replace(/\. To specify a positional.*$/, ''));
+    const first = (e as Error).message.split('\n')[0]!.replace(/\. To specify a positional.*$/, '');
+    const unknown = /^Unknown option '--([^']+)'/.exec(first)?.[1];
+    const guess = unknown === undefined ? undefined : closest(unknown, Object.keys({ ...COMMON_FLAGS, ...flags }));
+    throw new CliError(guess ? `${first}: did you mean '--${guess}'?` : first);
   }
   const { help, config, D, ...explicit } = parsed.values as Record<string, unknown>;
   if (help) return { options: undefined as never, positionals: parsed.positionals, help: true };

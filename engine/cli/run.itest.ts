@@ -1,5 +1,5 @@
 /** `eddy run`, `eddy plan` and `eddy jobs` through the real entry point (dist/engine/cli/eddy.js). */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
@@ -65,6 +65,11 @@ describe('eddy run / plan / jobs', () => {
     expect(text.stdout).toMatch(/^ {2}by-content: keyBy, input partitioning \(no shuffle\)/m);
   });
 
+  it('prints its version', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) expect(await runEddy([flag])).toMatchObject({ code: 0, stdout: `eddy ${pkg.version}\n` });
+  });
+
   it('rejects bad job options naming the flag', async () => {
     for (const [args, message] of [
       [['run', 'content-popularity', '--window', 'often'], /^eddy run: --window: expected a duration/],
@@ -82,6 +87,9 @@ describe('eddy run / plan / jobs', () => {
       [['run', 'content-popularity', '--max-future-skew', 'soon'], /^eddy run: --max-future-skew: expected a duration/],
       [['run', 'content-popularity', '--max-record-bytes', '5'], /^eddy run: --max-record-bytes: Too small/],
       [['run', 'content-popularity', '--restart-limit', '0'], /^eddy run: --restart-limit: Too small/],
+      [['run', 'content-popularity', '--paralelism', '2'], /^eddy run: Unknown option '--paralelism': did you mean '--parallelism'\?$/],
+      [['plna', 'content-popularity'], /^eddy: unknown command 'plna'\. Did you mean 'plan'\?/],
+      [['deploy'], /^eddy: unknown command 'deploy'\. Run 'eddy --help'/],
     ] as const) {
       const r = await runEddy([...args]);
       expect(r.code).toBe(2);
