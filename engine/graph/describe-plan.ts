@@ -3,7 +3,7 @@
  * inputs, and every internal topic the job uses under a group.
  */
 import type { GraphNode, JobGraph } from './job-graph.js';
-import { changelogTopic, exchangeTopic, planStages, type StagePlan } from './stage-plan.js';
+import { changelogTopic, exchangeTopic, planStages, type Exchange } from './stage-plan.js';
 
 /** The plan as data (`eddy plan --json`): the graph, its stages and the internal topics. */
 export interface PlanDescription {
@@ -14,8 +14,7 @@ export interface PlanDescription {
   graph: JobGraph;
 }
 
-function partitionsOf(plan: StagePlan, node: string): string {
-  const e = plan.exchanges.find((x) => x.node === node)!;
+function partitionsOf(e: Exchange): string {
   return e.partitions === null ? "as many as the job's largest input" : String(e.partitions);
 }
 
@@ -26,20 +25,22 @@ function partitionsOf(plan: StagePlan, node: string): string {
 export function describePlan(graph: JobGraph, groupId: string): PlanDescription {
   const plan = planStages(graph);
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const exchanges = new Map(plan.exchanges.map((e) => [e.node, e]));
+  const topicOf = (node: string): string => exchangeTopic(groupId, exchanges.get(node)!);
   const stages = plan.stages.map((s) => {
     const head = byId.get(s.id)!;
-    const reads = head.kind === 'source' ? head.config.topic : exchangeTopic(groupId, plan.exchanges.find((e) => e.node === s.id)!);
-    const tasks = head.kind === 'source' ? `one per partition of ${reads}` : `${partitionsOf(plan, s.id)} (one per partition of ${reads})`;
+    const reads = head.kind === 'source' ? head.config.topic : topicOf(s.id);
+    const tasks = head.kind === 'source' ? `one per partition of ${reads}` : `${partitionsOf(exchanges.get(s.id)!)} (one per partition of ${reads})`;
     return {
       id: s.id, reads, tasks,
       // A repartitioning keyBy is an exit only (it runs in the stage it heads); a top-K's local phase runs here too.
-      nodes: [...s.nodes, ...s.exits.filter((id) => !s.nodes.includes(id))].map((id) => nodeLine(byId.get(id)!, s.id, s.exits.includes(id) ? exchangeTopic(groupId, plan.exchanges.find((e) => e.node === id)!) : undefined)),
-      writes: s.exits.map((id) => exchangeTopic(groupId, plan.exchanges.find((e) => e.node === id)!)),
+      nodes: [...s.nodes, ...s.exits.filter((id) => !s.nodes.includes(id))].map((id) => nodeLine(byId.get(id)!, s.id, s.exits.includes(id) ? topicOf(id) : undefined)),
+      writes: s.exits.map(topicOf),
       changelog: changelogTopic(groupId, s.id),
     };
   });
   const internalTopics = [
-    ...plan.exchanges.map((e) => ({ name: exchangeTopic(groupId, e), role: e.kind === 'merge' ? `partial top-Ks of ${e.node}, to its merge` : `records keyed by ${e.node}, to the tasks owning their keys`, partitions: partitionsOf(plan, e.node) })),
+    ...plan.exchanges.map((e) => ({ name: exchangeTopic(groupId, e), role: e.kind === 'merge' ? `partial top-Ks of ${e.node}, to its merge` : `records keyed by ${e.node}, to the tasks owning their keys`, partitions: partitionsOf(e) })),
     ...plan.stages.map((s) => ({ name: changelogTopic(groupId, s.id), role: `changelog of stage ${s.id} (compacted)`, partitions: `as many as stage ${s.id} has tasks` })),
   ];
   return { job: graph.job, groupId, stages, internalTopics, graph };

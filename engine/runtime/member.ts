@@ -16,7 +16,7 @@ import { DEFAULT_MAX_FUTURE_SKEW_MS } from '../time/event-time.js';
 import { inputEnds, jobFinished } from './bounded-end.js';
 import { exchangeSerde, type ExchangeRecord } from './exchange-record.js';
 import { recordGroup } from './group-members.js';
-import { ensureJobTopics, exchangeGroup } from './job-topics.js';
+import { ensureJobTopics, exchangeGroup, taskId } from './job-topics.js';
 import { DEFAULT_MAX_GROUPS } from './local-executor.js';
 import { FatalJobError } from './member-failure.js';
 import type { MemberOptions } from './member-options.js';
@@ -103,7 +103,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
       const slot = table.slotOf(tp);
       advanceTo(slot, next);
       // Batches of only transaction markers move the position too; bounded mode must see them to end.
-      if (kind === 'source' && slot && opts.bounded && !slot.ended && next >= endOf(slot)) void runOn(slot, at(idOf(slot), (t) => finishPartition(slot, t))).catch(fail);
+      if (kind === 'source' && slot && opts.bounded && !slot.ended && next >= endOf(slot)) void runOn(slot, at(slot.id, (t) => finishPartition(slot, t))).catch(fail);
     },
   });
   const serdeFor = (topic: string): Serde<unknown> => serdes.get(topic)!;
@@ -111,8 +111,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     opts.inputClient?.kind === 'confluent'
       ? new ConfluentSource(opts.kafka, inputOptions, serdeFor, deadLetters, hooksFor('source'), loadConfluentClient<RdKafkaModule>(opts.inputClient.dir))
       : new KafkaSource(opts.kafka, inputOptions, serdeFor, deadLetters, hooksFor('source'));
-  const idOf = (slot: TableSlot): string => `${slot.stage.stage.id}:${slot.partition}`;
-  const endOf = (slot: TableSlot): bigint => ends.get(idOf(slot)) ?? 0n;
+  const endOf = (slot: TableSlot): bigint => ends.get(slot.id) ?? 0n;
   /** Closed while a savepoint is taken (member-savepoint.ts). */
   const gate = new InputGate();
   const onInput = async (batch: PartitionBatch<unknown>): Promise<void> => {
@@ -123,7 +122,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     rejectedOf.delete(`${batch.topic}:${batch.partition}`);
     const slot = table.slotOf(batch);
     if (!slot || slot.ended || fatal) return;
-    const id = idOf(slot);
+    const { id } = slot;
     const end = endOf(slot);
     metrics?.lag(id, batch.highWatermark - batch.nextOffset);
     await timed(slot, at(id, async (t) => {
@@ -149,7 +148,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     if (slot.ended || t.closed) return;
     slot.ended = true;
     await t.end();
-    await table.commit(t, idOf(slot), slot.next);
+    await table.commit(t, slot.id, slot.next);
   };
 
   const exchangeSource =
@@ -176,7 +175,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
   await exchangeSource?.start(async (batch) => {
     const slot = table.slotOf(batch);
     if (!slot || fatal) return;
-    const id = idOf(slot);
+    const { id } = slot;
     await timed(slot, at(id, async (t) => {
       const from = slot.next ?? -1n;
       await t.processExchange(batch.records.filter((r) => BigInt(r.offset) >= from));
@@ -188,7 +187,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
 
   // Bounded partitions that are empty (or already read to the end) end without any batch.
   const committed = new Map<string, bigint>();
-  for (const s of sourceStages) for (const [p, o] of await admin.committedOffsets(s.groupId, s.topic)) committed.set(`${s.stage.id}:${p}`, o);
+  for (const s of sourceStages) for (const [p, o] of await admin.committedOffsets(s.groupId, s.topic)) committed.set(taskId(s.stage.id, p), o);
   let finished = false;
   let cleanupTimedOut = false;
   const memory = new Map<string, number>();

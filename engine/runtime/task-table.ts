@@ -17,6 +17,8 @@ import { runOn, type TaskSlot } from './task-slot.js';
 
 /** A slot and where it belongs. */
 export interface TableSlot extends TaskSlot {
+  /** `<stage>:<partition>` (job-topics.ts taskId): the task's name in logs, metrics and savepoints. */
+  id: string;
   stage: StageLayout;
   partition: number;
 }
@@ -159,7 +161,7 @@ export class TaskTable {
       },
       () => undefined,
     );
-    const slot: TableSlot = { task, queue: task, next: undefined, lastRecordAt: Date.now(), ended: false, stage, partition };
+    const slot: TableSlot = { id, task, queue: task, next: undefined, lastRecordAt: Date.now(), ended: false, stage, partition };
     // Resume exactly at the offset committed when the task fenced its predecessor: the consumer may
     // have fetched from an older one, so records below the task's position are skipped.
     slot.queue = task.then(

@@ -206,9 +206,14 @@ export class Task {
     await this.direct!.flush();
   }
 
-  async #send(topic: string, records: OutRecord[]): Promise<void> {
+  /** Something goes into the open transaction (opened here if need be): the next commit has work. */
+  async #changing(): Promise<void> {
     if (!this.sink.inTransaction) await this.sink.begin();
     this.#dirty = true;
+  }
+
+  async #send(topic: string, records: OutRecord[]): Promise<void> {
+    await this.#changing();
     await this.sink.send(topic, records);
   }
 
@@ -216,8 +221,7 @@ export class Task {
   async deadLetters(rejected: readonly RejectedRecord[]): Promise<void> {
     this.#assertOpen();
     if (rejected.length === 0) return;
-    if (!this.sink.inTransaction) await this.sink.begin();
-    this.#dirty = true;
+    await this.#changing();
     await this.dlq.write(rejected);
     const byReason = new Map<DeadLetterReason, number>();
     for (const r of rejected) byReason.set(r.reason, (byReason.get(r.reason) ?? 0) + 1);
@@ -231,8 +235,7 @@ export class Task {
    */
   async processRecords(records: readonly SourceRecord<unknown>[]): Promise<void> {
     this.#assertOpen();
-    if (!this.sink.inTransaction) await this.sink.begin();
-    this.#dirty = true;
+    await this.#changing();
     // A source record is its own origin (operator.ts RecordOrigin): nothing is copied.
     const newest = await this.#executor.pushInput(this.config.stage.source!.node, records.map((r) => r.value), records);
     if (newest > -Infinity) this.#clock.observe(newest);
@@ -274,8 +277,7 @@ export class Task {
    */
   async processExchange(records: readonly SourceRecord<ExchangeRecord>[]): Promise<void> {
     this.#assertOpen();
-    if (!this.sink.inTransaction) await this.sink.begin();
-    this.#dirty = true;
+    await this.#changing();
     const head = this.config.stage.stage.id;
     let batch: StreamRecord[] = [];
     const push = async (): Promise<void> => {
@@ -309,8 +311,7 @@ export class Task {
   async end(): Promise<void> {
     this.#assertOpen();
     this.#clock.end();
-    if (!this.sink.inTransaction) await this.sink.begin();
-    this.#dirty = true;
+    await this.#changing();
     await this.#advance(Infinity);
     await this.#deadLettersOfExecutor();
   }

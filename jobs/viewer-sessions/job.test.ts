@@ -1,9 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { expectDocumentedOptions } from '../shared/testing/documented-options.js';
 import { describe, expect, it } from 'vitest';
 import { buildJob } from '../../engine/api/job-definition.js';
-import { jobOptionList } from '../../engine/cli/job-flags.js';
 import { OperatorHarness, type BackendKind } from '../../engine/testing/operator-harness.js';
 import type { WatchEvent } from '../shared/watch-event.js';
 import viewerSessions, { ViewerSessionsOptions, distinctContent, type ViewerSession } from './job.js';
@@ -144,11 +141,6 @@ describe('viewer-sessions', () => {
   });
 
   it('docs/jobs.md lists exactly its options, with their defaults', () => {
-    const doc = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'jobs.md'), 'utf8');
-    const section = doc.split(/^## /m).find((s) => s.startsWith('viewer-sessions'))!;
-    const rows = [...section.matchAll(/^\| `(--[a-z-]+)` \| ([^|]*) \|/gm)].map((m) => [m[1], m[2]!.trim()]);
-    const options = jobOptionList(ViewerSessionsOptions).map((o) => [o.flag, o.default === undefined ? '' : `\`${String(o.default)}\``]);
-    expect(rows.map(([flag]) => flag).sort()).toEqual(options.map(([flag]) => flag).sort());
-    for (const [flag, def] of options) if (def !== '') expect(rows).toContainEqual([flag, def]);
+    expectDocumentedOptions('viewer-sessions', ViewerSessionsOptions);
   });
 });

@@ -1,9 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { expectDocumentedOptions } from '../shared/testing/documented-options.js';
 import { describe, expect, it } from 'vitest';
 import { buildJob } from '../../engine/api/job-definition.js';
-import { jobOptionList } from '../../engine/cli/job-flags.js';
 import { OperatorHarness } from '../../engine/testing/operator-harness.js';
 import { generateWatchEvents } from '../content-popularity/testing/trending-fixtures.js';
 import { WatchEventSchema, type WatchEvent } from '../shared/watch-event.js';
@@ -87,11 +84,6 @@ describe('watch-time-by-region', () => {
   });
 
   it('docs/jobs.md lists exactly its options, with their defaults', () => {
-    const doc = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'jobs.md'), 'utf8');
-    const section = doc.split(/^## /m).find((s) => s.startsWith('watch-time-by-region'))!;
-    const rows = [...section.matchAll(/^\| `(--[a-z-]+)` \| ([^|]*) \|/gm)].map((m) => [m[1], m[2]!.trim()]);
-    const expected = jobOptionList(WatchTimeByRegionOptions).map((o) => [o.flag, o.default === undefined ? '' : `\`${String(o.default)}\``]);
-    expect(rows.map(([flag]) => flag).sort()).toEqual(expected.map(([flag]) => flag).sort());
-    for (const [flag, def] of expected) if (def !== '') expect(rows).toContainEqual([flag, def]);
+    expectDocumentedOptions('watch-time-by-region', WatchTimeByRegionOptions);
   });
 });
