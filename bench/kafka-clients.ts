@@ -132,7 +132,7 @@ export async function runKafkaClientsBench(argv: string[], log: (l: string) => v
     const order = i % 2 === 0 ? o.clients : [...o.clients].reverse();
     for (const client of order) {
       for (const mode of MODES) {
-        const m = runOnce(client, mode, o, mode === 'consume' ? topics.input : topics.output(client, i));
+        const m = runOnce(client, mode, o, mode === 'produce' ? topics.output(client, i) : topics.input);
         log(`  ${client} ${mode} #${i + 1}: ${Math.round(m.records / m.cpuSeconds).toLocaleString('en-US')} records per CPU-s, ${m.wallSeconds.toFixed(2)} s wall`);
         runs.set(`${client} ${mode}`, [...(runs.get(`${client} ${mode}`) ?? []), m]);
       }

@@ -8,7 +8,7 @@
  * Flags: USAGE below (`npm run bench:recovery -- --help`).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as z from 'zod';
@@ -17,13 +17,15 @@ import { kafkaClientOptions } from '../connectors/kafka/config.js';
 import { durationMs, numberFlag } from '../engine/config/units.js';
 import { ENGINES, missing } from './harness/engines.js';
 import { machineFacts } from './harness/machine-facts.js';
+import { checkRecoveredOutput } from './harness/recovery-check.js';
 import { measureRecovery, preload, start, stop, trickle, until, type RecoveryHooks, type RecoveryMeasure, type RecoveryWorkload, type Started } from './harness/recovery-run.js';
 import { median } from './harness/report.js';
+import { gitCommit, resultsFolder } from './harness/results-folder.js';
 import { benchOptions, runAsScript } from './harness/script.js';
 
 const Options = z.strictObject({
   brokers: z.string().default('127.0.0.1:9092'),
-  engines: z.string().default('eddy,flink,kafka-streams,quix').transform((s) => s.split(',').map((e) => e.trim())),
+  engines: z.string().default('eddy,flink-sql,flink-tuned,kafka-streams,quix').transform((s) => s.split(',').map((e) => e.trim())),
   events: numberFlag((n) => n.int().positive()).default(1_200_000),
   items: numberFlag((n) => n.int().positive()).default(5_000_000),
   /** Event time the preload spans; at most window − slide, so every key is still in state at the kill. */
@@ -37,7 +39,7 @@ const Options = z.strictObject({
   /** Each wait: for the state's build, for the keep-up, for the recovery. */
   timeout: durationMs.prefault('30m'),
   /** Runs per engine (each on a fresh topic and state folder); the table shows each. */
-  repetitions: numberFlag((n) => n.int().positive()).default(1),
+  repetitions: numberFlag((n) => n.int().positive()).default(3),
   /** Eddy: also measure the pause when a second process joins the group (about 25 s). */
   rebalance: z.stringbool().default(true),
   out: z.string().default('bench/results'),
@@ -122,21 +124,21 @@ function medians(results: readonly EngineResult[]): string[] {
   const by = new Map<string, number[]>();
   for (const e of results) if (!('failed' in e)) by.set(e.engine, [...(by.get(e.engine) ?? []), e.recoveredSeconds]);
   const many = [...by].filter(([, xs]) => xs.length > 1);
-  return many.length === 0 ? [] : ['', `Median recovery: ${many.map(([e, xs]) => `${e} ${median(xs).toFixed(2)} s (${xs.length} runs)`).join(', ')}.`];
+  return many.length === 0 ? [] : ['', `Recovery, median (min–max): ${many.map(([e, xs]) => `${e} ${median(xs).toFixed(2)} s (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}, ${xs.length} runs)`).join('; ')}.`];
 }
 
-function markdown(r: { startedAt: string; command: string; workload: Workload; engines: EngineResult[] }): string {
+function markdown(r: { startedAt: string; commit: string; command: string; workload: Workload; engines: EngineResult[] }): string {
   const w = r.workload;
   return [
     `Recovery after kill -9: ${w.events.toLocaleString('en-US')} events over ${w.keys.toLocaleString('en-US')} distinct content ids in open windows (sliding 10 min / 1 min), ` +
-      `${w.rate.toLocaleString('en-US')} events/s flowing; checkpoint/commit interval ${w.checkpointIntervalMs / 1000} s, session timeout ${w.sessionTimeoutMs / 1000} s; ${r.startedAt.slice(0, 10)}.`,
+      `${w.rate.toLocaleString('en-US')} events/s flowing; checkpoint/commit interval ${w.checkpointIntervalMs / 1000} s, session timeout ${w.sessionTimeoutMs / 1000} s; commit ${r.commit}, ${r.startedAt.slice(0, 10)}.`,
     '',
-    '| engine | state built in | recovered after kill -9 | uncommitted events at the kill |',
-    '|---|---:|---:|---:|',
+    '| engine | state built in | recovered after kill -9 | uncommitted events at the kill | output correct |',
+    '|---|---:|---:|---:|---|',
     ...r.engines.map((e) =>
       'failed' in e
-        ? `| ${e.engine} | failed: ${String(e.failed).split('\n')[0]} | | |`
-        : `| ${e.engine} | ${e.buildSeconds.toFixed(1)} s | ${e.recoveredSeconds.toFixed(2)} s | ${e.uncommittedAtKill.toLocaleString('en-US')} |`,
+        ? `| ${e.engine} | failed: ${String(e.failed).split('\n')[0]} | | | |`
+        : `| ${e.engine} | ${e.buildSeconds.toFixed(1)} s | ${e.recoveredSeconds.toFixed(2)} s | ${e.uncommittedAtKill.toLocaleString('en-US')} | ${e.output === undefined ? 'not checked' : e.output.correct ? `yes (${e.output.rankings} rankings)` : `**no**: ${e.output.problems[0]}`} |`,
     ),
     ...medians(r.engines),
     '',
@@ -149,18 +151,18 @@ const USAGE = `Usage: npm run bench:recovery -- [options]
 
 Recovery after kill -9, side by side: each engine builds state, is killed and started again.
 
-  --engines LIST              eddy,flink,kafka-streams,quix (default), run in this order
+  --engines LIST              eddy,flink-sql,flink-tuned,kafka-streams,quix (default; also flink-naive), in this order
   --events N                  events preloaded (default 1200000) over --items N content ids (default
                               5000000: about 1.06M distinct), spread over --span D of event time (default 9m)
   --rate N                    events/s flowing before and after the kill (default 1000)
   --checkpoint-interval D     every engine's checkpoint/commit interval (default 1s)
   --session-timeout D         every engine's consumer session timeout (default 3s)
   --settle D                  how long each engine keeps up before the kill (default 10s)
-  --repetitions N             runs per engine (default 1)
+  --repetitions N             runs per engine, alternating engines, the order reversed every other time (default 3)
   --rebalance BOOL            Eddy: also measure the pause when a second process joins (default true)
   --timeout D                 how long each wait may take: the build of the state, the recovery (default 30m)
   --brokers LIST              Kafka (default 127.0.0.1:9092)
-  --out DIR                   where results go (default bench/results)
+  --out DIR                   results go to DIR/recovery-<day>-<commit>/ (default bench/results)
 `;
 
 export async function runRecoveryBench(argv: string[], log: (l: string) => void = console.log): Promise<Record<string, unknown> | undefined> {
@@ -179,27 +181,30 @@ export async function runRecoveryBench(argv: string[], log: (l: string) => void 
   const kafka = kafkaClientOptions({ brokers: o.brokers, clientId: 'eddy-bench-recovery', logLevel: 'nothing' });
   // Event time: a fixed day, the trickle starting 5 s before a slide boundary (a window fires early in it).
   const w: RecoveryWorkload = { events: o.events, items: o.items, spanMs: o.span, trickleStart: 1_767_229_200_000 - 5_000 };
-  const spec = { events: o.events, items: o.items, zipf: 0.2, partitions: 8, seed: 3, windowMs: WINDOW_MS, slideMs: SLIDE_MS, top: 10, outOfOrdernessMs: 1_000 };
+  // Out-of-orderness 2 s over input 1 s out of order: no event is late, so the reference needs no watermark.
+  const spec = { events: o.events, items: o.items, zipf: 0.2, partitions: 8, seed: 3, windowMs: WINDOW_MS, slideMs: SLIDE_MS, top: 10, outOfOrdernessMs: 2_000 };
 
   const startedAt = new Date().toISOString();
+  const commit = gitCommit();
+  const dir = resultsFolder(o.out, 'recovery', startedAt, commit);
   const machine = machineFacts();
   const results: EngineResult[] = [];
   let keys = 0;
   const write = (): Record<string, unknown> => {
     const result = {
       startedAt,
+      commit,
       command: `npm run bench:recovery -- ${argv.join(' ')}`.trim(),
       machine,
       workload: { events: o.events, items: o.items, keys, spanMs: o.span, rate: o.rate, partitions: 8, checkpointIntervalMs: o.checkpointInterval, sessionTimeoutMs: o.sessionTimeout, settleMs: o.settle },
       engines: results,
     };
-    mkdirSync(o.out, { recursive: true });
-    writeFileSync(join(o.out, 'recovery.json'), `${JSON.stringify(result, null, 2)}\n`);
-    writeFileSync(join(o.out, 'recovery.md'), markdown(result));
+    writeFileSync(join(dir, 'results.json'), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(join(dir, 'results.md'), markdown(result));
     return result;
   };
-  for (const engine of engines) {
-    for (let rep = 1; rep <= o.repetitions; rep += 1) {
+  for (let rep = 1; rep <= o.repetitions; rep += 1) {
+    for (const engine of rep % 2 === 1 ? engines : [...engines].reverse()) {
       const topic = `bench-recovery-${engine.name}-${Date.now()}`;
       const admin = new KafkaAdmin(kafka);
       await admin.connect();
@@ -212,7 +217,8 @@ export async function runRecoveryBench(argv: string[], log: (l: string) => void 
       try {
         const m = await measureRecovery(args, {
           kafka, topic, groupId: topic, settleMs: o.settle, timeoutMs: o.timeout, log, trickle: () => trickle(kafka, topic, w, o.rate),
-          hooks: engine.name.startsWith('eddy') ? eddyHooks(extras, args, stateDir, o.rebalance, log) : undefined,
+          hooks: engine.name.startsWith('eddy') ? eddyHooks(extras, args, stateDir, o.rebalance && rep === 1, log) : undefined,
+          verify: () => checkRecoveredOutput(kafka, { input: topic, output: `${topic}-out`, spec, timeoutMs: o.timeout }),
         });
         results.push({ engine: engine.name, ...m, ...extras });
       } catch (e) {

@@ -3,24 +3,29 @@
  * thread: librdkafka's too) and peak RSS are the client's alone. It either consumes a topic from
  * the beginning (a fresh group, read_committed, batches) or produces watch events in transactions
  * of 10,000 records, the way Eddy's source and sink use a client, and does nothing else with the
- * records. Prints one JSON line: a {@link ClientMeasure}.
+ * records. Prints one JSON line: a {@link ClientMeasure}. `parse` consumes and also parses each
+ * value as JSON and checks it against the watch-event schema: the least any engine must do with
+ * the benchmark's input (the throughput benchmark's "ceiling").
  *
- *   node dist/bench/harness/client-run.js <kafkajs|confluent> <consume|produce> <brokers> <topic> <events> [confluent package dir]
+ *   node dist/bench/harness/client-run.js <kafkajs|confluent> <consume|parse|produce> <brokers> <topic> <events> [confluent package dir]
  */
 import { randomUUID } from 'node:crypto';
 import { loadConfluentClient } from '../../connectors/kafka/confluent-client.js';
 import { kafkajs } from '../../connectors/kafka/kafkajs.js';
 import { WatchEventGenerator, type GeneratedRecord } from '../../connectors/generator/watch-event-generator.js';
+import { WatchEventSchema } from '../../jobs/shared/watch-event.js';
 
 /** `confluent` is its KafkaJS-compatible API, `confluent-native` its node-rdkafka-style one. */
 export const CLIENTS = ['kafkajs', 'confluent', 'confluent-native'] as const;
 export type ClientName = (typeof CLIENTS)[number];
-export const MODES = ['consume', 'produce'] as const;
+export const MODES = ['consume', 'parse', 'produce'] as const;
 export type Mode = (typeof MODES)[number];
 
 export interface ClientMeasure {
   records: number;
   valueBytes: number;
+  /** `parse`: values that were not valid watch events. */
+  invalid?: number;
   wallSeconds: number;
   /** user + system of this process, from after connecting to the last record. */
   cpuSeconds: number;
@@ -29,8 +34,8 @@ export interface ClientMeasure {
 
 /** What each client is asked to do, through its own KafkaJS-style API. */
 interface BareClient {
-  /** Reads `topic` from the beginning until `n` records; returns the bytes of their values. */
-  consume(topic: string, n: number, onStart: () => void): Promise<number>;
+  /** Reads `topic` from the beginning until `n` records, each value through `each`; returns the bytes of their values. */
+  consume(topic: string, n: number, onStart: () => void, each?: (value: Buffer | null) => void): Promise<number>;
   /** Writes `records` in transactions of `perTransaction`. */
   produce(topic: string, records: readonly GeneratedRecord[], perTransaction: number, onStart: () => void): Promise<void>;
 }
@@ -52,7 +57,7 @@ interface KafkaJsLike {
 
 function kafkaJsStyle(kafka: KafkaJsLike, consumerConfig: object, producerConfig: object, subscribe: object): BareClient {
   return {
-    async consume(topic, n, onStart) {
+    async consume(topic, n, onStart, each) {
       const consumer = kafka.consumer(consumerConfig);
       await consumer.connect();
       await consumer.subscribe({ topics: [topic], ...subscribe });
@@ -63,7 +68,10 @@ function kafkaJsStyle(kafka: KafkaJsLike, consumerConfig: object, producerConfig
       const finished = new Promise<void>((r) => (done = r));
       await consumer.run({
         eachBatch: async ({ batch }) => {
-          for (const m of batch.messages) bytes += m.value?.length ?? 0;
+          for (const m of batch.messages) {
+            bytes += m.value?.length ?? 0;
+            each?.(m.value);
+          }
           records += batch.messages.length;
           if (records >= n) done();
         },
@@ -110,7 +118,7 @@ const call = <T>(f: (cb: Callback<T>) => void): Promise<T> => new Promise((resol
 function nativeStyle(rd: RdKafka, brokers: string[], groupId: string, transactionalId: string): BareClient {
   const common = { 'metadata.broker.list': brokers.join(','), 'client.id': 'bench-confluent-native' };
   return {
-    async consume(topic, n, onStart) {
+    async consume(topic, n, onStart, each) {
       const consumer = new rd.KafkaConsumer(
         { ...common, 'group.id': groupId, 'enable.auto.commit': false, 'isolation.level': 'read_committed', 'fetch.wait.max.ms': 500, 'max.partition.fetch.bytes': 1_048_576 },
         { 'auto.offset.reset': 'earliest' },
@@ -122,7 +130,10 @@ function nativeStyle(rd: RdKafka, brokers: string[], groupId: string, transactio
       let bytes = 0;
       while (records < n) {
         const batch = await call<{ value: Buffer | null }[]>((cb) => consumer.consume(10_000, cb));
-        for (const m of batch) bytes += m.value?.length ?? 0;
+        for (const m of batch) {
+          bytes += m.value?.length ?? 0;
+          each?.(m.value);
+        }
         records += batch.length;
       }
       await call((cb) => consumer.disconnect(cb));
@@ -186,7 +197,18 @@ export async function runClient(name: ClientName, mode: Mode, brokers: string[],
     t0 = performance.now();
   };
   let valueBytes = 0;
-  if (mode === 'consume') valueBytes = await c.consume(topic, events, onStart);
+  let invalid = 0;
+  const parse = (value: Buffer | null): void => {
+    let json: unknown;
+    try {
+      json = JSON.parse(value?.toString() ?? '');
+    } catch {
+      invalid += 1;
+      return;
+    }
+    if (!WatchEventSchema.safeParse(json).success) invalid += 1;
+  };
+  if (mode === 'consume' || mode === 'parse') valueBytes = await c.consume(topic, events, onStart, mode === 'parse' ? parse : undefined);
   else {
     await c.produce(topic, records, 10_000, onStart);
     valueBytes = records.reduce((a, r) => a + r.value.length, 0);
@@ -194,7 +216,7 @@ export async function runClient(name: ClientName, mode: Mode, brokers: string[],
   const cpu = process.cpuUsage(cpu0);
   const wallSeconds = (performance.now() - t0) / 1000;
   clearInterval(sampler);
-  return { records: events, valueBytes, wallSeconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssBytes: Math.max(peakRss, process.memoryUsage.rss()) };
+  return { records: events, valueBytes, ...(mode === 'parse' ? { invalid } : {}), wallSeconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssBytes: Math.max(peakRss, process.memoryUsage.rss()) };
 }
 
 if (process.argv[1]?.endsWith('client-run.js')) {

@@ -44,6 +44,7 @@ interface EddySettings {
   memberThread: 'worker' | 'main';
 }
 
+/** `eddy run` with the job's flags, `--parallelism`, and only the settings that differ from its defaults. */
 const eddy = (name: string, s: EddySettings): Engine => ({
   name,
   // The Confluent client is installed before the runs, not during the first one (confluent-client.ts).
@@ -52,20 +53,25 @@ const eddy = (name: string, s: EddySettings): Engine => ({
     : {}),
   argv: (a) => [
     process.execPath, join(ROOT, 'dist', 'engine', 'cli', 'eddy.js'), 'run', 'content-popularity', '--brokers', a.brokers,
-    '--input-topic', a.input, '--output-topic', a.output, '--group-id', a.groupId, '--state-dir', a.stateDir, '--state-backend', s.backend,
+    '--input-topic', a.input, '--output-topic', a.output, '--group-id', a.groupId, '--state-dir', a.stateDir,
     '--window', `${a.spec.windowMs}ms`, '--slide', `${a.spec.slideMs}ms`, '--top', String(a.spec.top), '--out-of-orderness', `${a.spec.outOfOrdernessMs}ms`,
-    '--checkpoint-interval', `${a.checkpointIntervalMs}ms`, '--parallelism', String(s.parallelism), '--input-client', s.inputClient, '--member-thread', s.memberThread, '--metrics-port', '0',
+    '--parallelism', String(s.parallelism), '--metrics-port', '0',
+    ...(a.checkpointIntervalMs === 5_000 ? [] : ['--checkpoint-interval', `${a.checkpointIntervalMs}ms`]),
+    ...(s.backend === 'rocksdb' ? [] : ['--state-backend', s.backend]),
+    ...(s.inputClient === 'kafkajs' ? [] : ['--input-client', s.inputClient]),
+    ...(s.memberThread === 'worker' || s.inputClient === 'confluent' ? [] : ['--member-thread', s.memberThread]),
     ...(a.sessionTimeoutMs === undefined ? [] : ['--session-timeout', `${a.sessionTimeoutMs}ms`]), ...(a.bounded ? ['--bounded'] : []),
   ],
 });
 
-const baseline = (name: string): Engine => {
-  const dir = join(ROOT, 'bench', 'baselines', name);
+/** A baseline of bench/baselines/<folder>; `form` picks one of its jobs (`run --form …`) where it has several. */
+const baseline = (name: string, folder = name, form?: string): Engine => {
+  const dir = join(ROOT, 'bench', 'baselines', folder);
   return {
     name,
     build: [join(dir, 'build')],
     argv: (a) => [
-      join(dir, 'run'), '--brokers', a.brokers, '--input-topic', a.input, '--output-topic', a.output, '--group-id', a.groupId, '--state-dir', a.stateDir,
+      join(dir, 'run'), ...(form === undefined ? [] : ['--form', form]), '--brokers', a.brokers, '--input-topic', a.input, '--output-topic', a.output, '--group-id', a.groupId, '--state-dir', a.stateDir,
       '--window-ms', String(a.spec.windowMs), '--slide-ms', String(a.spec.slideMs), '--top', String(a.spec.top),
       '--out-of-orderness-ms', String(a.spec.outOfOrdernessMs), '--checkpoint-interval-ms', String(a.checkpointIntervalMs),
       ...(a.sessionTimeoutMs === undefined ? [] : ['--session-timeout-ms', String(a.sessionTimeoutMs)]), ...(a.bounded ? ['--bounded'] : []),
@@ -81,7 +87,11 @@ export const ENGINES: readonly Engine[] = [
   eddy('eddy-p1', { backend: 'rocksdb', parallelism: 1, inputClient: 'kafkajs', memberThread: 'worker' }),
   eddy('eddy-p1-main', { backend: 'rocksdb', parallelism: 1, inputClient: 'kafkajs', memberThread: 'main' }),
   eddy('eddy-confluent', { backend: 'rocksdb', parallelism: 1, inputClient: 'confluent', memberThread: 'main' }),
-  baseline('flink'),
+  // Flink as its users write this job: in SQL (window TVF + Window Top-N), in DataStream with
+  // pre-aggregated slices and a local top-K, and the naive DataStream job (a sliding window per content id).
+  baseline('flink-sql', 'flink', 'sql'),
+  baseline('flink-tuned', 'flink', 'tuned'),
+  baseline('flink-naive', 'flink', 'naive'),
   baseline('kafka-streams'),
   baseline('quix'),
 ];

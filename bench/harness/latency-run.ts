@@ -1,50 +1,70 @@
 /**
  * Latency at a fixed input rate: events are produced paced, with event time = the time they are
- * sent, so a window [s, e) closes (the job's watermark passes e − 1) once every partition has an
- * event at or past e + out-of-orderness. The harness notes that moment per window end, and a
- * read_committed reader notes when each ranking becomes visible; the difference is the delay the
- * issue asks for. The engine's CPU share and RSS are sampled from /proc over the measured period.
+ * sent, so a window [s, e) closes (the watermark passes e − 1) once every partition has an event at
+ * or past e + out-of-orderness. The harness notes that moment per window end, and a read_committed
+ * reader notes when each ranking becomes visible; the difference is the delay measured. Every
+ * ranking of a closed window is checked against the reference over the events sent. An engine that
+ * does not keep up (rankings of windows closed well before the end still missing, or delays growing
+ * through the run) is reported as fallen behind, without percentiles. The engine's CPU share and
+ * RSS, and the local broker's CPU share, are sampled from /proc over the measured period.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { WatchEventGenerator } from '../../connectors/generator/watch-event-generator.js';
+import { WatchEventGenerator, type GeneratedRecord } from '../../connectors/generator/watch-event-generator.js';
 import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
-import { bytesSerde } from '../../engine/api/serde.js';
 import { KafkaSink } from '../../connectors/kafka/sink.js';
 import { KafkaSource } from '../../connectors/kafka/source.js';
+import { bytesSerde } from '../../engine/api/serde.js';
+import { OutputCheck } from './engine-run.js';
+import { cpuSecondsOf, rssMbOf } from './proc-stats.js';
 import { median } from './report.js';
-import { partitionerFor, type WorkloadSpec } from './workload.js';
+import { CATEGORIES, expectedOutput, partitionerFor, type WorkloadSpec } from './workload.js';
 
 export interface LatencyMeasure {
+  /** Window ends closed during the measured period, and the rankings (window and category) of those windows timed. */
+  closes: number;
   rankings: number;
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** Why the engine is said to have fallen behind; undefined when it kept up. */
+  fellBehind?: string;
+  /** Every ranking of every closed window as the reference has it, each once. */
+  correct: boolean;
+  problems: string[];
   cpuShareOfOneCore: number;
+  brokerCpuShareOfOneCore: number;
   peakRssMb: number;
 }
 
 const TICK_MS = 100;
 
-function cpuSecondsOf(pid: number): number {
-  // Fields 14 and 15 of /proc/<pid>/stat: utime and stime in clock ticks (100 per second on Linux).
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function quantile(xs: readonly number[], q: number): number {
+export function quantile(xs: readonly number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
 }
 
 /**
+ * Fallen behind: a window that closed more than `graceMs` before the end is still not visible, or the
+ * last quarter of the delays is more than twice the first quarter's and 2 s longer.
+ */
+export function fellBehind(closes: readonly { end: number; closedAt: number; visibleAt?: number }[], endedAt: number, graceMs: number): string | undefined {
+  const missing = closes.filter((c) => c.visibleAt === undefined && c.closedAt < endedAt - graceMs);
+  if (missing.length > 0) return `${missing.length} of ${closes.length} windows closed more than ${graceMs / 1000} s before the end were never visible`;
+  const delays = closes.filter((c) => c.visibleAt !== undefined).map((c) => c.visibleAt! - c.closedAt);
+  const quarter = Math.floor(delays.length / 4);
+  if (quarter < 5) return undefined;
+  const [first, last] = [median(delays.slice(0, quarter)), median(delays.slice(-quarter))];
+  return last > 2 * first && last - first > 2_000 ? `delays grew from a median of ${Math.round(first)} ms to ${Math.round(last)} ms` : undefined;
+}
+
+/**
  * @example
- * await measureLatency(argv, { kafka, input, output, spec, eventsPerSecond: 333, durationMs: 360_000, log });
+ * await measureLatency(argv, { kafka, input, output, spec, eventsPerSecond: 333, durationMs: 120_000, warmupMs: 30_000, graceMs: 15_000, log });
  */
 export async function measureLatency(
   argv: readonly string[],
-  o: { kafka: KafkaClientOptions; input: string; output: string; spec: WorkloadSpec; eventsPerSecond: number; durationMs: number; warmupMs: number; log: (l: string) => void },
+  o: { kafka: KafkaClientOptions; input: string; output: string; spec: WorkloadSpec; eventsPerSecond: number; durationMs: number; warmupMs: number; graceMs: number; brokerCpu?: () => number; log: (l: string) => void },
 ): Promise<LatencyMeasure> {
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -52,16 +72,20 @@ export async function measureLatency(
   const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
 
   const closedAt = new Map<number, number>();
-  const delays: number[] = [];
+  const firstVisible = new Map<number, number>();
+  const output: { key: string | null; value: Buffer; windowEnd: number; at: number; first: boolean }[] = [];
+  const seen = new Set<string>();
   const started = Date.now();
   const measuredFrom = started + o.warmupMs;
   const reader = new KafkaSource(o.kafka, { groupId: `bench-latency-${randomUUID()}`, topics: [o.output], isolation: 'read_committed', maxWaitTimeMs: 50 }, bytesSerde, { write: async () => undefined });
   await reader.start(async (batch) => {
     const now = Date.now();
     for (const r of batch.records) {
-      const { windowEnd } = JSON.parse(r.value.toString()) as { windowEnd: number };
-      const closed = closedAt.get(windowEnd);
-      if (closed !== undefined && closed >= measuredFrom) delays.push(now - closed);
+      const { windowEnd, category } = JSON.parse(r.value.toString()) as { windowEnd: number; category: string };
+      const id = `${windowEnd}|${category}`;
+      output.push({ key: r.key?.toString() ?? null, value: r.value, windowEnd, at: now, first: !seen.has(id) });
+      seen.add(id);
+      if (!firstVisible.has(windowEnd)) firstVisible.set(windowEnd, now);
     }
   });
 
@@ -69,20 +93,22 @@ export async function measureLatency(
   await sink.connect();
   const partitionOf = partitionerFor(o.spec.partitions);
   const gen = new WatchEventGenerator({
-    seed: o.spec.seed, items: o.spec.items, zipf: o.spec.zipf, categories: ['movies', 'series', 'sports', 'news', 'kids'],
+    seed: o.spec.seed, items: o.spec.items, zipf: o.spec.zipf, categories: CATEGORIES,
     startTime: started, eventsPerSecond: o.eventsPerSecond, outOfOrderMs: 0, lateFraction: 0, badFraction: 0,
   });
+  const sent: GeneratedRecord[] = [];
   const maxTs = new Array<number>(o.spec.partitions).fill(-Infinity);
-  let sent = 0;
   let cpuAtStart: number | undefined;
+  let brokerAtStart: number | undefined;
   let peakRss = 0;
   const pid = child.pid!;
+  let endedAt = started;
   try {
     while (Date.now() - started < o.durationMs + o.warmupMs) {
       const due = Math.floor(((Date.now() - started) / 1000) * o.eventsPerSecond);
-      if (due > sent) {
-        const batch = gen.nextBatch(due - sent);
-        sent = due;
+      if (due > sent.length) {
+        const batch = gen.nextBatch(due - sent.length);
+        sent.push(...batch);
         const out = batch.map((r) => {
           const p = partitionOf(String(r.key));
           const ts = (JSON.parse(r.value.toString()) as { eventTime: number }).eventTime;
@@ -95,25 +121,43 @@ export async function measureLatency(
         const low = Math.min(...maxTs) - o.spec.outOfOrdernessMs;
         for (let end = Math.ceil(started / o.spec.slideMs) * o.spec.slideMs; end <= low; end += o.spec.slideMs) if (!closedAt.has(end)) closedAt.set(end, Date.now());
       }
-      if (cpuAtStart === undefined && Date.now() >= measuredFrom) cpuAtStart = cpuSecondsOf(pid);
-      const hwm = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (hwm && Date.now() >= measuredFrom) peakRss = Math.max(peakRss, Number(hwm[1]) / 1024);
+      if (cpuAtStart === undefined && Date.now() >= measuredFrom) [cpuAtStart, brokerAtStart] = [cpuSecondsOf(pid), o.brokerCpu?.()];
+      if (Date.now() >= measuredFrom) peakRss = Math.max(peakRss, rssMbOf(pid, 'VmRSS') ?? 0);
       await new Promise((r) => setTimeout(r, TICK_MS));
     }
+    endedAt = Date.now();
+    const seconds = (endedAt - Math.max(measuredFrom, started)) / 1000;
     const cpu = cpuSecondsOf(pid) - (cpuAtStart ?? 0);
-    // The last windows' rankings may still be on their way.
-    await new Promise((r) => setTimeout(r, 3_000));
+    const brokerCpu = (o.brokerCpu?.() ?? NaN) - (brokerAtStart ?? NaN);
+    // Rankings of windows closed near the end may still be on their way.
+    const drainUntil = Date.now() + o.graceMs;
+    while (Date.now() < drainUntil && [...closedAt.keys()].some((end) => !firstVisible.has(end))) await new Promise((r) => setTimeout(r, 200));
+
+    const measured = [...closedAt].filter(([, at]) => at >= measuredFrom).map(([end, at]) => ({ end, closedAt: at, visibleAt: firstVisible.get(end) }));
+    // One delay per ranking (window and category): when a reader of that category could see it.
+    const delays = output.filter((r) => r.first && (closedAt.get(r.windowEnd) ?? 0) >= measuredFrom).map((r) => r.at - closedAt.get(r.windowEnd)!);
+    const behind = fellBehind(measured, endedAt, o.graceMs);
+    // Every ranking of a window the harness saw close is checked (warm-up ones too); later windows are not complete.
+    const lastClosed = Math.max(...closedAt.keys());
+    const expected = expectedOutput(o.spec, sent);
+    for (const id of [...expected.rankings.keys()]) if (Number(id.split('|')[0]) + o.spec.windowMs > lastClosed) expected.rankings.delete(id);
+    const check = new OutputCheck(expected);
+    for (const r of output) if (r.windowEnd <= lastClosed) check.add(r.key, r.value);
+    const problems = [...check.problems, ...(check.complete || behind ? [] : [`incomplete: ${check.progress()}`])];
+    if (problems.length > 0 || behind) o.log(`  engine stderr (tail): ${stderr.slice(-800)}`);
     return {
+      closes: measured.length,
       rankings: delays.length,
       p50Ms: median(delays),
       p99Ms: quantile(delays, 0.99),
-      maxMs: Math.max(...delays),
-      cpuShareOfOneCore: cpu / (o.durationMs / 1000),
+      maxMs: delays.length === 0 ? NaN : Math.max(...delays),
+      ...(behind ? { fellBehind: behind } : {}),
+      correct: problems.length === 0,
+      problems,
+      cpuShareOfOneCore: cpu / seconds,
+      brokerCpuShareOfOneCore: brokerCpu / seconds,
       peakRssMb: Math.round(peakRss),
     };
-  } catch (e) {
-    o.log(`  engine stderr (tail): ${stderr.slice(-800)}`);
-    throw e;
   } finally {
     await sink.disconnect();
     await reader.stop();

@@ -37,6 +37,8 @@ export interface RecoveryMeasure {
   uncommittedAtKill: number;
   /** What the restarted engine said about its restore (Flink: the checkpoint it resumed from). */
   restartNote?: string;
+  /** The whole output checked against the reference, when a check was asked for. */
+  output?: { correct: boolean; rankings: number; problems: string[] };
 }
 
 const CATEGORIES = ['movies', 'series', 'sports', 'news', 'kids'];
@@ -127,7 +129,11 @@ const sum = (xs: Iterable<bigint>): bigint => [...xs].reduce((a, b) => a + b, 0n
  */
 export async function measureRecovery(
   argv: readonly string[],
-  o: { kafka: KafkaClientOptions; topic: string; groupId: string; settleMs: number; timeoutMs: number; trickle: () => () => Promise<void>; log: (l: string) => void; hooks?: RecoveryHooks },
+  o: {
+    kafka: KafkaClientOptions; topic: string; groupId: string; settleMs: number; timeoutMs: number; trickle: () => () => Promise<void>; log: (l: string) => void; hooks?: RecoveryHooks;
+    /** Once recovered: the trickle is stopped and the engine, still running, has its output checked. */
+    verify?: () => Promise<{ rankings: number; problems: string[] }>;
+  },
 ): Promise<RecoveryMeasure> {
   const admin = new KafkaAdmin(o.kafka);
   await admin.connect();
@@ -169,7 +175,12 @@ export async function measureRecovery(
     o.log(`  recovered ${((recoveredAt - killedAt) / 1000).toFixed(2)} s after kill -9`);
     await during;
     await o.hooks?.afterRecovery?.(second, killedAt);
+    await stopTrickle();
+    stopTrickle = undefined;
+    const checked = await o.verify?.();
+    if (checked) o.log(`  output ${checked.problems.length === 0 ? 'correct' : `WRONG (${checked.problems[0]})`}: ${checked.rankings} rankings`);
     return {
+      ...(checked ? { output: { correct: checked.problems.length === 0, ...checked } } : {}),
       buildSeconds: (built - startedAt) / 1000,
       recoveredSeconds: (recoveredAt - killedAt) / 1000,
       uncommittedAtKill: Number(atKill - committedAtKill),

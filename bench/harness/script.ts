@@ -29,7 +29,8 @@ export function runAsScript(file: string, label: string, main: (argv: string[]) 
  */
 export function benchOptions<S extends z.ZodObject>(argv: readonly string[], schema: S, usage: string): z.output<S> | undefined {
   const flags = Object.fromEntries(Object.keys(schema.shape).map((k) => [kebab(k), { type: 'string' }] as const));
-  const { options, help } = parseCommand(argv, flags, schema);
+  // Benchmarks take flags only: a stray EDDY_* variable must not change what a run measures.
+  const { options, help } = parseCommand(argv, flags, schema, { command: 'bench', env: {} });
   if (help) {
     process.stdout.write(usage);
     return undefined;

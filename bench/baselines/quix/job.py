@@ -2,19 +2,22 @@
 content-popularity on Quix Streams (single process, single-threaded).
 
 Stage 1 (input topic, key = contentId):
-    hopping_window(W, S, grace) per contentId -> agg(views=Count(), watchSeconds=Sum, category=Latest)
+    hopping_window(W, S, grace) per contentId -> agg(Reduce: [views, watchSeconds, category])
     .final(closing_strategy="partition")
   plus a branch that emits a progress marker for its input partition each time the partition's
   closing frontier (max eventTime seen on it - grace) passes another window end.
-Stage 2 (group_by "g": the category of a result, and "all"):
-    one stateful function per key.
-    "all": top-K over every result of a window, the frontiers of all input partitions; when the
-           minimum frontier over all partitions reaches a window's end (Flink's watermark rule), it
-           emits the "all" ranking and one close signal per category seen in that window, produced
-           back into the stage-2 (repartition) topic keyed by the category.
-    category: top-K over the results of its category; emits its ranking on the close signal, which
-           is behind every result of that window and category in the same partition (same producer,
-           produced later), so all of them have been counted by then.
+  Local top-K: the windows a record closes and that record's marker arrive together (see
+  local_top_k), so each input partition sends on only its top K per (window, category) and
+  per (window, "all"), followed by the marker. This is exact: a content id lives in one partition.
+Stage 2 (group_by "g": a category, or "all"):
+    one stateful function per key, merging the partitions' candidates into the global top K.
+    "all": also holds the frontiers of all input partitions; when the minimum frontier over all
+           partitions reaches a window's end (Flink's watermark rule), it emits the "all" ranking
+           and one close signal per category seen in that window, produced back into the stage-2
+           (repartition) topic keyed by the category.
+    category: emits its ranking on the close signal, which is behind every candidate of that
+           window and category in the same partition (same producer, produced later), so all of
+           them have been merged by then.
 See README.md for why the markers and close signals are needed.
 """
 from __future__ import annotations
@@ -34,7 +37,7 @@ except ImportError:
 
 from confluent_kafka.admin import AdminClient
 from quixstreams import Application, message_context
-from quixstreams.dataframe.windows import Count, Latest, Sum
+from quixstreams.dataframe.windows import Reduce
 from quixstreams.models import TopicConfig
 
 
@@ -82,10 +85,11 @@ def u16(s: str) -> bytes:
     return s.encode("utf-16-be", "surrogatepass")
 
 
-def insert_top(top: list, views: int, cid: str, ws: int, k: int) -> bool:
+def insert_top(top: list, views: int, cid: str, ws: int, k: int) -> None:
     """Keeps `top` (entries [views, contentId, watchSeconds]) sorted by views desc, contentId
-    asc and at most k long. Each (window, content) result arrives exactly once (final windows),
-    so a bounded list is exact. Returns whether `top` changed."""
+    asc and at most k long. Each (window, content) result arrives exactly once (final windows,
+    and a content id's candidates come from its one input partition), so a bounded list is
+    exact."""
     n = len(top)
     i = n
     # walk from the end: most results do not make the top K
@@ -95,11 +99,10 @@ def insert_top(top: list, views: int, cid: str, ws: int, k: int) -> bool:
             break
         i -= 1
     if i >= k:
-        return False
+        return
     top.insert(i, [views, cid, ws])
     if n + 1 > k:
         top.pop()
-    return True
 
 
 def ranking(start: int, end: int, category: str, top: list) -> dict:
@@ -160,21 +163,20 @@ def main(argv) -> None:
 
     sdf = app.dataframe(inp)
 
-    # ---- stage 1: per content id, per hopping window: views, watchSeconds (final results only)
+    # ---- stage 1: per content id, per hopping window: views, watchSeconds (final results only).
+    # Every event updates W/S windows; one Reduce keeping [views, watchSeconds, category] is one
+    # aggregator call and one small list per update, where Count + Sum + Latest are three.
+    # (The category is a fixed function of the content id, so the first one seen is kept.)
     win = (
         sdf.hopping_window(duration_ms=W, step_ms=S, grace_ms=GRACE, name="views")
-        .agg(views=Count(), watchSeconds=Sum("watchSeconds"), category=Latest("category"))
+        .agg(
+            stats=Reduce(
+                reducer=lambda acc, v: [acc[0] + 1, acc[1] + v["watchSeconds"], acc[2]],
+                initializer=lambda v: [1, v["watchSeconds"], v["category"]],
+            )
+        )
         .final(closing_strategy="partition")
     )
-
-    def to_results(w, cid, _ts, _headers):
-        r = {"k": "r", "g": w["category"], "c": cid, "s": w["start"], "e": w["end"], "v": w["views"], "w": w["watchSeconds"]}
-        r_all = dict(r)
-        r_all["g"] = "all"
-        r_all["cat"] = w["category"]
-        return (r, r_all)
-
-    results = win.apply(to_results, expand=True, metadata=True)
 
     # Progress markers. This branch runs after the window branch for the same record, so a
     # marker is produced after every window result the same record closed. The tracked max is
@@ -198,39 +200,67 @@ def main(argv) -> None:
 
     progress = sdf.apply(markers, expand=True, metadata=True)
 
+    # Local top-K. Quix expires a partition's windows while it processes one record (the one whose
+    # `eventTime - grace`, on the slide grid, passes the store's last expired end), and that record
+    # also emits a marker (`sent` is never above the store's last expired end). So a record's closed
+    # windows arrive here followed by its marker, within one input message and so one checkpoint:
+    # the buffer needs no state. Forwarding only each partition's top K per (window, group) is exact
+    # because a content id lives in one input partition.
+    closed_now: dict[tuple[int, int], dict[str, list]] = {}
+
+    def local_top_k(v, cid, _ts, _headers):
+        if "start" in v:  # one content id's closed window
+            views, watch, cat = v["stats"]
+            tops = closed_now.setdefault((v["start"], v["end"]), {})
+            insert_top(tops.setdefault(cat, []), views, cid, watch, K)
+            insert_top(tops.setdefault("all", []), views, cid, watch, K)
+            return ()
+        out = []
+        for (s, e), tops in sorted(closed_now.items()):
+            for g, top in tops.items():
+                c = {"k": "t", "g": g, "s": s, "e": e, "top": top}
+                if g == "all":
+                    c["cats"] = [x for x in tops if x != "all"]
+                out.append(c)
+        closed_now.clear()
+        out.append(v)
+        return out
+
     # Internal records carry wall-clock timestamps: the broker's time-based retention goes by
     # record timestamps, and event-time stamps (window starts) may be older than retention.ms.
-    merged = results.concat(progress).set_timestamp(lambda _v, _k, _ts, _h: int(time.time() * 1000))
+    candidates = (
+        win.concat(progress)
+        .apply(local_top_k, expand=True, metadata=True)
+        .set_timestamp(lambda _v, _k, _ts, _h: int(time.time() * 1000))
+    )
 
     # ---- stage 2: keyed by category and "all"
-    ranked = merged.group_by(lambda v: v["g"], name="rank")
+    ranked = candidates.group_by(lambda v: v["g"], name="rank")
     rank_topic = ranked.topics[0]
 
     def rank(v, state):
         kind = v["k"]
         g = v["g"]
-        if kind == "r":
+        if kind == "t":  # one input partition's top K of a window and group
             s = v["s"]
             wk = f"w{s}"
             w = state.get(wk)
-            new = w is None
-            if new:
+            if w is None:
                 fired = state.get("fired", None)
                 if fired is not None and v["e"] <= fired:
-                    log.warning("late result for window %s-%s group %s dropped", s, v["e"], g)
+                    log.warning("late candidates for window %s-%s group %s dropped", s, v["e"], g)
                     return ()
                 w = {"e": v["e"], "top": []}
                 if g == "all":
-                    w["cats"] = {}
+                    w["cats"] = []
                     opened = state.get("open", [])
                     opened.append(s)
                     state.set("open", opened)
-            changed = insert_top(w["top"], v["v"], v["c"], v["w"], K)
-            if g == "all" and v["cat"] not in w["cats"]:
-                w["cats"][v["cat"]] = 1
-                changed = True
-            if changed or new:
-                state.set(wk, w)
+            for views, cid, watch in v["top"]:
+                insert_top(w["top"], views, cid, watch, K)
+            if g == "all":
+                w["cats"] = sorted(set(w["cats"]).union(v["cats"]))
+            state.set(wk, w)
             return ()
         if kind == "m":  # only on "all"
             fr = state.get("fr", {})
@@ -252,7 +282,7 @@ def main(argv) -> None:
                 w = state.get(wk)
                 if w["e"] <= wm:
                     outs.append({"k": "o", "v": ranking(s, w["e"], "all", w["top"])})
-                    for cat in sorted(w["cats"]):
+                    for cat in w["cats"]:
                         outs.append({"k": "c", "g": cat, "s": s, "e": w["e"]})
                     state.delete(wk)
                     state.set("fired", max(w["e"], state.get("fired", w["e"])))
@@ -266,7 +296,7 @@ def main(argv) -> None:
             wk = f"w{s}"
             w = state.get(wk)
             if w is None:
-                log.warning("close signal without results: window %s category %s", s, g)
+                log.warning("close signal without candidates: window %s category %s", s, g)
                 return ()
             state.delete(wk)
             state.set("fired", max(v["e"], state.get("fired", v["e"])))

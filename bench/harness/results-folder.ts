@@ -1,0 +1,32 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './engines.js';
+
+/** The commit the benchmark ran at (`git rev-parse --short HEAD`), `-dirty` when the tree had changes. */
+export function gitCommit(): string {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+  if (head.status !== 0) return 'unknown';
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim() !== '';
+  return `${head.stdout.trim()}${dirty ? '-dirty' : ''}`;
+}
+
+/**
+ * One folder per benchmark run, named by what it measured, its day and its commit, so a figure can
+ * always be traced to the code it came from.
+ *
+ * @example
+ * const dir = resultsFolder('bench/results', 'throughput', new Date().toISOString(), gitCommit()); // bench/results/throughput-2026-12-05-fbe277e
+ */
+export function resultsFolder(base: string, measure: string, startedAt: string, commit: string): string {
+  mkdirSync(base, { recursive: true });
+  let dir = join(base, `${measure}-${startedAt.slice(0, 10)}-${commit}`);
+  // A second run of the same measure at the same commit on the same day gets its start time too.
+  try {
+    mkdirSync(dir, { recursive: false });
+  } catch {
+    dir = `${dir}-${startedAt.slice(11, 19).replaceAll(':', '')}`;
+    mkdirSync(dir, { recursive: true });
+  }
+  return dir;
+}
