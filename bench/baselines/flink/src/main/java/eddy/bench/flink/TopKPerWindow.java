@@ -57,20 +57,28 @@ public class TopKPerWindow extends KeyedProcessFunction<String, WindowEntry, Tup
     top.clear();
     if (list == null || list.isEmpty()) return;
     WindowEntry first = list.get(0);
-    StringBuilder sb = new StringBuilder(128 + 96 * list.size());
-    sb.append("{\"windowStart\":").append(first.windowStart)
-        .append(",\"windowEnd\":").append(first.windowEnd)
+    out.collect(Tuple2.of(first.group, json(first.windowStart, first.windowEnd, first.group, list)));
+  }
+
+  /**
+   * The trending record's JSON, in the spec's field order (windowStart, windowEnd, category,
+   * rankings[rank, contentId, views, watchSeconds], emittedAt); emittedAt = the wall clock now.
+   */
+  static String json(long windowStart, long windowEnd, String group, List<WindowEntry> ranked) {
+    StringBuilder sb = new StringBuilder(128 + 96 * ranked.size());
+    sb.append("{\"windowStart\":").append(windowStart)
+        .append(",\"windowEnd\":").append(windowEnd)
         .append(",\"category\":");
-    Json.string(sb, first.group);
+    Json.string(sb, group);
     sb.append(",\"rankings\":[");
-    for (int r = 0; r < list.size(); r++) {
-      WindowEntry e = list.get(r);
+    for (int r = 0; r < ranked.size(); r++) {
+      WindowEntry e = ranked.get(r);
       if (r > 0) sb.append(',');
       sb.append("{\"rank\":").append(r + 1).append(",\"contentId\":");
       Json.string(sb, e.contentId);
       sb.append(",\"views\":").append(e.views).append(",\"watchSeconds\":").append(e.watchSeconds).append('}');
     }
     sb.append("],\"emittedAt\":").append(System.currentTimeMillis()).append('}');
-    out.collect(Tuple2.of(first.group, sb.toString()));
+    return sb.toString();
   }
 }
