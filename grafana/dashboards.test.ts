@@ -9,16 +9,19 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { METRICS, PROCESS_METRICS } from '../engine/metrics/metrics-catalog.js';
-import { DASHBOARD_DIR, GRAFANA_DIR, allPanels, loadDashboards, panelQueries, promqlNames, variableQuery, type Dashboard } from './dashboard-queries.js';
+import contentPopularity from '../jobs/content-popularity/job.js';
+import { DASHBOARD_DIR, GRAFANA_DIR, allPanels, loadDashboards, panelQueries, promqlNames, variableQuery, type Dashboard } from './testing/dashboard-queries.js';
 
 /** Metric name as queried → its labels. Histograms are queried through their three series. */
 const KNOWN = new Map<string, readonly string[]>();
-for (const m of [...METRICS, ...PROCESS_METRICS]) {
+// The trending dashboard shows content-popularity's own metric (declared by the job, not the engine).
+const JOB_METRICS = (contentPopularity.metrics ?? []).map(({ spec }) => ({ name: spec.name, type: spec.type, labels: ['job_name', ...spec.labels] }));
+for (const m of [...METRICS, ...PROCESS_METRICS, ...JOB_METRICS]) {
   if (m.type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) KNOWN.set(`${m.name}${s}`, s === '_bucket' ? [...m.labels, 'le'] : m.labels);
   else KNOWN.set(m.name, m.labels);
 }
-// Prometheus adds `instance` (the scraped runner) to every series; `job` comes from Eddy itself
-// (honor_labels), so it is in the catalog's labels already.
+// Prometheus adds `instance` (the scraped runner) and `job` (the scrape job, named by whoever
+// configures Prometheus) to every series. Dashboards use `instance` only: the Eddy job is `job_name`.
 const TARGET_LABELS = ['instance'];
 const FUNCTIONS = new Set(['sum', 'max', 'min', 'avg', 'count', 'topk', 'bottomk', 'rate', 'irate', 'increase', 'histogram_quantile', 'time', 'sort', 'sort_desc', 'clamp_min', 'max_over_time', 'delta', 'deriv', 'abs']);
 
@@ -58,7 +61,7 @@ describe('Grafana dashboards', () => {
       expect(d.schemaVersion, d.file).toBeLessThanOrEqual(41);
       const ids = allPanels(d).map((p) => p.id);
       expect(new Set(ids).size, `${d.file}: panel ids`).toBe(ids.length);
-      expect(d.templating.list.map((v) => v.name), d.file).toContain('job');
+      expect(d.templating.list.map((v) => v.name), d.file).toContain('job_name');
     }
   });
 
@@ -92,6 +95,20 @@ describe('Grafana dashboards', () => {
     }
   });
 
+  it('select the Eddy job by job_name, never by Prometheus\'s own job label', () => {
+    for (const d of dashboards) {
+      for (const q of [...panelQueries(d).map((p) => p.expr), ...d.templating.list.map(variableQuery)]) {
+        const n = promqlNames(q ?? '');
+        expect([...n.selectorLabels.values()].flat(), `${d.file}: ${q}`).not.toContain('job');
+        expect(n.groupingLabels, `${d.file}: ${q}`).not.toContain('job');
+      }
+      for (const q of panelQueries(d)) {
+        const n = promqlNames(q.expr);
+        for (const m of n.metrics) expect(n.selectorLabels.get(m) ?? [], `${d.file}: ${q.panel} ${q.refId}: ${m}`).toContain('job_name');
+      }
+    }
+  });
+
   it('show every metric of the catalog somewhere', () => {
     const used = new Set(dashboards.flatMap((d) => panelQueries(d).flatMap((q) => promqlNames(q.expr).metrics)));
     const missing = [...METRICS, ...PROCESS_METRICS].map((m) => m.name).filter((name) => ![...used].some((u) => u === name || u.startsWith(`${name}_`)));
@@ -99,11 +116,12 @@ describe('Grafana dashboards', () => {
   });
 
   it('and the checker itself rejects unknown metrics, labels, functions and legends', () => {
-    expect(queryProblems('sum by (partition) (rate(eddy_source_records_total{job="x"}[1m]))', '{{partition}}')).toEqual([]);
+    expect(queryProblems('sum by (partition) (rate(eddy_source_records_total{job_name="x"}[1m]))', '{{partition}}')).toEqual([]);
     expect(queryProblems('rate(eddy_no_such_metric[1m])')).toEqual(['metric eddy_no_such_metric is not in the catalog']);
     expect(queryProblems('eddy_tasks{partition="0"}')).toEqual(['eddy_tasks has no label partition']);
+    expect(queryProblems('eddy_tasks{job="content-popularity"}')).toEqual(['eddy_tasks has no label job']);
     expect(queryProblems('sum by (operator) (eddy_tasks)')).toEqual(['grouping by operator, which no metric of the query has']);
-    expect(queryProblems('sum by (job) (eddy_tasks)', '{{instance}}')).toEqual(['legend uses {{instance}}, which the result does not have']);
+    expect(queryProblems('sum by (job_name) (eddy_tasks)', '{{instance}}')).toEqual(['legend uses {{instance}}, which the result does not have']);
     expect(queryProblems('histogram_quantile(0.9, rate(eddy_checkpoint_duration_seconds[1m]))')).toEqual(['metric eddy_checkpoint_duration_seconds is not in the catalog']);
     expect(queryProblems('rated(eddy_tasks[1m])')).toEqual(['unknown function rated']);
   });

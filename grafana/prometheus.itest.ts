@@ -1,8 +1,9 @@
 /**
  * The dashboards against a real Prometheus (Debian's 2.42, found or fetched by
- * deploy/local/prometheus-binary.ts) scraping a real `eddy run content-popularity` every second:
- * every panel and variable query of both dashboards returns data, promtool finds the exposition
- * clean, and the Prometheus configs in deploy/ pass `promtool check config`.
+ * deploy/local/prometheus-binary.ts) scraping a real `eddy run content-popularity` over clean input
+ * every second, with a plain `static_configs` scrape (no honor_labels, nothing relabelled): every
+ * panel and variable query of both dashboards returns data, promtool finds the exposition clean, and
+ * the Prometheus configs in deploy/ pass `promtool check config`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import { createTopics, uniqueName, waitFor } from '../connectors/kafka/testing/fixtures.js';
 import { ensurePrometheus, type PrometheusTools } from '../deploy/local/prometheus-binary.js';
-import { loadDashboards, panelQueries, substitute, variableQuery } from './dashboard-queries.js';
+import { loadDashboards, panelQueries, substitute, variableQuery } from './testing/dashboard-queries.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const eddy = join(root, 'dist', 'engine', 'cli', 'eddy.js');
@@ -61,9 +62,9 @@ beforeAll(async () => {
   const brokers = inject('kafkaBrokers');
   const input = uniqueName('prom-in');
   await createTopics([{ name: input, partitions: 2 }]);
-  // Paced, so event time follows the clock and 10 s windows close every 5 s; bad and late events
-  // so that the dead-letter and late counters exist.
-  start(process.execPath, [eddy, 'generate', '--brokers', brokers, '--topic', input, '--rate', '100/s', '--duration', '3m', '--items', '300', '--seed', '7', '--bad-fraction', '0.02', '--late-fraction', '0.02']);
+  // Paced, so event time follows the clock and 10 s windows close every 5 s. Clean input: the
+  // dead-letter and late counters must show (at 0) without any bad or late event.
+  start(process.execPath, [eddy, 'generate', '--brokers', brokers, '--topic', input, '--rate', '100/s', '--duration', '3m', '--items', '300', '--seed', '7', '--out-of-order', '1s']);
   runner = start(process.execPath, [
     eddy, 'run', JOB, '--brokers', brokers, '--input-topic', input, '--output-topic', uniqueName('prom-out'), '--group-id', uniqueName('prom-g'),
     '--window', '10s', '--slide', '5s', '--out-of-orderness', '1s', '--idle-timeout', '2s', '--checkpoint-interval', '1s',
@@ -78,7 +79,6 @@ beforeAll(async () => {
     'global: { scrape_interval: 1s, evaluation_interval: 1s }',
     'scrape_configs:',
     '  - job_name: eddy',
-    '    honor_labels: true',
     `    static_configs: [{ targets: ['${new URL(runnerUrl).host}'] }]`,
     '',
   ].join('\n'));
@@ -108,7 +108,7 @@ describe('dashboards on a real Prometheus', () => {
     // Poll until everything has data: rankings need closed windows, rates need a few scrapes.
     await waitFor('data for every query', async () => {
       const categories = (await labelValues('category', 'eddy_trending_views')).filter((c) => c !== 'all');
-      const values = { job: JOB, category: categories[0] ?? 'movies' };
+      const values = { job_name: JOB, category: categories[0] ?? 'movies' };
       failures = [];
       for (const d of dashboards) {
         for (const v of d.templating.list) {
@@ -117,15 +117,24 @@ describe('dashboards on a real Prometheus', () => {
         }
         for (const q of panelQueries(d)) {
           const query = substitute(q.expr, values);
-          const data = await promApi<{ result: unknown[] }>(`/api/v1/query?${new URLSearchParams({ query })}`);
-          if (data.result.length === 0) failures.push(`${d.file} "${q.panel}" ${q.refId}: no series for ${query}`);
+          const data = await promApi<{ result: { value: [number, string] }[] }>(`/api/v1/query?${new URLSearchParams({ query })}`);
+          // NaN (a quantile or a mean of nothing observed yet) is drawn as no data too.
+          if (!data.result.some((r) => r.value[1] !== 'NaN')) failures.push(`${d.file} "${q.panel}" ${q.refId}: no value for ${query}`);
         }
       }
       return failures.length === 0;
     }, 110_000).catch(() => undefined);
     const runnerLog = `runner exit ${runner.child.exitCode ?? runner.child.signalCode ?? '(running)'}, stderr:\n${runner.stderr().slice(-3_000)}`;
     expect(failures, runnerLog).toEqual([]);
-    expect(await labelValues('job', 'eddy_tasks')).toEqual([JOB]);
+    expect(await labelValues('job_name', 'eddy_tasks')).toEqual([JOB]);
+    // Prometheus's own target label is the scrape job's name, untouched: nothing was renamed.
+    expect(await labelValues('job', 'eddy_tasks')).toEqual(['eddy']);
+    expect(await labelValues('__name__', '{exported_job=~".+"}')).toEqual([]);
+    // Clean input: those counters show 0, not "No data".
+    for (const metric of ['eddy_late_records_total', 'eddy_dead_letter_records_total']) {
+      const data = await promApi<{ result: { value: [number, string] }[] }>(`/api/v1/query?${new URLSearchParams({ query: `sum(${metric}{job_name="${JOB}"})` })}`);
+      expect(data.result.map((r) => r.value[1]), metric).toEqual(['0']);
+    }
   }, 150_000);
 
   it('scrape metrics that promtool finds clean', async () => {
@@ -133,7 +142,8 @@ describe('dashboards on a real Prometheus', () => {
     const r = spawnSync(tools.promtool, ['check', 'metrics'], { input: text, encoding: 'utf8' });
     expect(`${r.stdout}${r.stderr}`.trim()).toBe('');
     expect(r.status).toBe(0);
-    expect(text).toMatch(/^eddy_checkpoints_total\{job="content-popularity",outcome="completed"\} [1-9]/m);
+    expect(text).toMatch(/^eddy_checkpoints_total\{job_name="content-popularity",outcome="completed"\} [1-9]/m);
+    expect(text).not.toMatch(/[{,]job="/);
   });
 
   it('accept the Prometheus configs of deploy/ (promtool check config)', () => {

@@ -10,6 +10,7 @@ import { isAbsolute, join } from 'node:path';
 import * as z from 'zod';
 import { ApiError, bearerMatches, parseOr400, readJson, sendJson as send, serveJson } from '../http/json-api.js';
 import type { JobManager } from './job-manager.js';
+import { clusterConsole } from '../console/cluster-console.js';
 
 export interface ClusterServerOptions {
   host: string;
@@ -19,8 +20,8 @@ export interface ClusterServerOptions {
 }
 
 const directory = z.string().min(1).max(4_096).refine(isAbsolute, 'expected an absolute path');
-const StopBody = z.strictObject({ savepointDirectory: directory.optional() });
-const SavepointBody = z.strictObject({ directory: directory.optional() });
+export const StopBody = z.strictObject({ savepointDirectory: directory.optional() });
+export const SavepointBody = z.strictObject({ directory: directory.optional() });
 const NoQuery = z.strictObject({});
 
 /**
@@ -41,6 +42,7 @@ async function route(req: IncomingMessage, res: ServerResponse, { manager, token
   if (method !== 'GET' && method !== 'HEAD' && !bearerMatches(req, token)) {
     throw new ApiError(401, 'missing or wrong bearer token: send Authorization: Bearer <token from the token file>');
   }
+  if (method === 'GET' && (await clusterConsole(req, res, url, manager))) return;
   const [v1, jobs, id, action, ...extra] = parts;
   if (method === 'GET' && parts.length === 1 && v1 === 'healthz') return send(res, 200, { status: 'ok' });
   if (v1 !== 'v1' || jobs !== 'jobs' || extra.length > 0) throw new ApiError(404, `no route ${method} ${url.pathname}: try /v1/jobs`);
@@ -51,7 +53,9 @@ async function route(req: IncomingMessage, res: ServerResponse, { manager, token
       return send(res, 200, { jobs: manager.list() });
     }
     if (method === 'POST') {
-      const job = manager.submit(await readJson(req));
+      const body = await readJson(req);
+      await manager.load(body);
+      const job = manager.submit(body);
       return send(res, 201, { id: job.id, state: job.state, log: job.logFile });
     }
     throw methodNotAllowed(method, url.pathname);

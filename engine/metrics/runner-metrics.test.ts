@@ -1,10 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
 import { MemberMetrics } from './member-metrics.js';
 import { METRICS } from './metrics-catalog.js';
 import { RunnerMetrics } from './runner-metrics.js';
-import type { TrendingRecord } from '../../jobs/content-popularity/trending-record.js';
-import { mulberry32 } from '../testing/reference/random-streams.js';
-import { LatestByKey, type ViewRanking } from '../views/latest-view.js';
 
 const samples = (text: string, name: string): string[] => text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
 
@@ -19,10 +17,10 @@ describe('RunnerMetrics', () => {
     a.checkpoint('0', 'completed', 20, 100);
     b.checkpoint('1', 'failed', 5, 0);
     const { body } = await new RunnerMetrics('j').render([await a.collect(), await b.collect()]);
-    expect(samples(body, 'eddy_records_in_total')).toEqual(['eddy_records_in_total{job="j",operator="window"} 15']);
-    expect(samples(body, 'eddy_source_records_total').sort()).toEqual(['eddy_source_records_total{job="j",partition="0"} 7', 'eddy_source_records_total{job="j",partition="1"} 8']);
-    expect(samples(body, 'eddy_checkpoints_total').sort()).toEqual(['eddy_checkpoints_total{job="j",outcome="completed"} 1', 'eddy_checkpoints_total{job="j",outcome="failed"} 1']);
-    expect(samples(body, 'eddy_checkpoint_duration_seconds_count')).toEqual(['eddy_checkpoint_duration_seconds_count{job="j"} 1']);
+    expect(samples(body, 'eddy_records_in_total')).toEqual(['eddy_records_in_total{job_name="j",operator="window"} 15']);
+    expect(samples(body, 'eddy_source_records_total').sort()).toEqual(['eddy_source_records_total{job_name="j",partition="0"} 7', 'eddy_source_records_total{job_name="j",partition="1"} 8']);
+    expect(samples(body, 'eddy_checkpoints_total').sort()).toEqual(['eddy_checkpoints_total{job_name="j",outcome="completed"} 1', 'eddy_checkpoints_total{job_name="j",outcome="failed"} 1']);
+    expect(samples(body, 'eddy_checkpoint_duration_seconds_count')).toEqual(['eddy_checkpoint_duration_seconds_count{job_name="j"} 1']);
   });
 
   it('exports every catalog metric with its declared labels', async () => {
@@ -33,51 +31,58 @@ describe('RunnerMetrics', () => {
 
   it('exports the crash-looping members from the start, at 0', async () => {
     const r = new RunnerMetrics('j');
-    expect(samples((await r.render([])).body, 'eddy_crash_looping_members')).toEqual(['eddy_crash_looping_members{job="j"} 0']);
+    expect(samples((await r.render([])).body, 'eddy_crash_looping_members')).toEqual(['eddy_crash_looping_members{job_name="j"} 0']);
     r.crashLooping(2);
-    expect(samples((await r.render([])).body, 'eddy_crash_looping_members')).toEqual(['eddy_crash_looping_members{job="j"} 2']);
+    expect(samples((await r.render([])).body, 'eddy_crash_looping_members')).toEqual(['eddy_crash_looping_members{job_name="j"} 2']);
   });
 
-  it('replaces a ranking: series of content that left it disappear', async () => {
-    const r = new RunnerMetrics('j');
-    const nothingLeftOut = { evicted: [], records: 0 };
-    r.viewUpdated('trending', [{ group: 'all', entries: [{ rank: 1, id: 'c-1', score: 9 }, { rank: 2, id: 'c-2', score: 4 }] }], nothingLeftOut);
-    r.viewUpdated('trending', [{ group: 'movies', entries: [{ rank: 1, id: 'c-9', score: 3 }] }], nothingLeftOut);
-    r.viewUpdated('trending', [{ group: 'all', entries: [{ rank: 1, id: 'c-3', score: 12 }] }], nothingLeftOut);
-    const { body } = await r.render([]);
-    expect(samples(body, 'eddy_trending_views').sort()).toEqual([
-      'eddy_trending_views{job="j",category="all",rank="1",content_id="c-3"} 12',
-      'eddy_trending_views{job="j",category="movies",rank="1",content_id="c-9"} 3',
-    ]);
+  it('exports the build info: the version of package.json, the Node.js version, value 1', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const { body } = await new RunnerMetrics('j').render([]);
+    expect(samples(body, 'eddy_build_info')).toEqual([`eddy_build_info{job_name="j",version="${pkg.version}",node_version="${process.versions.node}"} 1`]);
   });
 
-  it('keeps the trending series within a capped view: a flood of 5,000 categories leaves the newest window\'s 1,000, and counts what the view left out', async () => {
+  it('counts what a view left out, from 0', async () => {
     const r = new RunnerMetrics('j');
-    const view = new LatestByKey<TrendingRecord>({ maxKeys: 1_000, keyOf: (t) => t.category, orderOf: (t) => t.windowEnd });
-    const ranking = (t: TrendingRecord): ViewRanking => ({ group: t.category, entries: t.rankings.map((e) => ({ rank: e.rank, id: e.contentId, score: e.views })) });
-    const rnd = mulberry32(15);
-    const categories = Array.from({ length: 5_000 }, (_, i) => `cat-${i}`);
-    // What a top-K capped at 1,000 groups sends per window: the overall group and 999 categories,
-    // here a different draw from the 5,000 each window.
-    const windows = [1, 2, 3].map((w) => ['all', ...[...categories].sort(() => rnd() - 0.5).slice(0, 999)].map((category, i) => ({ windowStart: 0, windowEnd: w * 60_000, category, rankings: [{ rank: 1, contentId: `c-${w}-${i}`, views: 1 + i, watchSeconds: 0 }], emittedAt: 0 })));
-    const records = windows.flat();
-    let leftOut = 0;
-    for (let i = 0; i < records.length; ) {
-      // As runner-http.ts hands a view's batches to the metrics.
-      const { changed, ...left } = view.update(records.slice(i, (i += 1 + Math.floor(rnd() * 300))));
-      r.viewUpdated('trending', changed.map((k) => ranking(view.get(k)!)), left);
-      leftOut += left.records;
+    r.viewUpdated('trending', { evicted: [], records: 0 });
+    expect(samples((await r.render([])).body, 'eddy_view_records_left_out_total')).toEqual(['eddy_view_records_left_out_total{job_name="j",view="trending"} 0']);
+    r.viewUpdated('trending', { evicted: ['a'], records: 3 });
+    expect(samples((await r.render([])).body, 'eddy_view_records_left_out_total')).toEqual(['eddy_view_records_left_out_total{job_name="j",view="trending"} 3']);
+  });
+
+  it('keeps a thread\'s counters going when a member restarts there, and drops its tasks\' gauges', async () => {
+    const m = new MemberMetrics('j');
+    m.records('window', 'in', 10);
+    m.lag('watch-events:3', 5n);
+    m.tasks(2);
+    m.restarted().records('window', 'in', 4);
+    const { body } = await new RunnerMetrics('j').render([await m.collect()]);
+    expect(samples(body, 'eddy_records_in_total')).toEqual(['eddy_records_in_total{job_name="j",operator="window"} 14']);
+    expect(body).not.toMatch(/partition="watch-events:3"/);
+    expect(samples(body, 'eddy_tasks')).toEqual([]);
+  });
+
+  it('times windows from their close to the commit of their task, per operator; a failed commit times nothing', async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    try {
+      const m = new MemberMetrics('j');
+      const a = m.forTask('s:0');
+      const b = m.forTask('s:1');
+      a.windowsClosed!('views', 2);
+      b.windowsClosed!('views', 1);
+      vi.advanceTimersByTime(700);
+      m.checkpoint('s:0', 'completed', 10, 0);
+      vi.advanceTimersByTime(3_000);
+      m.checkpoint('s:1', 'failed', 10, 0);
+      m.checkpoint('s:1', 'completed', 10, 0);
+      const { body } = await new RunnerMetrics('j').render([await m.collect()]);
+      const bucket = (le: string) => samples(body, 'eddy_window_output_latency_seconds_bucket').find((l) => l.includes(`le="${le}"`));
+      expect(bucket('0.5')).toBe('eddy_window_output_latency_seconds_bucket{le="0.5",job_name="j",operator="views"} 0');
+      expect(bucket('1')).toBe('eddy_window_output_latency_seconds_bucket{le="1",job_name="j",operator="views"} 2');
+      expect(samples(body, 'eddy_window_output_latency_seconds_count')).toEqual(['eddy_window_output_latency_seconds_count{job_name="j",operator="views"} 2']);
+    } finally {
+      vi.useRealTimers();
     }
-    const { body } = await r.render([]);
-    const newest = windows[2]!;
-    const series = samples(body, 'eddy_trending_views');
-    expect(series.length).toBe(1_000);
-    expect(new Set(series.map((l) => /category="([^"]+)"/.exec(l)![1]))).toEqual(new Set(newest.map((t) => t.category)));
-    expect(series).toContain(`eddy_trending_views{job="j",category="all",rank="1",content_id="c-3-0"} 1`);
-    // At least every category of a window that is not in the next one was let go.
-    const goneAfter = (a: TrendingRecord[], b: TrendingRecord[]): number => a.filter((t) => !b.some((u) => u.category === t.category)).length;
-    expect(leftOut).toBeGreaterThanOrEqual(goneAfter(windows[0]!, windows[1]!) + goneAfter(windows[1]!, windows[2]!));
-    expect(samples(body, 'eddy_view_records_left_out_total')).toEqual([`eddy_view_records_left_out_total{job="j",view="trending"} ${leftOut}`]);
   });
 
   it('forgets the series of a partition that moved away', async () => {

@@ -122,6 +122,8 @@ export class LocalExecutor {
       const tables = Array.from({ length: tablesNeeded(node.kind) }, () => nextTable++);
       if (nextTable > 255) throw new Error('too many stateful operators in one job (at most 127)');
       if (!here.has(node.id)) continue;
+      // Counters a dashboard shows exist from the start, at 0, not only after a first record.
+      opts.meter?.operator?.(node.id, node.kind === 'window' ? ['in', 'out', 'late'] : ['in', 'out']);
       const context = (lane: number): OperatorContext => ({
         node: node.id,
         userCode: this.#userCode,
@@ -207,15 +209,24 @@ export class LocalExecutor {
   async advanceWatermark(watermark: number): Promise<void> {
     if (watermark <= this.#watermark) return;
     this.#watermark = watermark;
+    // Window ends a node's lanes closed now, for the latency from close to commit.
+    const closed = new Set<number>();
     await this.#everyOperator(
-      (op, out) => op.onWatermark?.(watermark, out),
+      async (op, out, node) => {
+        await op.onWatermark?.(watermark, out);
+        if (node.kind === 'window') windowEnds(out.main, closed);
+      },
       async (node) => {
         const merge = this.#merges.get(node.id);
-        if (!merge) return;
-        const out = new Collector();
-        await merge.onWatermark!(watermark, out);
-        this.#meter?.records(node.id, 'out', out.main.length);
-        await this.#deliver(node.id, 'main', 0, out.main);
+        if (merge) {
+          const out = new Collector();
+          await merge.onWatermark!(watermark, out);
+          windowEnds(out.main, closed);
+          this.#meter?.records(node.id, 'out', out.main.length);
+          await this.#deliver(node.id, 'main', 0, out.main);
+        }
+        if (closed.size > 0) this.#meter?.windowsClosed?.(node.id, closed.size);
+        closed.clear();
       },
     );
   }
@@ -253,14 +264,14 @@ export class LocalExecutor {
    * Calls `hook` on every operator instance in graph order (each node's lanes, then `afterNode`),
    * delivering what it emits downstream before the next node runs.
    */
-  async #everyOperator(hook: (op: Operator, out: Collector) => Promise<void> | void, afterNode?: (node: GraphNode) => Promise<void>): Promise<void> {
+  async #everyOperator(hook: (op: Operator, out: Collector, node: GraphNode) => Promise<void> | void, afterNode?: (node: GraphNode) => Promise<void>): Promise<void> {
     for (const node of this.graph.nodes) {
       const lanes = this.#instances.get(node.id);
       for (let lane = 0; lanes && lane < lanes.length; lane += 1) {
         const op = lanes[lane];
         if (!op) continue;
         const out = new Collector();
-        await hook(op, out);
+        await hook(op, out, node);
         await this.#emitted(node, lane, out);
       }
       await afterNode?.(node);
@@ -365,6 +376,14 @@ export class LocalExecutor {
       if (!list) this.#sinks.set(node.id, (list = []));
       list.push(...out);
     }
+  }
+}
+
+/** Adds the window ends of final (not early) window or top-K results to `into`. */
+function windowEnds(results: readonly StreamRecord[], into: Set<number>): void {
+  for (const r of results) {
+    const v = r.value as { windowEnd?: unknown; early?: unknown };
+    if (typeof v.windowEnd === 'number' && v.early !== true) into.add(v.windowEnd);
   }
 }
 

@@ -6,20 +6,33 @@
  */
 import { isMainThread } from 'node:worker_threads';
 import { buildJob, loadJob } from '../api/job-definition.js';
+import { threadJobMetrics, type JobMetricsRegistry } from '../metrics/job-metrics-registry.js';
 import { MemberMetrics } from '../metrics/member-metrics.js';
 import { failureInfo } from './member-failure.js';
 import { MemberCleanupTimeout, runMember } from './member.js';
 import type { FromMember, MemberOutcome, MemberStart, SavepointPhase, SavepointReply, ToMember } from './protocol.js';
+
+/**
+ * This thread's metrics, kept across the member restarts it hosts: its counters go on from where they
+ * were, so the runner's sums never fall back (a fall reads as a counter reset and a spike to rate()).
+ */
+let threadMetrics: MemberMetrics | undefined;
 
 export default async function memberWorker(start: MemberStart): Promise<MemberOutcome> {
   const { port } = start;
   const abort = new AbortController();
   const post = (m: FromMember): void => port.postMessage(m);
   let metrics: MemberMetrics | undefined;
+  let jobMetrics: JobMetricsRegistry | undefined;
+  // On the main thread (the Confluent client's member) the runner collects the job's metrics itself.
+  const collect = async (): Promise<Awaited<ReturnType<MemberMetrics['collect']>>> => [
+    ...((await metrics?.collect()) ?? []),
+    ...((isMainThread ? undefined : await jobMetrics?.collect()) ?? []),
+  ];
   let savepoints: ((p: SavepointPhase) => Promise<SavepointReply>) | undefined;
   port.on('message', (m: ToMember) => {
     if (m.type === 'stop') abort.abort();
-    else if (m.type === 'collect') void (metrics?.collect() ?? Promise.resolve([])).then((json) => post({ type: 'metrics', id: m.id, metrics: json }));
+    else if (m.type === 'collect') void collect().then((json) => post({ type: 'metrics', id: m.id, metrics: json }));
     else {
       const { type: _t, id, ...phase } = m;
       const run = savepoints ? savepoints(phase) : Promise.reject(new Error('the member is still starting'));
@@ -32,7 +45,8 @@ export default async function memberWorker(start: MemberStart): Promise<MemberOu
   try {
     const { jobModule, jobOptions, port: _port, ...member } = start;
     const def = await loadJob(jobModule);
-    metrics = new MemberMetrics(def.name);
+    metrics = threadMetrics = threadMetrics?.job === def.name ? threadMetrics.restarted() : new MemberMetrics(def.name);
+    jobMetrics = threadJobMetrics(def.name, def.metrics ?? [], (line) => post({ type: 'log', line }));
     const stats = await runMember({
       ...member,
       job: buildJob(def, jobOptions),

@@ -47,6 +47,6 @@ describe('RunnerMonitor readiness', () => {
     const status = await m.status();
     expect(status).toMatchObject({ restarts: 1, crashLoops: [{ member: 'member-0', reason: 'crash-loop', task: 'partition:3', offset: '1200', failures: 5, since: 7 }] });
     expect(status.members).toEqual([{ member: 'member-0', state: 'crash-loop', since: expect.any(Number), lastFailure: { error: poison.error, task: 'partition:3', offset: '1200', at: expect.any(Number) } }]);
-    expect((await m.renderMetrics()).body).toMatch(/^eddy_crash_looping_members\{job="j"\} 1$/m);
+    expect((await m.renderMetrics()).body).toMatch(/^eddy_crash_looping_members\{job_name="j"\} 1$/m);
   });
 });

@@ -4,6 +4,7 @@
  * runner feeds it; it never drives the run.
  */
 import type { MessagePort } from 'node:worker_threads';
+import type { JobMetric } from '../api/job-metrics.js';
 import { RunnerMetrics, type MemberMetricsJson } from '../metrics/runner-metrics.js';
 import type { FailureInfo } from './member-failure.js';
 import type { CheckpointEvent, FromMember, ToMember } from './protocol.js';
@@ -74,8 +75,9 @@ export class RunnerMonitor {
   /** Members not restarted, in the order they stopped. */
   readonly #stopped = new Map<number, StoppedMember>();
 
-  constructor(readonly info: { job: string; groupId: string; parallelism: number }) {
-    this.metrics = new RunnerMetrics(info.job);
+  /** `jobMetrics`: the job's own metrics (JobDefinition.metrics), which its views may update here. */
+  constructor(readonly info: { job: string; groupId: string; parallelism: number }, jobMetrics: readonly JobMetric[] = []) {
+    this.metrics = new RunnerMetrics(info.job, jobMetrics);
   }
 
   /** A member (re)started on this port: it is starting until it reports ready. */

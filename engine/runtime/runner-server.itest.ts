@@ -11,7 +11,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { createTopics, readTopic, uniqueName, waitFor } from '../../connectors/kafka/testing/fixtures.js';
 import { produceWatchEvents } from '../../jobs/content-popularity/testing/trending-fixtures.js';
 import { TrendingRecordSchema, type TrendingRecord } from '../../jobs/content-popularity/trending-record.js';
-import { startServingEddy } from '../cli/eddy-process.js';
+import { startServingEddy } from '../cli/testing/eddy-process.js';
 import type { RunStatus } from './runner-monitor.js';
 import { CRASH_LOOP_ERROR, CRASH_LOOP_JOB } from './testing/crash-loop-job.js';
 
@@ -69,7 +69,7 @@ describe('runner HTTP server', () => {
     expect(sumOf(metrics, 'eddy_records_in_total', { operator: 'views-per-window' })).toBe(good);
     expect(sumOf(metrics, 'eddy_checkpoints_total', { outcome: 'completed' })).toBeGreaterThan(0);
     expect(sumOf(metrics, 'eddy_process_resident_memory_bytes')).toBeGreaterThan(0);
-    expect(metrics).toMatch(/^eddy_consumer_lag_records\{job="content-popularity",partition="watch-events:2"\} 0$/m);
+    expect(metrics).toMatch(/^eddy_consumer_lag_records\{job_name="content-popularity",partition="watch-events:2"\} 0$/m);
 
     const checkpoints = (await (await fetch(`${url}/v1/checkpoints`)).json()) as { checkpoints: { id: number; outcome: string }[] };
     expect(checkpoints.checkpoints.length).toBeGreaterThan(0);

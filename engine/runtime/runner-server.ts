@@ -24,6 +24,8 @@ export interface RunnerServerOptions {
   savepoint: (dir: string, thenStop: boolean) => Promise<SavepointManifest>;
   /** Enables the POST routes. */
   token?: string;
+  /** The web console's GET routes (engine/console); resolves false for other paths. */
+  console?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 }
 
 /**
@@ -40,6 +42,7 @@ async function route(req: IncomingMessage, res: ServerResponse, opts: RunnerServ
   const path = url.pathname.replace(/\/+$/, '') || '/';
   if (req.method === 'POST') return post(path, req, res, opts);
   if (req.method !== 'GET') throw new ApiError(405, `method ${req.method} not allowed`);
+  if (opts.console && (await opts.console(req, res, url))) return;
   if (path === '/metrics') {
     const { contentType, body } = await opts.monitor.renderMetrics();
     res.writeHead(200, { 'content-type': contentType });
@@ -82,8 +85,8 @@ async function post(path: string, req: IncomingMessage, res: ServerResponse, opt
 }
 
 const directory = z.string().min(1).max(4_096).refine((d) => isAbsolute(d), 'expected an absolute path');
-const StopBody = z.strictObject({ savepointDirectory: directory.optional() });
-const SavepointBody = z.strictObject({ directory });
+export const StopBody = z.strictObject({ savepointDirectory: directory.optional() });
+export const SavepointBody = z.strictObject({ directory });
 
 async function savepointTo(opts: RunnerServerOptions, dir: string, thenStop: boolean): Promise<{ path: string; tasks: number; bytes: number; createdAt: number }> {
   try {

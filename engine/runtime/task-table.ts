@@ -151,13 +151,15 @@ export class TaskTable {
       transactionalId: `${member.groupId}-${stage.stage.id}-${partition}`,
       log: member.log,
       guarantee: member.guarantee ?? 'exactly-once',
-      ...(member.metrics ? { meter: member.metrics } : {}),
+      ...(member.metrics ? { meter: member.metrics.forTask(id) } : {}),
       ...(entry ? { savepoint: { dir: member.savepoint!.dir, task: entry } } : {}),
     }, this.#ports);
     void task.then(
       (t) => {
         this.opened.add(t);
         member.metrics?.restored(id, Date.now() - opening);
+        // An input partition shows (at 0) from the start, not from its first record.
+        if (kindOf(stage) === 'source') member.metrics?.sourceRecords(id, 0);
       },
       () => undefined,
     );

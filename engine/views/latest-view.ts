@@ -155,18 +155,17 @@ export class LatestView<T> {
   }
 }
 
-/** One group's ranking, for the `eddy_trending_views` gauge (the group is the record's key). */
-export interface ViewRanking {
-  group: string;
-  entries: readonly { rank: number; id: string; score: number }[];
-}
-
 /**
  * A view a job declares (see `JobDefinition.views`): the runner serves it at
- * `GET /v1/<name>?<param>=<key>` and, with `ranking`, exports its rankings as `eddy_trending_views`.
+ * `GET /v1/<name>?<param>=<key>`.
  */
 export interface ViewSpec<T = unknown> extends Omit<LatestViewOptions<T>, 'kafka' | 'onUpdate' | 'maxKeys'> {
   name: string;
   param: string;
-  ranking?(record: T): ViewRanking;
+  /**
+   * Called in the runner's main thread after each batch of committed records that changed the view:
+   * the keys' newest records, and the keys the view let go (to stay within `--max-groups`). Where a
+   * job updates metrics of its own from its committed output (content-popularity's trending gauge).
+   */
+  onChange?(changed: readonly T[], evicted: readonly string[]): void;
 }

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const GRAFANA_DIR = dirname(fileURLToPath(import.meta.url));
+export const GRAFANA_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DASHBOARD_DIR = join(GRAFANA_DIR, 'dashboards');
 
 export interface DatasourceRef {
