@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const resolver = join(dirname(fileURLToPath(import.meta.url)), '.eslint-resolver.cjs');
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/results/**', 'bench/baselines/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'bench/results/**', 'bench/baselines/**', 'engine/cli/init-templates/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

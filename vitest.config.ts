@@ -10,6 +10,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['{engine,connectors,jobs,deploy,bench,grafana}/**/*.test.ts'],
+          // The scaffold's own test: it runs in a scaffolded project (engine/cli/init-command.test.ts).
+          exclude: ['engine/cli/init-templates/**'],
           pool: 'forks',
           testTimeout: 20_000,
         },

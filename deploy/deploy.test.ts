@@ -1,8 +1,9 @@
 /**
  * The Docker and Kubernetes files, checked without a Docker engine or a cluster: they parse, every
  * file they name exists, their ports agree with the code's defaults, every `eddy` command, flag and
- * job option they use is one the CLI accepts, and every environment variable is defined where it
- * is used and read by the code where it is set.
+ * job option they use is one the CLI accepts, every environment variable is defined where it
+ * is used and read by the code where it is set, and the generated manifests (dashboards, alert
+ * rules) are current.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -13,7 +14,8 @@ import { DEFAULT_BROKERS } from '../connectors/kafka/config.js';
 import { kafkaVersion } from './local/broker-jars.js';
 import { RunnerMonitor } from '../engine/runtime/runner-monitor.js';
 import { startRunnerServer } from '../engine/runtime/runner-server.js';
-import { eddyContainers, eddyCommandProblems, envProblems, runnerProbes, type Container } from './deploy-checks.js';
+import { eddyContainers, eddyCommandProblems, envProblems, runnerProbes, type Container } from './testing/deploy-checks.js';
+import { GENERATED_MANIFESTS } from './k8s-manifests.js';
 
 const deployDir = dirname(fileURLToPath(import.meta.url));
 const root = resolve(deployDir, '..');
@@ -43,7 +45,7 @@ describe('deploy files', () => {
     expect([...kustomization.resources].sort()).toEqual(k8sFiles.filter((f) => f !== 'kustomization.yaml').sort());
     expect(Object.keys(compose.services).sort()).toEqual(['generator', 'grafana', 'kafka', 'prometheus', 'runner', 'topics']);
     expect(k8s.map((r) => `${r.kind}/${r.metadata.name}`).sort()).toEqual([
-      'ConfigMap/eddy-config', 'ConfigMap/prometheus-config', 'Deployment/eddy-generator', 'Deployment/prometheus', 'Namespace/eddy', 'PersistentVolumeClaim/eddy-savepoints',
+      'ConfigMap/eddy-config', 'ConfigMap/eddy-grafana-dashboards', 'ConfigMap/prometheus-config', 'Deployment/eddy-generator', 'Deployment/prometheus', 'Namespace/eddy', 'PersistentVolumeClaim/eddy-savepoints',
       'Service/eddy-runner', 'Service/eddy-runner-metrics', 'Service/prometheus', 'StatefulSet/eddy-runner',
     ]);
   });
@@ -113,10 +115,12 @@ describe('deploy files', () => {
     expect(find('Deployment', 'prometheus').spec.template.spec.containers[0].args).toContain(`--web.listen-address=:${PORTS.prometheus}`);
   });
 
-  it('scrape every runner replica and keep Eddy\'s own job label', () => {
+  it('scrape every runner replica with a plain scrape config (Eddy names its job in job_name)', () => {
     const composeProm = parse(readFileSync(join(deployDir, 'prometheus', 'prometheus.yml'), 'utf8')) as Obj;
     const k8sProm = parse(find('ConfigMap', 'prometheus-config').data['prometheus.yml']) as Obj;
-    for (const cfg of [composeProm, k8sProm]) expect(cfg.scrape_configs.map((s: Obj) => s.honor_labels)).toEqual([true]);
+    for (const cfg of [composeProm, k8sProm]) {
+      expect(cfg.scrape_configs.map((s: Obj) => Object.keys(s).filter((k) => /honor|relabel/.test(k)))).toEqual([[]]);
+    }
     const sts = find('StatefulSet', 'eddy-runner');
     const headless = find('Service', sts.spec.serviceName);
     expect(headless.spec.clusterIP).toBe('None');
@@ -145,6 +149,55 @@ describe('deploy files', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('carry the generated manifests as deploy/k8s-manifests.ts makes them now (no drift)', () => {
+    for (const [path, make] of Object.entries(GENERATED_MANIFESTS)) {
+      expect(readFileSync(join(root, path), 'utf8'), `${path} is stale: npx tsc -p tsconfig.json && node dist/deploy/k8s-manifests.js`).toBe(make(root));
+    }
+  });
+
+  it('ship the Grafana dashboards as a ConfigMap: every dashboard of grafana/dashboards, as it is', () => {
+    const cm = find('ConfigMap', 'eddy-grafana-dashboards');
+    const dir = join(root, 'grafana', 'dashboards');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    expect(Object.keys(cm.data).sort()).toEqual(files);
+    for (const f of files) expect(JSON.parse(cm.data[f]), f).toEqual(JSON.parse(readFileSync(join(dir, f), 'utf8')));
+    expect(cm.metadata.labels.grafana_dashboard).toBe('1');
+  });
+
+  it('keep the Prometheus Operator\'s objects in an overlay: a PodMonitor of the runners and the alert rules', () => {
+    // The base needs no CRD: nothing in it is of the Operator's API group.
+    expect(k8s.filter((r) => String(r.apiVersion).startsWith('monitoring.coreos.com/'))).toEqual([]);
+    const overlayDir = join(k8sDir, 'monitoring');
+    const overlay = parse(readFileSync(join(overlayDir, 'kustomization.yaml'), 'utf8')) as Obj;
+    expect(overlay.resources).toEqual(['../', 'pod-monitor.yaml', 'prometheus-rule.yaml']);
+    expect(resolve(overlayDir, overlay.resources[0])).toBe(k8sDir);
+    const podMonitor = parse(readFileSync(join(overlayDir, 'pod-monitor.yaml'), 'utf8')) as Obj;
+    const rule = parseAllDocuments(readFileSync(join(overlayDir, 'prometheus-rule.yaml'), 'utf8')).map((d) => d.toJS() as Obj);
+    expect([podMonitor.kind, ...rule.map((r) => r.kind)]).toEqual(['PodMonitor', 'PrometheusRule']);
+    const sts = find('StatefulSet', 'eddy-runner');
+    expect(sts.spec.template.metadata.labels).toMatchObject(podMonitor.spec.selector.matchLabels);
+    const [endpoint] = podMonitor.spec.podMetricsEndpoints;
+    expect(sts.spec.template.spec.containers[0].ports.map((p: Obj) => p.name)).toContain(endpoint.port);
+    expect(endpoint.path).toBe('/metrics');
+    expect(endpoint.honorLabels).toBeUndefined();
+    const alerts = parse(readFileSync(join(deployDir, 'prometheus', 'eddy-alerts.yml'), 'utf8')) as Obj;
+    expect(rule[0]!.spec.groups).toEqual(alerts.groups);
+  });
+
+  it('ship the alerts the docs promise: job down, restarts, crash loop, lag, checkpoints, dead letters, watermark', () => {
+    const alerts = parse(readFileSync(join(deployDir, 'prometheus', 'eddy-alerts.yml'), 'utf8')) as Obj;
+    const names = alerts.groups.flatMap((g: Obj) => g.rules.map((r: Obj) => r.alert));
+    expect(names).toEqual(['EddyRunnerDown', 'EddyRestarting', 'EddyCrashLooping', 'EddyConsumerLagGrowing', 'EddyCheckpointsFailing', 'EddyCheckpointTooOld', 'EddyDeadLettersRising', 'EddyWatermarkStalled']);
+    const documented = [...readFileSync(join(root, 'docs', 'metrics.md'), 'utf8').matchAll(/^\| `(Eddy\w+)` \|/gm)].map((m) => m[1]);
+    expect(documented).toEqual(names);
+    // Each alert is tested by promtool (alerts.itest.ts runs it), firing at least once.
+    const tests = parse(readFileSync(join(deployDir, 'prometheus', 'eddy-alerts.test.yml'), 'utf8')) as Obj;
+    const fired = new Set(tests.tests.flatMap((t: Obj) => t.alert_rule_test.filter((a: Obj) => a.exp_alerts.length > 0).map((a: Obj) => a.alertname)));
+    expect([...fired].sort()).toEqual([...names].sort());
+    // Nothing relies on the scrape job's name, which whoever configures Prometheus chooses.
+    for (const r of alerts.groups.flatMap((g: Obj) => g.rules)) expect(r.expr, r.alert).not.toMatch(/job\s*[=!]~?\s*"/);
   });
 
   it('give every runner replica its own RocksDB volume and the same consumer group', () => {

@@ -4,7 +4,7 @@
  * @example
  * import { defineJob, count, tumbling, jsonSerde } from '../../engine/index.js';
  */
-export { defineJob, type JobDefinition } from './api/job-definition.js';
+export { defineJob, type DisplayViews, type JobDefinition } from './api/job-definition.js';
 export { JobBuilder, DataStream, KeyedStream, WindowedStream, WindowResultStream } from './api/job-builder.js';
 export type { SourceSpec, SinkSpec, TopKSpec, BuiltJob, KeyByOptions } from './api/job-builder.js';
 export type { WindowResult, TopKResult, RankedEntry, EncodedRecord } from './api/functions.js';
@@ -14,4 +14,6 @@ export { count, sum, min, max, avg, attribute, aggregates, type AggregateFunctio
 export { tumbling, sliding, session, type WindowSpec } from './windows/window-spec.js';
 export { durationMs, ratePerSecond, numberFlag, parseDuration, formatDuration } from './config/units.js';
 export { jsonSerde, type Serde, type Decoded } from './api/serde.js';
-export type { ViewSpec, ViewRanking } from './views/latest-view.js';
+export type { ViewSpec } from './views/latest-view.js';
+export { counter, gauge, histogram, JobCounter, JobGauge, JobHistogram } from './api/job-metrics.js';
+export type { JobMetric, Labels, CounterSpec, GaugeSpec, HistogramSpec } from './api/job-metrics.js';

@@ -2,6 +2,7 @@
  * Topic administration for jobs, the generator and tests: make sure topics exist with the partition
  * count and config asked for, read their size limit, and read end offsets (what bounded mode reads up to).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Kafka } from 'kafkajs';
 import * as z from 'zod';
 import { createKafka, type KafkaClientOptions } from './config.js';
@@ -14,6 +15,19 @@ export const TopicSpecSchema = z.strictObject({
   config: z.record(z.string(), z.string()).default({}),
 });
 export type TopicSpec = z.input<typeof TopicSpecSchema>;
+
+/**
+ * The errors a broker answers about a topic it is still taking in. Under KRaft the controller
+ * answers CreateTopics once its records are committed; each broker applies them later, first to
+ * its metadata cache, then to the partitions it leads. In between, a metadata request says
+ * UNKNOWN_TOPIC_OR_PARTITION (which kafkajs's `waitForLeaders` does not retry: it only knows
+ * ZooKeeper's LEADER_NOT_AVAILABLE) and reads or writes say NOT_LEADER_FOR_PARTITION.
+ */
+const SETTLING = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'REPLICA_NOT_AVAILABLE', 'OFFSET_NOT_AVAILABLE']);
+const settling = (e: unknown): boolean => SETTLING.has((e as { type?: string }).type ?? '');
+
+/** How long a broker may take to serve a topic that exists: far more than it takes (milliseconds to seconds). */
+const SERVED_TIMEOUT_MS = 60_000;
 
 /** What {@link KafkaAdmin.ensureTopics} found or did for one topic. */
 export interface EnsuredTopic {
@@ -41,10 +55,13 @@ export interface PartitionOffsets {
 export class KafkaAdmin {
   readonly #kafka: Kafka;
   readonly #admin: Admin;
+  /** For {@link KafkaAdmin.#whenServed}: kafkajs logs every error answer, and those are expected there. */
+  readonly #quiet: Admin;
 
   constructor(opts: KafkaClientOptions) {
     this.#kafka = createKafka(opts);
     this.#admin = this.#kafka.admin();
+    this.#quiet = createKafka({ ...opts, logLevel: 'nothing' }).admin();
   }
 
   connect(): Promise<void> {
@@ -67,16 +84,22 @@ export class KafkaAdmin {
   }
 
   /**
-   * Creates each topic that does not exist yet. An existing topic is left as it is, and its actual
-   * partition count is reported, so the caller can tell the user when it differs from the request.
+   * Creates each topic that does not exist yet, and returns once the broker serves every one of
+   * them: metadata with a leader for each partition, and offsets read from each partition's leader.
+   * An existing topic is left as it is, and its actual partition count is reported, so the caller
+   * can tell the user when it differs from the request. Existing topics are checked too: another
+   * client may have created one a moment ago.
    */
   async ensureTopics(specs: readonly TopicSpec[]): Promise<EnsuredTopic[]> {
     const wanted = specs.map((s) => TopicSpecSchema.parse(s));
+    // No topics asked for: a metadata request for none would answer about all of them.
+    if (wanted.length === 0) return [];
     const existing = new Set(await this.#admin.listTopics());
     const missing = wanted.filter((s) => !existing.has(s.name));
     if (missing.length > 0) {
+      // Not kafkajs's waitForLeaders: it fails on the KRaft answers above; #whenServed waits instead.
       await this.#admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: missing.map((s) => ({
           topic: s.name,
           numPartitions: s.partitions,
@@ -86,8 +109,32 @@ export class KafkaAdmin {
       });
     }
     const created = new Set(missing.map((s) => s.name));
-    const meta = await this.#admin.fetchTopicMetadata({ topics: wanted.map((s) => s.name) });
-    return meta.topics.map((t) => ({ name: t.name, created: created.has(t.name), partitions: t.partitions.length }));
+    const partitions = await this.#whenServed(wanted.map((s) => s.name));
+    return wanted.map((s) => ({ name: s.name, created: created.has(s.name), partitions: partitions.get(s.name) ?? 0 }));
+  }
+
+  /** Waits until the broker serves every topic (see {@link SETTLING}); returns their partition counts. */
+  async #whenServed(topics: readonly string[]): Promise<Map<string, number>> {
+    const deadline = Date.now() + SERVED_TIMEOUT_MS;
+    await this.#quiet.connect();
+    try {
+      for (;;) {
+        try {
+          const meta = await this.#quiet.fetchTopicMetadata({ topics: [...topics] });
+          const leaderless = meta.topics.find((t) => t.partitions.some((p) => p.leader < 0));
+          if (leaderless) throw Object.assign(new Error(`topic ${leaderless.name} has a partition without a leader`), { type: 'LEADER_NOT_AVAILABLE' });
+          // ListOffsets goes to each partition's leader, which answers only once it has the partition.
+          for (const t of topics) await this.#quiet.fetchTopicOffsets(t);
+          return new Map(meta.topics.map((t) => [t.name, t.partitions.length]));
+        } catch (e) {
+          if (!settling(e)) throw e;
+          if (Date.now() > deadline) throw new Error(`the broker does not serve topics ${topics.join(', ')} ${SERVED_TIMEOUT_MS / 1000} s after they were created: ${(e as Error).message}`);
+          await sleep(100);
+        }
+      }
+    } finally {
+      await this.#quiet.disconnect();
+    }
   }
 
   /**

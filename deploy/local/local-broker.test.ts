@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BrokerSetupError, checkJava, ensureKafkaJars, kafkaVersion } from './broker-jars.js';
-import { LocalBroker, brokerPaths, portIsFree, renderServerProperties } from './local-broker.js';
+import { LocalBroker, brokerPaths, commandLine, portIsFree, renderServerProperties } from './local-broker.js';
 
 const tmpHome = (): string => mkdtempSync(join(tmpdir(), 'eddy-home-'));
 const savedPath = process.env.PATH;
@@ -45,6 +46,25 @@ describe('local broker configuration', () => {
     const p = brokerPaths(home);
     expect(p.lib).toBe(join(home, 'kafka', `lib-${kafkaVersion()}`));
     expect(p.log).toBe(join(home, 'kafka', 'broker.log'));
+  });
+});
+
+describe('the broker pid check', () => {
+  it('reads a command line from /proc and, as on macOS, from ps alike, and nothing once the process is gone', async () => {
+    // A stand-in whose command line names kafka.Kafka and a config file, as the broker's does.
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)', 'kafka.Kafka', '/tmp/eddy-home/kafka/server.properties'], { stdio: 'ignore' });
+    const pid = child.pid!;
+    try {
+      for (const useProc of [true, false]) {
+        const cmd = commandLine(pid, useProc);
+        expect(cmd, `useProc ${useProc}`).toContain('kafka.Kafka /tmp/eddy-home/kafka/server.properties');
+      }
+    } finally {
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+    }
+    expect(commandLine(pid, true)).toBeUndefined();
+    expect(commandLine(pid, false)).toBeUndefined();
   });
 });
 

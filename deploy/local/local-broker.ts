@@ -57,13 +57,32 @@ export function renderServerProperties(dataDir: string, port: number): string {
     .replaceAll('@CONTROLLER_PORT@', String(port + 1));
 }
 
-/** True when `pid` is alive and is an Apache Kafka broker (guards against a reused pid). */
-function isKafkaProcess(pid: number): boolean {
+/**
+ * The command line of a live process, or undefined when there is none: from /proc where the system
+ * has it (Linux), else from `ps` (macOS and the BSDs have no /proc).
+ */
+export function commandLine(pid: number, useProc = existsSync('/proc/self/cmdline')): string | undefined {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('kafka.Kafka');
-  } catch {
-    return false;
+    process.kill(pid, 0);
+  } catch (e) {
+    // EPERM: alive, but another user's.
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
   }
+  if (useProc) {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+    } catch {
+      return undefined;
+    }
+  }
+  const ps = spawnSync('ps', ['-ww', '-p', String(pid), '-o', 'command='], { encoding: 'utf8' });
+  return ps.status === 0 ? ps.stdout.trim() : undefined;
+}
+
+/** True when `pid` is alive and is the Apache Kafka broker of `config` (guards against a reused pid). */
+function isKafkaProcess(pid: number, config: string): boolean {
+  const cmd = commandLine(pid);
+  return cmd !== undefined && cmd.includes('kafka.Kafka') && cmd.includes(config);
 }
 
 /** Resolves to true when nothing listens on 127.0.0.1:port. */
@@ -93,7 +112,7 @@ export class LocalBroker {
   status(): BrokerInfo | undefined {
     if (!existsSync(this.paths.state)) return undefined;
     const info = JSON.parse(readFileSync(this.paths.state, 'utf8')) as BrokerInfo;
-    return isKafkaProcess(info.pid) ? info : undefined;
+    return isKafkaProcess(info.pid, this.paths.config) ? info : undefined;
   }
 
   /** Starts the broker, or returns the one already running. */
@@ -152,7 +171,7 @@ export class LocalBroker {
     if (!info) return false;
     process.kill(info.pid, 'SIGTERM');
     const deadline = Date.now() + timeoutMs;
-    while (isKafkaProcess(info.pid)) {
+    while (isKafkaProcess(info.pid, this.paths.config)) {
       if (Date.now() > deadline) {
         this.log(`broker pid ${info.pid} did not stop within ${timeoutMs / 1000} s; killing it`);
         process.kill(info.pid, 'SIGKILL');
@@ -177,7 +196,7 @@ export class LocalBroker {
   async #waitUntilReady(info: BrokerInfo, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!readFileSync(info.logFile, 'utf8').includes(STARTED_LINE)) {
-      if (!isKafkaProcess(info.pid)) {
+      if (!isKafkaProcess(info.pid, this.paths.config)) {
         rmSync(this.paths.state, { force: true });
         const tail = readFileSync(info.logFile, 'utf8').trim().split('\n').slice(-5).join('\n');
         throw new BrokerSetupError(`the broker exited during start-up; last lines of ${info.logFile}:\n${tail}`);

@@ -14,7 +14,7 @@ export const DEFAULT_URL = 'http://127.0.0.1:8081';
 
 /** Help lines for the flags every client command takes. */
 export const CLIENT_HELP = `  --url URL            the job manager (default ${DEFAULT_URL})
-  --token-file PATH    bearer token for POSTs (default: $EDDY_TOKEN, else ${defaultTokenPath()})`;
+  --token-file PATH    bearer token for POSTs (default: the token in $EDDY_TOKEN, else ${defaultTokenPath()})`;
 
 const CLIENT_FLAGS: FlagSpec = { url: { type: 'string' }, 'token-file': { type: 'string' } };
 const ClientOptions = z.object({
@@ -43,7 +43,8 @@ export interface ClientCommandSpec<S extends z.ZodObject> {
   flags: FlagSpec;
   /** The command's own options (`url` and `tokenFile` are added). */
   schema: S;
-  run(client: ClusterClient, options: z.output<S>, positionals: string[]): Promise<number>;
+  /** `where` names the flag or variable an option came from, for errors. */
+  run(client: ClusterClient, options: z.output<S>, positionals: string[], where: (path: readonly PropertyKey[]) => string): Promise<number>;
 }
 
 /**
@@ -55,17 +56,19 @@ export interface ClientCommandSpec<S extends z.ZodObject> {
  */
 export function clientCommand<S extends z.ZodObject>(spec: ClientCommandSpec<S>): Command {
   const usage = `${spec.usage}\nJob manager:\n${CLIENT_HELP}\n`;
+  const flags = { ...CLIENT_FLAGS, ...spec.flags };
   return {
     name: spec.name,
     summary: spec.summary,
     usage,
+    flags,
     async run(argv) {
       if (argv.length === 0 && spec.positionals > 0) {
         process.stdout.write(usage);
         return 2;
       }
       const schema = spec.schema.extend(ClientOptions.shape);
-      const { options, positionals, help } = parseCommand(argv, { ...CLIENT_FLAGS, ...spec.flags }, schema, { positionals: spec.positionals });
+      const { options, positionals, help, where } = parseCommand(argv, flags, schema, { command: spec.name, positionals: spec.positionals });
       if (help) {
         process.stdout.write(usage);
         return 0;
@@ -75,7 +78,7 @@ export function clientCommand<S extends z.ZodObject>(spec: ClientCommandSpec<S>)
       const token = findToken(tokenFile);
       const client = new ClusterClient({ url, ...(token === undefined ? {} : { token }) });
       try {
-        return await spec.run(client, own as z.output<S>, positionals);
+        return await spec.run(client, own as z.output<S>, positionals, where);
       } catch (e) {
         if (!(e instanceof ClusterClientError)) throw e;
         console.error(`eddy ${spec.name}: ${e.message}`);

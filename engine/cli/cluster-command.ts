@@ -55,6 +55,7 @@ export const clusterCommand: Command = {
   name: 'cluster',
   summary: 'start the job manager (REST API on :8081) that runs submitted jobs',
   usage,
+  flags,
   async run(argv) {
     const [action, ...rest] = argv;
     if (action === undefined || action === '--help' || action === '-h') {
@@ -62,7 +63,7 @@ export const clusterCommand: Command = {
       return action === undefined ? 2 : 0;
     }
     if (action !== 'start') throw new CliError(`unknown action '${action}': expected 'eddy cluster start'`);
-    const { options, help } = parseCommand(rest, flags, Options);
+    const { options, help } = parseCommand(rest, flags, Options, { command: 'cluster' });
     if (help) {
       process.stdout.write(usage);
       return 0;

@@ -1,30 +1,31 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as z from 'zod';
 import { GeneratorOptionsSchema } from '../../connectors/generator/generator-options.js';
-import { runGenerator, type GeneratorProgress } from '../../connectors/generator/run-generator.js';
+import { runGenerator } from '../../connectors/generator/run-generator.js';
 import { KafkaAdmin } from '../../connectors/kafka/admin.js';
-import { kafkaClientOptions } from '../../connectors/kafka/config.js';
+import { kafkaClientOptions, type KafkaClientOptions } from '../../connectors/kafka/config.js';
 import { LocalBroker } from '../../deploy/local/local-broker.js';
-import { TrendingReader } from '../../jobs/content-popularity/trending-reader.js';
-import type { TrendingRecord } from '../../jobs/content-popularity/trending-record.js';
 import { durationMs, formatDuration, ratePerSecond } from '../config/units.js';
 import { buildJob, loadJob } from '../api/job-definition.js';
 import { startRunnerHttp } from '../runtime/runner-http.js';
 import { runRunner } from '../runtime/runner.js';
 import type { Command } from './command.js';
+import { DemoScreen } from './demo-screen.js';
 import { CliError, parseCommand } from './flags.js';
 import { jobModulePath } from './job-registry.js';
 
-const usage = `Usage: eddy demo [--rate 20000/min] [--window 1m] [--slide 10s] [--top 10] [--brokers LIST] [--metrics-port 9464]
+const usage = `Usage: eddy demo [--rate 20000/min] [--window 1m] [--slide 10s] [--top 10] [--brokers LIST | --kafka-port 9092] [--metrics-port 9464]
 
-The content-popularity demo, end to end: starts the local Kafka broker if it is not running,
-produces watch events at the rate, runs the content-popularity job (exactly-once), and prints the
-live top-K of the newest window, overall and per category, as rankings arrive on the 'trending'
-topic. Metrics, status and the trending view are served at http://127.0.0.1:<metrics-port>
-(/metrics, /v1/status, /v1/trending). The demo uses a short window so rankings appear within seconds (the job's own default is 10m
-sliding by 1m). Ctrl-C stops everything the demo started, the broker too if it started it.
+The content-popularity demo, end to end: starts the local Kafka broker on --kafka-port if none is
+running (with --brokers, uses those instead), produces watch events at the rate, runs the
+content-popularity job (exactly-once), and shows the live top-K of the newest window, overall and
+per category, as rankings arrive on the 'trending' topic, with the job's members, restarts and
+errors. Metrics, status and the trending view are served at http://127.0.0.1:<metrics-port>
+(/metrics, /v1/status, /v1/trending). The demo uses a short window so rankings appear within
+seconds (the job's own default is 10m sliding by 1m). Ctrl-C, or a failure of the generator or
+the job, stops everything the demo started, the broker too if it started it.
 `;
 
 const Options = z.strictObject({
@@ -33,110 +34,131 @@ const Options = z.strictObject({
   slide: durationMs.prefault('10s'),
   top: z.coerce.number().int().min(1).max(50).default(10),
   brokers: z.string().optional(),
+  kafkaPort: z.coerce.number().int().min(1024).max(65534).default(9092),
   metricsPort: z.coerce.number().int().min(0).max(65_535).default(9464),
 });
 
-function render(reader: TrendingReader, gen: GeneratorProgress | undefined, settings: string, url: string): string {
-  const all = reader.latest('all');
-  const lines = [`Eddy demo — content-popularity (${settings})`, `metrics: ${url}/metrics   trending: ${url}/v1/trending?category=all`, ''];
-  lines.push(gen ? `generator: ${gen.produced.toLocaleString('en-US')} events in ${(gen.elapsedMs / 1000).toFixed(0)} s` : 'generator: starting');
-  if (!all) {
-    lines.push('', 'waiting for the first window to close (watermark = newest event time − 5 s)…');
-    return lines.join('\n');
+const flags = { rate: { type: 'string' }, window: { type: 'string' }, slide: { type: 'string' }, top: { type: 'string' }, brokers: { type: 'string' }, 'kafka-port': { type: 'string' }, 'metrics-port': { type: 'string' } } as const;
+
+type DemoOptions = z.output<typeof Options>;
+
+/** What the demo started, stopped in reverse order whatever way it ends. */
+type Started = { what: string; stop: () => Promise<void> }[];
+
+/** The brokers to use: those given, else the local broker (started if none runs). */
+async function brokersFor(o: DemoOptions, started: Started): Promise<string> {
+  if (o.brokers !== undefined) return o.brokers;
+  const broker = new LocalBroker();
+  const info = await broker.start({ port: o.kafkaPort });
+  if (!info.reused) {
+    started.push({ what: 'the broker', stop: async () => {
+      console.error('stopping the broker the demo started…');
+      await broker.stop();
+    } });
   }
-  const when = (r: TrendingRecord): string => `${new Date(r.windowStart).toISOString().slice(11, 19)}–${new Date(r.windowEnd).toISOString().slice(11, 19)} UTC`;
-  lines.push('', `Top ${all.rankings.length} overall, window ${when(all)}:`, '  rank  content     views   watch-min');
-  for (const e of all.rankings) lines.push(`  ${String(e.rank).padStart(4)}  ${e.contentId.padEnd(10)} ${String(e.views).padStart(6)}  ${String(Math.round(e.watchSeconds / 60)).padStart(10)}`);
-  lines.push('', 'Per category (top 3):');
-  for (const r of reader.all().filter((x) => x.category !== 'all')) {
-    lines.push(`  ${r.category.padEnd(8)} ${r.rankings.slice(0, 3).map((e) => `${e.contentId} (${e.views})`).join('  ')}`);
+  return info.bootstrap;
+}
+
+/** The generator's topic, with its partition count: the job would make a missing input with one. */
+async function ensureInput(kafka: KafkaClientOptions): Promise<void> {
+  const admin = new KafkaAdmin(kafka);
+  await admin.connect();
+  try {
+    await admin.ensureTopics([{ name: 'watch-events', partitions: 8 }]);
+  } finally {
+    await admin.disconnect();
   }
-  lines.push('', 'Ctrl-C stops the demo.');
-  return lines.join('\n');
+}
+
+/** Runs the demo until `signal` or a failure; returns the exit code. Pushes what it starts onto `started`. */
+async function demo(o: DemoOptions, signal: AbortSignal, stop: () => void, started: Started): Promise<number> {
+  const def = await loadJob(jobModulePath('content-popularity'));
+  const jobOptions = { window: o.window, slide: o.slide, top: o.top, outOfOrderness: '5s', idleTimeout: '10s' };
+  const options = def.options.parse(jobOptions);
+  if (!def.display) throw new CliError(`job ${def.name} has no display`);
+  const brokers = await brokersFor(o, started);
+  if (signal.aborted) return 0;
+  const tty = process.stdout.isTTY === true;
+  // On a terminal kafkajs's own log lines would tear the screen; failures reach it through the runner's log.
+  const kafka = kafkaClientOptions({ brokers, clientId: 'eddy-demo', logLevel: tty ? 'nothing' : 'error' });
+  const groupId = `eddy-demo-${Date.now()}`;
+  await ensureInput(kafka);
+
+  // Creates the job's topics (its display reads the output topic); its errors as they are: one that
+  // cannot listen names --metrics-port itself.
+  let onViewUpdate = (): void => undefined;
+  const http = await startRunnerHttp({ def, options, job: buildJob(def, jobOptions), kafka, groupId, parallelism: 1, host: '127.0.0.1', port: o.metricsPort, stop, onViewUpdate: () => onViewUpdate() });
+  started.push({ what: 'the HTTP server', stop: http.close });
+  const screen = new DemoScreen({
+    title: `Eddy demo — ${def.name} (window ${formatDuration(o.window)} sliding ${formatDuration(o.slide)}, top ${o.top}, ${Math.round(o.rate * 60)} events/min)`,
+    url: http.url, views: http.views, status: () => http.monitor.status(), tty,
+    write: (text) => process.stdout.write(text), writeError: (line) => console.error(line),
+  });
+  started.push({ what: 'the screen', stop: async () => screen.stop() });
+  const display = def.display;
+  screen.show(() => display(options, { latest: http.latest }));
+  onViewUpdate = () => screen.changed();
+  if (signal.aborted) return 0;
+
+  const stateDir = mkdtempSync(join(tmpdir(), 'eddy-demo-'));
+  started.push({ what: 'the state folder', stop: async () => rmSync(stateDir, { recursive: true, force: true }) });
+  const generator = runGenerator(GeneratorOptionsSchema.parse({ brokers, rate: `${o.rate}/s` }), {
+    signal, onProgress: (p) => screen.progress(p), log: (line) => screen.message('generator', line),
+  });
+  const job = runRunner({
+    jobModule: jobModulePath('content-popularity'), jobOptions, kafka, groupId, monitor: http.monitor, stateDir, stateBackend: 'rocksdb',
+    bounded: false, commitIntervalMs: 1_000, sessionTimeoutMs: 10_000, parallelism: 1, signal, log: (line) => screen.message('job', line),
+  });
+  // Either one ending (a failure, as neither ends by itself) stops the other.
+  const ended = await Promise.race([generator.then(() => 'the generator', () => 'the generator'), job.then(() => 'the job', () => 'the job')]);
+  const byUser = signal.aborted;
+  stop();
+  const [g, j] = await Promise.allSettled([generator, job]);
+  for (const [what, r] of [['the generator', g], ['the job', j]] as const) {
+    if (r.status === 'rejected') console.error(`eddy demo: ${what} failed: ${(r.reason as Error).message}`);
+  }
+  if (byUser && g.status === 'fulfilled' && j.status === 'fulfilled') return 0;
+  if (!byUser) console.error(`eddy demo: ${ended} stopped; stopping the demo`);
+  return 1;
 }
 
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'run the content-popularity demo: broker, generator, job, live top-K',
   usage,
+  flags,
   async run(argv) {
-    const flags = { rate: { type: 'string' }, window: { type: 'string' }, slide: { type: 'string' }, top: { type: 'string' }, brokers: { type: 'string' }, 'metrics-port': { type: 'string' } } as const;
-    const { options, help } = parseCommand(argv, flags, Options);
+    const { options, help } = parseCommand(argv, flags, Options, { command: 'demo' });
     if (help) {
       process.stdout.write(usage);
       return 0;
     }
     const abort = new AbortController();
     const stop = (): void => abort.abort();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-
-    let startedBroker: LocalBroker | undefined;
-    let brokers = options.brokers;
-    if (brokers === undefined) {
-      const broker = new LocalBroker();
-      const info = await broker.start();
-      if (!info.reused) startedBroker = broker;
-      brokers = info.bootstrap;
-    }
-    const kafka = kafkaClientOptions({ brokers, clientId: 'eddy-demo' });
-    const admin = new KafkaAdmin(kafka);
-    await admin.connect();
-    // The reader starts before the job has created its output topic.
-    await admin.ensureTopics([{ name: 'watch-events', partitions: 8 }, { name: 'trending', partitions: 1 }]);
-    await admin.disconnect();
-
-    const settings = `window ${formatDuration(options.window)} sliding ${formatDuration(options.slide)}, top ${options.top}, ${Math.round(options.rate * 60)} events/min`;
-    const tty = process.stdout.isTTY;
-    let progress: GeneratorProgress | undefined;
-    const jobOptions = { window: options.window, slide: options.slide, top: options.top, outOfOrderness: '5s', idleTimeout: '10s' };
-    const def = await loadJob(jobModulePath('content-popularity'));
-    const groupId = `eddy-demo-${Date.now()}`;
-    const http = await startRunnerHttp({
-      def, options: def.options.parse(jobOptions), job: buildJob(def, jobOptions), kafka, groupId, parallelism: 1,
-      host: '127.0.0.1', port: options.metricsPort, stop,
-    }).catch((e: Error) => {
-      throw new CliError(`--metrics-port: ${e.message}`);
-    });
-    const reader = new TrendingReader({
-      kafka: { brokers },
-      onUpdate: (changed) => !tty && changed.includes('all') && console.log(`\n${render(reader, progress, settings, http.url)}`),
-    });
-    await reader.start();
-    const generator = runGenerator(GeneratorOptionsSchema.parse({ brokers, rate: `${options.rate}/s` }), {
-      signal: abort.signal,
-      onProgress: (p) => (progress = p),
-      log: () => undefined,
-    });
-    const job = runRunner({
-      jobModule: jobModulePath('content-popularity'),
-      jobOptions,
-      kafka,
-      groupId,
-      monitor: http.monitor,
-      stateDir: mkdtempSync(join(tmpdir(), 'eddy-demo-')),
-      stateBackend: 'rocksdb',
-      bounded: false,
-      commitIntervalMs: 1_000,
-      sessionTimeoutMs: 10_000,
-      parallelism: 1,
-      signal: abort.signal,
-      log: () => undefined,
-    });
-    const screen = tty ? setInterval(() => process.stdout.write(`\x1b[2J\x1b[H${render(reader, progress, settings, http.url)}\n`), 1_000) : undefined;
+    // A second Ctrl-C must not leave the broker running: stopping goes on.
+    const onSignal = (): void => {
+      if (abort.signal.aborted) console.error('eddy demo: stopping what the demo started…');
+      stop();
+    };
+    // An error nothing awaits (a closed stdout, say) would end the process with the broker running.
+    let crashed = false;
+    const onCrash = (e: unknown): void => {
+      crashed = true;
+      console.error(`eddy demo: ${e instanceof Error ? e.message : String(e)}; stopping the demo`);
+      stop();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    process.on('uncaughtException', onCrash);
+    process.on('unhandledRejection', onCrash);
+    const started: Started = [];
     try {
-      await Promise.all([generator, job]);
+      const code = await demo(options, abort.signal, stop, started);
+      return crashed ? 1 : code;
     } finally {
-      clearInterval(screen);
-      await reader.stop();
-      await http.close();
-      if (startedBroker) {
-        console.log('stopping the broker the demo started…');
-        await startedBroker.stop();
-      }
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      stop();
+      for (const s of started.reverse()) await s.stop().catch((e: Error) => console.error(`eddy demo: stopping ${s.what}: ${e.message}`));
+      for (const [event, handler] of [['SIGINT', onSignal], ['SIGTERM', onSignal], ['uncaughtException', onCrash], ['unhandledRejection', onCrash]] as const) process.off(event, handler);
     }
-    return 0;
   },
 };

@@ -22,7 +22,9 @@ function help(): string {
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    "Run 'eddy <command> --help' for a command's options.",
+    "Run 'eddy <command> --help' for a command's options. Any flag can also be set by a variable,",
+    'EDDY_<COMMAND>_<FLAG> (EDDY_KAFKA_PORT=9093), and --brokers, --url, --token-file by EDDY_<FLAG>',
+    '(docs/cli.md).',
     '',
   ].join('\n');
 }

@@ -26,6 +26,7 @@ Options:
                         and no --rate, such that the last event is at about now)
   --config FILE         JSON file with any of these options (camelCase keys)
   -D key=value          any option, including Kafka client settings: -D kafka.sasl.mechanism=plain
+Each flag can also be set by EDDY_GENERATE_<FLAG> (EDDY_BROKERS for --brokers): flags > variables > -D > --config.
 `;
 
 const flags: FlagSpec = Object.fromEntries(
@@ -45,8 +46,9 @@ export const generateCommand: Command = {
   name: 'generate',
   summary: 'produce synthetic watch events to Kafka (paced or as fast as possible)',
   usage,
+  flags,
   async run(argv) {
-    const { options, help } = parseCommand(argv, flags, GeneratorOptionsSchema);
+    const { options, help } = parseCommand(argv, flags, GeneratorOptionsSchema, { command: 'generate' });
     if (help) {
       process.stdout.write(usage);
       return 0;

@@ -12,7 +12,7 @@ import { jsonSerde } from '../api/serde.js';
 import { KafkaSource, type SourceRecord } from '../../connectors/kafka/source.js';
 import { createTopics, readTopic, testClient, uniqueName, waitFor } from '../../connectors/kafka/testing/fixtures.js';
 import { brokerPaths } from '../../deploy/local/local-broker.js';
-import { runEddy } from './eddy-process.js';
+import { runEddy } from './testing/eddy-process.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const interop = join(root, 'connectors', 'kafka', 'testing', 'KafkaInterop.java');

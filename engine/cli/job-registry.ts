@@ -1,8 +1,9 @@
 /**
  * Where `eddy` finds jobs: each folder of `jobs/` with a `job.ts` (compiled to `job.js`), or a path to a
- * job module. Jobs are loaded by path, so a worker thread can load the same module the CLI did.
+ * job module (a job in its own project, importing `eddy`). Jobs are loaded by path, so a worker thread
+ * can load the same module the CLI did.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadJob, type JobDefinition } from '../api/job-definition.js';
@@ -29,6 +30,7 @@ export function jobModulePath(nameOrPath: string): string {
   }
   const path = resolve(nameOrPath);
   if (!existsSync(path)) throw new CliError(`no job module at ${path}`);
+  if (statSync(path).isDirectory()) throw new CliError(`${path} is a folder: name the job module in it (the compiled job.js)`);
   return path;
 }
 

@@ -12,7 +12,8 @@ import { startRunnerHttp } from '../runtime/runner-http.js';
 import { describeStop } from '../runtime/restart-policy.js';
 import { DEFAULT_RESTART_LIMIT, runRunner } from '../runtime/runner.js';
 import type { Command } from './command.js';
-import { CliError, parseCommand, type FlagSpec } from './flags.js';
+import { boundedProgress } from './bounded-progress.js';
+import { CliError, issueError, parseCommand, type FlagSpec } from './flags.js';
 import { jobFlagSpec, jobOptionsHelp } from './job-flags.js';
 import { resolveJob } from './job-registry.js';
 import { runnerStateDir } from './runner-state-dir.js';
@@ -105,6 +106,8 @@ Runner options:
                          counted, the overall ranking still counts them (default 1000)
   --config FILE          JSON file with any option (camelCase keys)
   -D key=value           any option, including Kafka client settings: -D kafka.client-id=x
+Each flag, job options too, can also be set by EDDY_RUN_<FLAG> (EDDY_BROKERS for --brokers):
+flags > variables > -D > --config. SIGTERM or SIGINT stops gracefully, then exits 0.
 
 Job options:
 ${jobHelp}
@@ -114,6 +117,7 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'run a job in the foreground (--bounded: to the end of the input, then exit)',
   usage: usage(),
+  flags: runnerFlags,
   async run(argv) {
     const [name, ...rest] = argv;
     if (name === undefined || name === '--help' || name === '-h') {
@@ -122,18 +126,14 @@ export const runCommand: Command = {
     }
     const { path, def } = await resolveJob(name);
     const schema = z.object({ ...RunnerOptions.shape }).catchall(z.unknown());
-    const { options, help } = parseCommand(rest, { ...runnerFlags, ...jobFlagSpec(def.options) }, schema);
+    const { options, help, where } = parseCommand(rest, { ...runnerFlags, ...jobFlagSpec(def.options) }, schema, { command: 'run' });
     if (help) {
       process.stdout.write(usage(jobOptionsHelp(def.options)));
       return 0;
     }
     const jobInput = Object.fromEntries(Object.entries(options).filter(([k]) => !RUNNER_KEYS.has(k)));
     const parsedJob = def.options.safeParse(jobInput);
-    if (!parsedJob.success) {
-      const issue = parsedJob.error.issues[0]!;
-      const flag = issue.path.length === 1 ? `--${String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : issue.path.join('.') || 'options';
-      throw new CliError(`${flag}: ${issue.code === 'unrecognized_keys' ? `unknown option(s) ${issue.keys.join(', ')}` : issue.message}`);
-    }
+    if (!parsedJob.success) throw issueError(parsedJob.error, where);
     // Its addon calls back into the main thread's event loop only (connectors/kafka/confluent-client.ts).
     const memberThread = options.memberThread ?? (options.inputClient === 'confluent' ? 'main' : 'worker');
     if (options.inputClient === 'confluent' && memberThread !== 'main') throw new CliError('--member-thread: --input-client confluent runs its member on the main thread');
@@ -145,23 +145,21 @@ export const runCommand: Command = {
     process.once('SIGTERM', stop);
     const groupId = options.groupId ?? def.name;
     const kafka = kafkaClientOptions({ ...options.kafka, brokers: options.brokers, clientId: options.kafka.clientId ?? `eddy-${def.name}` });
-    let stoppedByApi = false;
     const token = process.env.EDDY_API_TOKEN;
     const http = await startRunnerHttp({
       def, options: parsedJob.data, job: built, kafka, groupId, parallelism: options.parallelism, host: options.httpHost, port: options.metricsPort, maxGroups: options.maxGroups,
-      stop: () => {
-        stoppedByApi = true;
-        abort.abort();
-      },
+      stop,
       ...(token ? { token } : {}),
     }).catch((e: Error) => {
       throw /^cannot listen/.test(e.message) ? new CliError(`--metrics-port: ${e.message}`) : e;
     });
     const { monitor } = http;
+    let progress: ReturnType<typeof boundedProgress>;
     try {
       const savepoint = options.fromSavepoint === undefined ? undefined : await savepointToRestore(options.fromSavepoint, built, kafka, groupId);
       console.error(`running ${def.name} (${path}) as group ${groupId}, parallelism ${options.parallelism}, ${options.stateBackend} state${options.bounded ? ', bounded' : ''}`);
       console.error(`eddy: serving ${http.url} (metrics, status${http.views.map((v) => `, ${v}`).join('')})`);
+      progress = options.bounded ? boundedProgress({ admin: () => new KafkaAdmin(kafka), graph: built.graph, groupId, collect: () => monitor.collect() }) : undefined;
       const summary = await runRunner({
         jobModule: path,
         jobOptions: jobInput,
@@ -182,23 +180,27 @@ export const runCommand: Command = {
         ...(options.inputClient === 'confluent' ? { inputClient: { kind: 'confluent' as const, dir: confluentClientDir() } } : {}),
         signal: abort.signal,
         ...(savepoint ? { savepoint } : {}),
+        ...(progress ? { log: (line: string) => progress!.log(line) } : {}),
       });
+      progress?.stop();
       const [stopped] = summary.crashLoops;
       // Bounded, a member that is not restarted ends the run unfinished (the runner stopped the others).
       if (options.bounded && stopped) {
         monitor.state = 'failed';
-        console.log(JSON.stringify(summary));
+        console.log(JSON.stringify({ ...summary, ended: 'failed' }));
         console.error(`eddy run: ${stopped.member}: ${describeStop(stopped)}`);
         return 1;
       }
       monitor.state = 'finished';
-      console.log(JSON.stringify(summary));
-      // Exit 0 only for a bounded run that finished, or a run stopped through the API.
-      return (options.bounded && !abort.signal.aborted) || stoppedByApi ? 0 : 1;
+      // A clean end is exit 0, whether the input ended (bounded) or a stop was asked for (SIGTERM,
+      // SIGINT, POST /v1/stop); `ended` tells them apart for whoever did not ask. A crash throws: exit 1.
+      console.log(JSON.stringify({ ...summary, ended: options.bounded && !abort.signal.aborted ? 'finished' : 'stopped' }));
+      return 0;
     } catch (e) {
       monitor.state = 'failed';
       throw e;
     } finally {
+      progress?.stop();
       await http.close();
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);

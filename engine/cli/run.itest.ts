@@ -1,11 +1,16 @@
 /** `eddy run`, `eddy plan` and `eddy jobs` through the real entry point (dist/engine/cli/eddy.js). */
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
-import { createTopics, readTopic, uniqueName } from '../../connectors/kafka/testing/fixtures.js';
+import { createTopics, readTopic, uniqueName, waitFor } from '../../connectors/kafka/testing/fixtures.js';
 import { expectExactTrending, produceWatchEvents } from '../../jobs/content-popularity/testing/trending-fixtures.js';
-import { WINDOW, runEddy } from './eddy-process.js';
+import { WINDOW, runEddy } from './testing/eddy-process.js';
+
+const eddy = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'engine', 'cli', 'eddy.js');
 
 /** A bounded run with `args` over 8,000 seeded events (1% bad) on 3 partitions equals the reference. */
 async function expectBoundedRunExact(seed: number, args: string[]): Promise<void> {
@@ -39,6 +44,8 @@ describe('eddy run / plan / jobs', () => {
       '--member-thread', 'main',
     ]);
     expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ ended: 'finished' });
+    expect(run.stderr).not.toMatch(/input records/); // no progress on a pipe
     // Unpaced, event time still advances at the nominal 20k/min: 5000 events span 15 s after the
     // (window-aligned) start time, jittered up to 5 s back. Windows of 10 s every 5 s that hold some
     // of [start−5 s, start+15 s) start at −10, −5, 0, 5 and 10 s: 5 windows × (5 categories + "all"),
@@ -52,6 +59,8 @@ describe('eddy run / plan / jobs', () => {
   it('lists jobs and prints a plan', async () => {
     const jobs = await runEddy(['jobs']);
     expect(jobs.stdout).toMatch(/^content-popularity\s+top-K content/m);
+    const listed = JSON.parse((await runEddy(['jobs', '--json'])).stdout) as { jobs: { name: string; description: string; module: string }[] };
+    expect(listed.jobs.find((j) => j.name === 'content-popularity')).toEqual({ name: 'content-popularity', description: expect.stringMatching(/^top-K content/), module: expect.stringMatching(/content-popularity\/job\.js$/) });
     const plan = await runEddy(['plan', 'content-popularity', '--top', '3', '--json']);
     expect(plan.code).toBe(0);
     const d = JSON.parse(plan.stdout) as { stages: { id: string; reads: string }[]; internalTopics: { name: string }[]; graph: { nodes: { id: string; kind: string; config: { k?: number } }[] } };
@@ -68,6 +77,40 @@ describe('eddy run / plan / jobs', () => {
   it('prints its version', async () => {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     for (const flag of ['--version', '-V']) expect(await runEddy([flag])).toMatchObject({ code: 0, stdout: `eddy ${pkg.version}\n` });
+  });
+
+  it('takes its options from the environment, and exits 0 when stopped by SIGTERM after a clean shutdown', async () => {
+    const input = uniqueName('env-in');
+    const groupId = uniqueName('env-g');
+    await createTopics([{ name: input, partitions: 1 }]);
+    // Every option from a variable: the shared EDDY_BROKERS, the runner's and the job's EDDY_RUN_*.
+    const env = { ...process.env, EDDY_BROKERS: inject('kafkaBrokers'), EDDY_RUN_INPUT_TOPIC: input, EDDY_RUN_OUTPUT_TOPIC: uniqueName('env-out'), EDDY_RUN_GROUP_ID: groupId, EDDY_RUN_METRICS_PORT: '0', EDDY_RUN_STATE_DIR: mkdtempSync(join(tmpdir(), 'eddy-env-')), EDDY_RUN_TOP: '4' };
+    const child = spawn(process.execPath, [eddy, 'run', 'content-popularity'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await waitFor('the runner to serve', () => /eddy: serving (http:\S+)/.test(stderr), 60_000);
+    const url = /eddy: serving (http:\S+)/.exec(stderr)![1]!;
+    await waitFor('the runner to be ready', async () => (await fetch(`${url}/readyz`)).status === 200, 60_000);
+    expect(await (await fetch(`${url}/v1/status`)).json()).toMatchObject({ job: 'content-popularity', groupId });
+    child.kill('SIGTERM');
+    expect(await exited, stderr).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ ended: 'stopped', crashLoops: [] });
+    expect(stderr).toMatch(new RegExp(`running content-popularity .* as group ${groupId}`));
+  });
+
+  it('shows progress of a bounded run on a terminal', async () => {
+    const input = uniqueName('tty-in');
+    await createTopics([{ name: input, partitions: 2 }]);
+    await produceWatchEvents(input, 3_000, { seed: 9 });
+    const args = [eddy, 'run', 'content-popularity', '--brokers', inject('kafkaBrokers'), '--input-topic', input, '--output-topic', uniqueName('tty-out'), '--bounded',
+      '--idle-timeout', '0ms', '--metrics-port', '0', '--state-dir', mkdtempSync(join(tmpdir(), 'eddy-tty-')), '--group-id', uniqueName('g')];
+    // script(1) gives the run a terminal; what the terminal shows comes back on script's stdout.
+    const { stdout } = await promisify(execFile)('script', ['-qec', [process.execPath, ...args].map((a) => `'${a}'`).join(' '), '/dev/null'], { timeout: 120_000 });
+    expect(stdout).toMatch(/\rread [\d,]+ of 3,000 input records \(\d+%\) to the end offsets found at start/);
+    expect(stdout).toMatch(/"ended":"finished"/);
   });
 
   it('rejects bad job options naming the flag', async () => {

@@ -33,7 +33,8 @@ async function call(method: string, path: string, body?: unknown, token: string 
 }
 
 async function until(id: string, states: string[]): Promise<Record<string, unknown>> {
-  for (let i = 0; i < 200; i += 1) {
+  // Generous: each job is a child Node process, slow to start on a busy machine.
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
     const { body } = await call('GET', `/v1/jobs/${id}`);
     if (states.includes(body.state as string) && (body.state !== 'running' || body.url !== null)) return body;
     await new Promise((r) => setTimeout(r, 25));
@@ -77,11 +78,13 @@ describe('job manager REST API', () => {
   });
 
   it('proxies the runner, takes savepoints and stops with one', async () => {
-    process.env.EDDY_TOKEN = 'a-client-token-of-this-shell';
+    const shell = { EDDY_TOKEN: 'a-client-token-of-this-shell', EDDY_RUN_TOP: '3', EDDY_BROKERS: 'elsewhere:9092' };
+    Object.assign(process.env, shell);
     const id = await submit({});
-    delete process.env.EDDY_TOKEN;
+    for (const k of Object.keys(shell)) delete process.env[k];
     const running = await until(id, ['running']);
-    expect(running.runner).toEqual({ state: 'running', clientToken: null }); // the job manager's own token stays out
+    // The job manager's own token stays out, and so do variables that would override the job's options.
+    expect(running.runner).toEqual({ state: 'running', clientToken: null, flagVariables: [] });
     expect((await call('GET', `/v1/jobs/${id}/checkpoints`)).body).toEqual({ checkpoints: [{ id: 1, outcome: 'completed' }] });
     expect(await call('GET', `/v1/jobs/${id}/trending?category=all`)).toMatchObject({ status: 200, body: { category: 'all' } });
     expect(await call('GET', `/v1/jobs/${id}/trending?category=kids`)).toMatchObject({ status: 404, body: { error: expect.stringMatching(/^runner: no trending/) } });
@@ -94,6 +97,24 @@ describe('job manager REST API', () => {
     expect((await until(id, ['stopped'])).savepoints).toHaveLength(2);
     expect(await call('POST', `/v1/jobs/${id}/cancel`, {})).toMatchObject({ status: 409, body: { error: `job ${id} is stopped` } });
     expect(await call('GET', `/v1/jobs/${id}/checkpoints`)).toMatchObject({ status: 409 });
+  });
+
+  it('tells a stop it asked for from a crash by what it asked, and a stop it did not ask for by the summary', async () => {
+    // The runner exits 0 after a clean stop: cancelled because a cancel was asked for, not finished.
+    const asked = await submit({});
+    await until(asked, ['running']);
+    expect((await call('POST', `/v1/jobs/${asked}/cancel`, {})).status).toBe(202);
+    expect(await until(asked, ['cancelled', 'failed', 'finished'])).toMatchObject({ state: 'cancelled', exitCode: 0, failure: null });
+    // A crash while stopping is a failure, with the runner's reason, though the stop was asked for.
+    const crashing = await submit({ top: '14' });
+    await until(crashing, ['running']);
+    expect((await call('POST', `/v1/jobs/${crashing}/cancel`, {})).status).toBe(202);
+    expect(await until(crashing, ['cancelled', 'failed'])).toMatchObject({ state: 'failed', exitCode: 1, failure: 'eddy run: Error: the final commit failed' });
+    // A SIGTERM from someone else: exit 0 too, and the summary says the run was stopped, not finished.
+    const outside = await submit({});
+    const { pid } = await until(outside, ['running']);
+    process.kill(pid as number, 'SIGTERM');
+    expect(await until(outside, ['stopped', 'finished', 'failed'])).toMatchObject({ state: 'stopped', exitCode: 0, summary: { ended: 'stopped' } });
   });
 
   it('cancels with SIGTERM, even right after submit, and stops running jobs on shutdown', async () => {

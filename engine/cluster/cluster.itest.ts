@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { uniqueName, waitFor } from '../../connectors/kafka/testing/fixtures.js';
-import { runEddy } from '../cli/eddy-process.js';
+import { runEddy } from '../cli/testing/eddy-process.js';
 
 const eddy = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'engine', 'cli', 'eddy.js');
 const root = mkdtempSync(join(tmpdir(), 'eddy-cluster-'));
@@ -37,7 +37,7 @@ const closedPort = (): Promise<number> =>
       s.close(() => resolve(port));
     });
   });
-const status = async (id: string): Promise<Record<string, unknown>> => JSON.parse((await cli(['status', id])).stdout) as Record<string, unknown>;
+const status = async (id: string): Promise<Record<string, unknown>> => JSON.parse((await cli(['status', id, '--json'])).stdout) as Record<string, unknown>;
 
 beforeAll(async () => {
   cluster = spawn(process.execPath, [eddy, 'cluster', 'start', '--port', '0', '--token-file', tokenFile, '--state-root', root, '--jobs', 'content-popularity', '--brokers', inject('kafkaBrokers')], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -60,7 +60,8 @@ describe('eddy cluster', () => {
     const flag = await cli(['submit', 'content-popularity', '--window', 'often']);
     expect(flag.code).toBe(2);
     expect(flag.stderr.trim()).toMatch(/^eddy submit: --window: expected a duration/);
-    expect((await cli(['submit', './jobs/evil/job.js'])).stderr).toMatch(/not a path/);
+    // A path is a job module on the job manager's host: one that does not exist is refused, naming it.
+    expect((await cli(['submit', './jobs/evil/job.js'])).stderr).toMatch(/^eddy submit: no job module at \/.*\/jobs\/evil\/job\.js$/m);
     const closed = await closedPort();
     const unreachable = await runEddy(['list', '--url', `http://127.0.0.1:${closed}`]);
     expect(unreachable.code).toBe(1);
@@ -78,9 +79,11 @@ describe('eddy cluster', () => {
       return r.stdout.trim();
     };
 
-    const bounded = await submit(['--bounded']);
+    const boundedSubmit = await cli(['submit', ...job, '--group-id', uniqueName('jm-g'), '--output-topic', uniqueName('jm-out'), '--bounded', '--json']);
+    expect(boundedSubmit.code, boundedSubmit.stderr).toBe(0);
+    const { id: bounded } = JSON.parse(boundedSubmit.stdout) as { id: string };
     await waitFor('the bounded job to finish', async () => (await status(bounded)).state === 'finished', 60_000);
-    expect(await status(bounded)).toMatchObject({ exitCode: 0, summary: { records: 2000 } });
+    expect(await status(bounded)).toMatchObject({ exitCode: 0, summary: { records: 2000, ended: 'finished' } });
 
     const live = await submit([]);
     const cancelled = await submit([]);

@@ -9,10 +9,10 @@ import { fileURLToPath } from 'node:url';
 import type { JobDefinition } from '../api/job-definition.js';
 import { ApiError } from '../http/json-api.js';
 import { JobProcess } from './job-process.js';
-import { validateSubmit } from './submit-request.js';
+import { loadSubmittedModule, validateSubmit } from './submit-request.js';
 
 export interface JobManagerOptions {
-  /** The jobs clients may submit, by name (from the job registry). */
+  /** The jobs clients may submit by name (from the job registry); any other is a job module's path. */
   jobs: ReadonlyMap<string, JobDefinition>;
   /** Each job gets `<stateRoot>/jobs/<id>/`. */
   stateRoot: string;
@@ -30,17 +30,30 @@ const RUNNER_STATUS_TIMEOUT_MS = 2_000;
  * @example
  * const manager = new JobManager({ jobs: new Map([['content-popularity', def]]), stateRoot: '/var/lib/eddy' });
  * const job = manager.submit({ job: 'content-popularity', options: { bounded: true } });
+ * await manager.load({ job: '/home/me/my-job/dist/job.js' }); // a job module by path: loaded first
+ * manager.submit({ job: '/home/me/my-job/dist/job.js', options: { bounded: true } });
  * await manager.shutdown();
  */
 export class JobManager {
   readonly #jobs = new Map<string, JobProcess>();
   readonly #views = new Map<string, { name: string; param: string }[]>();
+  /** Job modules submitted by path, by absolute path, as last loaded. */
+  readonly #modules = new Map<string, JobDefinition>();
 
   constructor(readonly o: JobManagerOptions) {}
 
+  /**
+   * Imports the job module a submit body names by path (ApiError 400 naming `job` when it cannot,
+   * or when its eddy version differs), so that `submit` can check the body; nothing for a job name.
+   */
+  async load(body: unknown): Promise<void> {
+    const loaded = await loadSubmittedModule(body);
+    if (loaded) this.#modules.set(loaded.path, loaded.def);
+  }
+
   /** Validates the request (ApiError 400 naming the field), then starts the runner. */
   submit(body: unknown): JobProcess {
-    const valid = validateSubmit(body, this.o.jobs, this.o.brokers ? { brokers: this.o.brokers } : {});
+    const valid = validateSubmit(body, new Map([...this.o.jobs, ...this.#modules]), this.o.brokers ? { brokers: this.o.brokers } : {});
     const id = randomBytes(8).toString('hex');
     const job = JobProcess.start({ id, job: valid.job, config: valid.config, dir: join(this.o.stateRoot, 'jobs', id), eddyScript: this.o.eddyScript ?? DEFAULT_EDDY });
     this.#jobs.set(id, job);

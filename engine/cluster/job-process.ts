@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { withoutFlagVariables } from '../config/flag-env.js';
 import { ApiError } from '../http/json-api.js';
 
 export type JobState = 'running' | 'cancelling' | 'stopping' | 'finished' | 'failed' | 'cancelled' | 'stopped';
@@ -58,7 +59,9 @@ export class JobProcess {
     const configFile = join(o.dir, 'options.json');
     writeFileSync(configFile, JSON.stringify(o.config, null, 2), { mode: 0o600 });
     const log = createWriteStream(this.logFile, { flags: 'a', mode: 0o600 });
-    const { EDDY_TOKEN: _clientToken, ...env } = process.env; // the job manager's own token stays here
+    // The job manager's own token stays here, and so do variables that would set the runner's flags
+    // over the options in its --config file.
+    const { EDDY_TOKEN: _clientToken, ...env } = withoutFlagVariables(process.env, 'run');
     const args = [o.eddyScript, 'run', o.job, '--config', configFile, '--metrics-port', '0', '--http-host', '127.0.0.1', '--state-dir', join(o.dir, 'state')];
     this.#child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, EDDY_API_TOKEN: this.#token } });
     log.write(`eddy cluster: job ${o.id} (${o.job}) started as pid ${this.#child.pid ?? '?'}\n`);
@@ -75,7 +78,7 @@ export class JobProcess {
         if (this.#exit) return;
         this.#exit = { code, signal };
         this.#endedAt = Date.now();
-        this.state = outcome(this.#requested, code, signal);
+        this.state = outcome(this.#requested, code, signal, parseSummary(this.#stdout));
         if (why) this.#stderrTail += `\n${why}`;
         log.end(`eddy cluster: job ${o.id} ${this.state} (exit code ${code}, signal ${signal})\n`, () => resolve());
       };
@@ -208,10 +211,18 @@ export class JobProcess {
   }
 }
 
-/** A requested end is what was asked for; the runner exits 1 after SIGTERM and 0 after an API stop. */
-function outcome(requested: 'cancel' | 'stop' | undefined, code: number | null, signal: string | null): JobState {
-  if (requested && (code === 0 || code === 1 || signal === 'SIGTERM')) return requested === 'cancel' ? 'cancelled' : 'stopped';
-  return code === 0 ? 'finished' : 'failed';
+/**
+ * How a runner's end reads. It exits 0 after any clean end (its input done, or a stop: SIGTERM or
+ * POST /v1/stop) and non-zero after a crash, so the exit code alone cannot tell a stop from a
+ * finish: a clean end is what the job manager asked for, if it asked (a SIGTERM that ended the
+ * runner before it handled signals counts too), else what the runner's summary says (`ended`), as
+ * when someone else sent the SIGTERM. A crash is a failure even during a requested stop.
+ */
+function outcome(requested: 'cancel' | 'stop' | undefined, code: number | null, signal: string | null, summary: unknown): JobState {
+  const clean = code === 0 || (requested !== undefined && signal === 'SIGTERM');
+  if (!clean) return 'failed';
+  if (requested) return requested === 'cancel' ? 'cancelled' : 'stopped';
+  return (summary as { ended?: string } | null)?.ended === 'stopped' ? 'stopped' : 'finished';
 }
 
 function lastLine(text: string): string {

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createTopics, uniqueName, useBroker } from '../../connectors/kafka/testing/fixtures.js';
 import { LocalBroker, brokerPaths, portIsFree } from '../../deploy/local/local-broker.js';
 import { expectExactTrending, produceWatchEvents } from '../../jobs/content-popularity/testing/trending-fixtures.js';
-import { WINDOW, startContentPopularity } from '../cli/eddy-process.js';
+import { WINDOW, startContentPopularity } from '../cli/testing/eddy-process.js';
 
 async function freePorts(): Promise<number> {
   for (let port = 19_092; port < 19_992; port += 2) if ((await portIsFree(port)) && (await portIsFree(port + 1))) return port;

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, inject, it } from 'vitest';
 import { KafkaAdmin } from '../../connectors/kafka/admin.js';
 import { createTopics, testClient, uniqueName } from '../../connectors/kafka/testing/fixtures.js';
 import { expectExactTrending, produceWatchEvents } from '../../jobs/content-popularity/testing/trending-fixtures.js';
-import { WINDOW, startBoundedRun, startContentPopularity } from '../cli/eddy-process.js';
+import { WINDOW, startBoundedRun, startContentPopularity } from '../cli/testing/eddy-process.js';
 import { committedOn, killRepeatedly } from './testing/kill-repeatedly.js';
 import { CATEGORY_JOB } from './testing/category-job.js';
 import { categoryJobArgs, expectExactCategoryViews, produceCategoryInput } from './testing/category-fixtures.js';

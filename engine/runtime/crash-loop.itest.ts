@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { uniqueName, waitFor } from '../../connectors/kafka/testing/fixtures.js';
-import { startServingEddy, type ServingEddy } from '../cli/eddy-process.js';
+import { startServingEddy, type ServingEddy } from '../cli/testing/eddy-process.js';
 import { JobProcess } from '../cluster/job-process.js';
 import type { RunStatus } from './runner-monitor.js';
 import { CRASH_LOOP_ERROR, CRASH_LOOP_JOB } from './testing/crash-loop-job.js';

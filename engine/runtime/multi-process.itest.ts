@@ -8,7 +8,7 @@
 import { describe, inject, it } from 'vitest';
 import { createTopics, uniqueName } from '../../connectors/kafka/testing/fixtures.js';
 import { expectExactTrending, produceWatchEvents } from '../../jobs/content-popularity/testing/trending-fixtures.js';
-import { WINDOW, startBoundedRun, startContentPopularity } from '../cli/eddy-process.js';
+import { WINDOW, startBoundedRun, startContentPopularity } from '../cli/testing/eddy-process.js';
 import { CATEGORY_JOB } from './testing/category-job.js';
 import { categoryJobArgs, expectExactCategoryViews, produceCategoryInput } from './testing/category-fixtures.js';
 import { killOneOfThree } from './testing/kill-repeatedly.js';

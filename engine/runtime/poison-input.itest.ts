@@ -18,7 +18,7 @@ import { kafkajs } from '../../connectors/kafka/kafkajs.js';
 import { createTopics, readTopic, testClient, uniqueName, waitFor } from '../../connectors/kafka/testing/fixtures.js';
 import { POISON_CONTENT_ID, POISON_DEVICE } from '../../jobs/content-popularity/testing/poison-job.js';
 import { expectRankings, generateWatchEvents, produceRecords } from '../../jobs/content-popularity/testing/trending-fixtures.js';
-import { runEddy, startServingEddy } from '../cli/eddy-process.js';
+import { runEddy, startServingEddy } from '../cli/testing/eddy-process.js';
 
 const POISON_JOB = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'jobs', 'content-popularity', 'testing', 'poison-job.js');
 const POISON_FAIL_JOB = join(dirname(POISON_JOB), 'poison-job-fail.js');

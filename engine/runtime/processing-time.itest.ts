@@ -12,7 +12,7 @@ import { KafkaAdmin } from '../../connectors/kafka/admin.js';
 import { createTopics, readTopic, testClient, uniqueName, waitFor } from '../../connectors/kafka/testing/fixtures.js';
 import { encodeWatchEvent, type WatchEvent } from '../../jobs/shared/watch-event.js';
 import { produceRecords } from '../../jobs/content-popularity/testing/trending-fixtures.js';
-import { runEddy, startServingEddy, type ServingEddy } from '../cli/eddy-process.js';
+import { runEddy, startServingEddy, type ServingEddy } from '../cli/testing/eddy-process.js';
 import { TIMER_JOB, type Reminder } from './testing/timer-job.js';
 
 const KEYS = ['c-1', 'c-2', 'c-3'];

@@ -13,6 +13,8 @@ import { RunnerMonitor } from './runner-monitor.js';
 import { takeSavepoint } from './savepoint-coordinator.js';
 import { SavepointControl } from './savepoint-control.js';
 import { startRunnerServer } from './runner-server.js';
+import { runnerConsoleSetup } from '../console/runner-console-setup.js';
+import { Feed } from '../console/sse.js';
 
 export interface RunnerHttpOptions {
   def: JobDefinition;
@@ -29,6 +31,8 @@ export interface RunnerHttpOptions {
   token?: string;
   /** Keys each view holds at most, and so trending categories (`--max-groups`; default 1,000). */
   maxGroups?: number;
+  /** After a view took in new committed records (`eddy demo` redraws). */
+  onViewUpdate?: () => void;
 }
 
 /**
@@ -37,22 +41,26 @@ export interface RunnerHttpOptions {
  * await runRunner({ ...runnerOptions, monitor: http.monitor });
  * await http.close();
  */
-export async function startRunnerHttp(o: RunnerHttpOptions): Promise<{ monitor: RunnerMonitor; url: string; views: string[]; close: () => Promise<void> }> {
-  const monitor = new RunnerMonitor({ job: o.def.name, groupId: o.groupId, parallelism: o.parallelism });
-  const views = openViews(o.def.views?.(o.options) ?? [], o.kafka, monitor.metrics, o.maxGroups);
+export async function startRunnerHttp(o: RunnerHttpOptions): Promise<{ monitor: RunnerMonitor; url: string; views: string[]; latest: (view: string) => ReadonlyMap<string, unknown>; close: () => Promise<void> }> {
+  const monitor = new RunnerMonitor({ job: o.def.name, groupId: o.groupId, parallelism: o.parallelism }, o.def.metrics);
+  const views = openViews(o.def.views?.(o.options) ?? [], o.kafka, monitor.metrics, o.maxGroups, o.onViewUpdate);
   let topics: JobLayout | undefined;
   let control: SavepointControl | undefined;
+  const web = runnerConsoleSetup({ job: o.job, groupId: o.groupId, kafka: o.kafka, monitor, actions: o.token !== undefined, log: (line) => console.error(line), views: views.map((v) => ({ name: v.spec.name, param: v.spec.param, all: () => v.view.all(), feed: v.feed })) });
   const savepoint = async (dir: string, thenStop: boolean): Promise<SavepointManifest> => {
     if (!topics || !control) throw new Error('the runner is still starting');
-    return takeSavepoint(control, dir, { graph: o.job.graph, stages: topics.stages }, { thenStop });
+    const manifest = await takeSavepoint(control, dir, { graph: o.job.graph, stages: topics.stages }, { thenStop });
+    web.savepointTaken(dir, manifest);
+    return manifest;
   };
-  const server = await startRunnerServer({ host: o.host, port: o.port, monitor, views, stop: o.stop, savepoint, ...(o.token ? { token: o.token } : {}) }).catch((e: Error) => {
+  const server = await startRunnerServer({ host: o.host, port: o.port, monitor, views, stop: o.stop, savepoint, console: web.routes, ...(o.token ? { token: o.token } : {}) }).catch((e: Error) => {
     throw new Error(`cannot listen on ${o.host}:${o.port} (${e.message}): choose another --metrics-port (0 = any free port)`);
   });
   const close = async (): Promise<void> => {
     // A view's consumer may be stuck retrying a broker that went away: do not wait on it forever.
     for (const v of views) await Promise.race([v.view.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 5_000).unref())]);
     await control?.close();
+    await web.close();
     await server.close();
   };
   try {
@@ -60,23 +68,32 @@ export async function startRunnerHttp(o: RunnerHttpOptions): Promise<{ monitor: 
     topics = await ensureJobTopics(o.job, o.kafka, o.groupId);
     control = await SavepointControl.start({ kafka: o.kafka, groupId: o.groupId, monitor, stop: o.stop, log: (line) => console.error(line) });
     for (const v of views) await v.view.start();
+    web.followDeadLetters(Object.keys(topics.deadLetterMaxBytes));
   } catch (e) {
     await close();
     throw e;
   }
-  return { monitor, url: server.url, views: views.map((v) => v.spec.name), close };
+  return { monitor, url: server.url, views: views.map((v) => v.spec.name), latest: (name) => views.find((v) => v.spec.name === name)?.view.all() ?? new Map(), close };
 }
 
-/** The job's views; rankings feed the trending gauge. */
-function openViews(specs: readonly ViewSpec[], kafka: KafkaClientOptions, metrics: RunnerMetrics, maxKeys: number | undefined): { spec: ViewSpec; view: LatestView<unknown> }[] {
+/** The job's views; each batch's changes go to the view's own hook (which may update the job's metrics). */
+function openViews(specs: readonly ViewSpec[], kafka: KafkaClientOptions, metrics: RunnerMetrics, maxKeys: number | undefined, onViewUpdate: (() => void) | undefined): { spec: ViewSpec; view: LatestView<unknown>; feed: Feed<unknown[]> }[] {
   return specs.map((spec) => {
-    metrics.viewUpdated(spec.name, [], { evicted: [], records: 0 });
+    const feed = new Feed<unknown[]>(); // the console's server push
+    metrics.viewUpdated(spec.name, { evicted: [], records: 0 });
     const view: LatestView<unknown> = new LatestView({
       ...spec,
       kafka,
       maxKeys,
-      onUpdate: (keys, leftOut) => metrics.viewUpdated(spec.name, spec.ranking ? keys.map((k) => spec.ranking!(view.latest(k))) : [], leftOut),
+      onUpdate: (keys, leftOut) => {
+        metrics.viewUpdated(spec.name, leftOut);
+        spec.onChange?.(keys.map((k) => view.latest(k)!), leftOut.evicted);
+        if (keys.length > 0) {
+          feed.publish(keys.map((k) => view.latest(k)!));
+          onViewUpdate?.();
+        }
+      },
     });
-    return { spec, view };
+    return { spec, view, feed };
   });
 }

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { KafkaSink } from '../../connectors/kafka/sink.js';
 import { createTopics, readTopic, testClient, uniqueName, waitFor } from '../../connectors/kafka/testing/fixtures.js';
 import { expectExactTrending, generateWatchEvents, produceRecords } from '../../jobs/content-popularity/testing/trending-fixtures.js';
-import { WINDOW, runEddy, startBoundedRun, startServingEddy, type ServingEddy } from '../cli/eddy-process.js';
+import { WINDOW, runEddy, startBoundedRun, startServingEddy, type ServingEddy } from '../cli/testing/eddy-process.js';
 import { CATEGORY_JOB } from './testing/category-job.js';
 import { categoryJobArgs, expectExactCategoryViews } from './testing/category-fixtures.js';
 

@@ -18,7 +18,7 @@ import { KafkaSink } from '../../connectors/kafka/sink.js';
 import { createTopics, readTopic, testClient, uniqueName, useBroker, waitFor } from '../../connectors/kafka/testing/fixtures.js';
 import { LocalBroker, brokerPaths, portIsFree } from '../../deploy/local/local-broker.js';
 import { expectExactTrending, generateWatchEvents, produceRecords } from '../../jobs/content-popularity/testing/trending-fixtures.js';
-import { WINDOW, runEddy, startServingEddy } from '../cli/eddy-process.js';
+import { WINDOW, runEddy, startServingEddy } from '../cli/testing/eddy-process.js';
 
 async function freePorts(): Promise<number> {
   for (let port = 19_092; port < 19_992; port += 2) if ((await portIsFree(port)) && (await portIsFree(port + 1))) return port;

@@ -6,6 +6,8 @@ import * as z from 'zod';
 import { encodeWatchEvent, type WatchEvent } from '../shared/watch-event.js';
 import { kafkaTopic, watchEventOptions, watchEventSource, withTopicDefaults } from '../shared/watch-event-source.js';
 import { aggregates, attribute, count, defineJob, durationMs, numberFlag, sliding, sum, type EncodedRecord, type TopKResult, type WindowResultStream } from '../../engine/index.js';
+import { trendingDisplay } from './trending-display.js';
+import { trendingViews } from './trending-metrics.js';
 import { trendingViewSpec } from './trending-view.js';
 import { ALL_CATEGORIES, type TrendingRecord } from './trending-record.js';
 
@@ -61,6 +63,8 @@ export default defineJob({
   description: 'top-K content per sliding window, per category and overall, from watch events',
   options: ContentPopularityOptions,
   views: (o) => [trendingViewSpec(o.outputTopic)],
+  metrics: [trendingViews],
+  display: trendingDisplay,
   build(b, o) {
     rankTrending(
       watchEventSource(b, o)

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KafkaAdmin } from '../../connectors/kafka/admin.js';
-import { startBoundedRun } from '../../engine/cli/eddy-process.js';
+import { startBoundedRun } from '../../engine/cli/testing/eddy-process.js';
 import { committedOn, killOneOfThree, killRepeatedly } from '../../engine/runtime/testing/kill-repeatedly.js';
 import { createTopics, readTopic, testClient, uniqueName } from '../../connectors/kafka/testing/fixtures.js';
 import { buildJob } from '../../engine/api/job-definition.js';

@@ -16,7 +16,7 @@ import { produceWatchEvents } from '../content-popularity/testing/trending-fixtu
 import { WatchEventSchema } from '../shared/watch-event.js';
 import watchTimeByRegion from './job.js';
 import { referenceWatchTime, sortWatchTime } from './testing/watch-time-reference.js';
-import { startBoundedRun } from '../../engine/cli/eddy-process.js';
+import { startBoundedRun } from '../../engine/cli/testing/eddy-process.js';
 import { committedOn, killOneOfThree, killRepeatedly } from '../../engine/runtime/testing/kill-repeatedly.js';
 
 describe('watch-time-by-region on a real broker', () => {

@@ -5,7 +5,7 @@
  */
 import { expect } from 'vitest';
 import type { KafkaAdmin } from '../../../connectors/kafka/admin.js';
-import type { EddyProcess } from '../../cli/eddy-process.js';
+import type { EddyProcess } from '../../cli/testing/eddy-process.js';
 
 let seed = Number(process.env.EDDY_CHAOS_SEED ?? 7);
 const random = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);

@@ -6,14 +6,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { buildJob, type JobDefinition } from '../engine/api/job-definition.js';
-import { COMMANDS } from '../engine/cli/commands.js';
-import { jobOptionList } from '../engine/cli/job-flags.js';
-import { runCommand } from '../engine/cli/run-command.js';
+import { buildJob, type JobDefinition } from '../../engine/api/job-definition.js';
+import { COMMANDS } from '../../engine/cli/commands.js';
+import { jobOptionList } from '../../engine/cli/job-flags.js';
+import { runCommand } from '../../engine/cli/run-command.js';
 
 /** The image deploy/Dockerfile builds, as compose and the manifests name it. */
 export const EDDY_IMAGE = 'eddy:latest';
-const ROOT = join(import.meta.dirname, '..');
+const ROOT = join(import.meta.dirname, '..', '..');
 
 export interface Container {
   /** e.g. `compose runner`, `k8s eddy-runner`. */

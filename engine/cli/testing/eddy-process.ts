@@ -5,13 +5,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const eddy = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'engine', 'cli', 'eddy.js');
+/** The CLI's entry point in dist/. */
+export const EDDY_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'dist', 'engine', 'cli', 'eddy.js');
 
 /** Runs `eddy <args>` to completion. */
 export function runEddy(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  if (!existsSync(eddy)) throw new Error(`${eddy} is missing: run 'npm run build' (npm test does)`);
+  if (!existsSync(EDDY_BIN)) throw new Error(`${EDDY_BIN} is missing: run 'npm run build' (npm test does)`);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [eddy, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [EDDY_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -33,7 +34,7 @@ export function startContentPopularity(o: { brokers: string; input: string; outp
 /** Starts a bounded run of a job (by name or module path) with its own flags, as one runner process. */
 export function startBoundedRun(job: string, jobArgs: readonly string[], o: { brokers: string; groupId: string; parallelism: number; sessionTimeout: string; stateDir?: string }): EddyProcess {
   const child = spawn(process.execPath, [
-    eddy, 'run', job, '--brokers', o.brokers, ...jobArgs, '--bounded',
+    EDDY_BIN, 'run', job, '--brokers', o.brokers, ...jobArgs, '--bounded',
     '--parallelism', String(o.parallelism), '--state-dir', o.stateDir ?? mkdtempSync(join(tmpdir(), 'eddy-proc-')), '--group-id', o.groupId,
     '--checkpoint-interval', '250ms', '--session-timeout', o.sessionTimeout, '--metrics-port', '0',
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -58,7 +59,7 @@ export interface ServingEddy {
 
 /** Starts `eddy <args>` (a runner with an HTTP server) in the background. */
 export function startServingEddy(args: string[], env: Record<string, string> = {}): ServingEddy {
-  const child = spawn(process.execPath, [eddy, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [EDDY_BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   const exitCode = new Promise<number | null>((resolve) => child.on('close', resolve));
   const url = new Promise<string>((resolve, reject) => {
