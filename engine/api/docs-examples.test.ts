@@ -1,6 +1,7 @@
 /**
  * The manual's code examples compile: every ```ts block of docs/*.md is type-checked, as if it were
- * a file in docs/, against the project's own sources and compiler options.
+ * a file in docs/, and every one of README.md as if at the root, against the project's own sources
+ * and compiler options.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,10 +12,10 @@ import { describe, expect, it } from 'vitest';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const docs = join(root, 'docs');
 
-function examples(): { name: string; code: string }[] {
-  return readdirSync(docs)
-    .filter((f) => f.endsWith('.md'))
-    .flatMap((f) => [...readFileSync(join(docs, f), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m, i) => ({ name: `${f.replace(/\.md$/, '')}-example-${i + 1}.ts`, code: m[1]! })));
+function examples(): { file: string; code: string }[] {
+  const blocks = (dir: string, f: string): { file: string; code: string }[] =>
+    [...readFileSync(join(dir, f), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m, i) => ({ file: join(dir, `${f.replace(/\.md$/, '')}-example-${i + 1}.ts`), code: m[1]! }));
+  return [...readdirSync(docs).filter((f) => f.endsWith('.md')).flatMap((f) => blocks(docs, f)), ...blocks(root, 'README.md')];
 }
 
 function diagnostics(file: string, code: string): string[] {
@@ -33,7 +34,8 @@ function diagnostics(file: string, code: string): string[] {
 describe('docs examples', () => {
   const all = examples();
   it('exist', () => expect(all.length).toBeGreaterThan(0));
-  it.each(all)('$name compiles', ({ name, code }) => {
-    expect(diagnostics(join(docs, name), code)).toEqual([]);
+  it('include the README\'s', () => expect(all.some((e) => e.file.startsWith(join(root, 'README-')))).toBe(true));
+  it.each(all.map((e) => ({ ...e, name: e.file.slice(root.length + 1) })))('$name compiles', ({ file, code }) => {
+    expect(diagnostics(file, code)).toEqual([]);
   });
 });
