@@ -4,7 +4,6 @@
  * results.json, results.md and chart.svg into a folder named by its commit.
  * Flags: USAGE below (`npm run bench:latency -- --help`).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import * as z from 'zod';
 import { KafkaAdmin } from '../connectors/kafka/admin.js';
 import { kafkaClientOptions } from '../connectors/kafka/config.js';
 import { durationMs, numberFlag, ratePerSecond } from '../engine/config/units.js';
-import { ENGINES, missing } from './harness/engines.js';
+import { prepareEngines } from './harness/engines.js';
 import { latencyMarkdown, latencySvg, type LatencyResults } from './harness/latency-report.js';
 import { measureLatency } from './harness/latency-run.js';
 import { machineFacts } from './harness/machine-facts.js';
@@ -64,18 +63,11 @@ commit/checkpoint interval; the output checked; engines that do not keep up repo
 export async function runLatencyBench(argv: string[], log: (line: string) => void = console.log): Promise<LatencyResults | undefined> {
   const o = benchOptions(argv, Options, USAGE);
   if (!o) return undefined;
-  const unknown = o.engines.filter((e) => !ENGINES.some((x) => x.name === e));
-  if (unknown.length > 0) throw new Error(`--engines: unknown engine(s) ${unknown.join(', ')} (known: ${ENGINES.map((e) => e.name).join(', ')})`);
   const rates = o.rates.map((r) => ({ label: r, perSecond: ratePerSecond.parse(r) }));
   const kafka = kafkaClientOptions({ brokers: o.brokers, clientId: 'eddy-bench', logLevel: 'nothing' });
   const broker = brokerCpuMeter(o.brokers);
   if (broker.why) log(`broker CPU not measured: ${broker.why}`);
-  const engines = ENGINES.filter((e) => o.engines.includes(e.name)).filter((e) => {
-    const why = missing(e);
-    if (why) log(`skipping ${e.name}: ${why}`);
-    return !why;
-  });
-  for (const e of engines) if (e.build) execFileSync(e.build[0]!, e.build.slice(1), { stdio: ['ignore', 'inherit', 'inherit'] });
+  const engines = prepareEngines(o.engines, log);
 
   const spec = { events: 0, items: o.items, zipf: o.zipf, partitions: o.partitions, seed: o.seed, windowMs: o.window, slideMs: o.slide, top: 10, outOfOrdernessMs: o.outOfOrderness };
   const { events: _events, ...workload } = spec;

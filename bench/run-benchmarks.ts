@@ -5,7 +5,6 @@
  * output checked. Writes results.json, results.md and chart.svg into a folder named by its commit.
  * Flags: USAGE below (`npm run bench -- --help`).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,7 @@ import { KafkaAdmin } from '../connectors/kafka/admin.js';
 import { kafkaClientOptions, type KafkaClientOptions } from '../connectors/kafka/config.js';
 import { durationMs, numberFlag } from '../engine/config/units.js';
 import { measureRun, OutputCheck, type RunEnd } from './harness/engine-run.js';
-import { ENGINES, ROOT, missing, type Engine } from './harness/engines.js';
+import { ROOT, prepareEngines, type Engine } from './harness/engines.js';
 import { machineFacts } from './harness/machine-facts.js';
 import { brokerCpuMeter } from './harness/proc-stats.js';
 import { markdown, summarize, svgChart, type BenchResults, type MeasuredRun } from './harness/report.js';
@@ -69,23 +68,12 @@ function ceiling(records: number): Engine {
 export async function runBenchmarks(argv: string[], log: (line: string) => void = console.log): Promise<BenchResults | undefined> {
   const o = benchOptions(argv, Options, USAGE);
   if (!o) return undefined;
-  const unknown = o.engines.filter((e) => !ENGINES.some((x) => x.name === e));
-  if (unknown.length > 0) throw new Error(`--engines: unknown engine(s) ${unknown.join(', ')} (known: ${ENGINES.map((e) => e.name).join(', ')})`);
   const spec: WorkloadSpec = { events: o.events, items: o.items, zipf: o.zipf, partitions: o.partitions, seed: o.seed, windowMs: o.window, slideMs: o.slide, top: 10, outOfOrdernessMs: o.outOfOrderness };
   const kafka = kafkaClientOptions({ brokers: o.brokers, clientId: 'eddy-bench', logLevel: 'nothing' });
   const broker = brokerCpuMeter(o.brokers);
   if (broker.why) log(`broker CPU not measured: ${broker.why}`);
 
-  const runnable = ENGINES.filter((e) => o.engines.includes(e.name)).filter((e) => {
-    const why = missing(e);
-    if (why) log(`skipping ${e.name}: ${why}`);
-    return !why;
-  });
-  for (const e of runnable) {
-    if (!e.build) continue;
-    log(`building ${e.name}…`);
-    execFileSync(e.build[0]!, e.build.slice(1), { stdio: ['ignore', 'inherit', 'inherit'] });
-  }
+  const runnable = prepareEngines(o.engines, log);
 
   const startedAt = new Date().toISOString();
   const commit = gitCommit();

@@ -2,6 +2,7 @@
  * The engines the benchmark runs, each as a command line following one contract (see
  * bench/baselines/README.md): the same input, output, group, state folder and job settings.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -101,4 +102,27 @@ export function missing(engine: Engine): string | undefined {
   if (engine.build && !existsSync(engine.build[0]!)) return `${engine.build[0]} does not exist`;
   if (engine.name.startsWith('eddy') && !existsSync(join(ROOT, 'dist', 'engine', 'cli', 'eddy.js'))) return 'dist/ is missing: npm run build';
   return undefined;
+}
+
+/**
+ * The engines named on the command line, in the harness's order: an unknown name is refused, one that
+ * cannot run here is left out with the reason logged, and each is built.
+ *
+ * @example
+ * const engines = prepareEngines(['eddy', 'flink-sql'], console.log);
+ */
+export function prepareEngines(names: readonly string[], log: (line: string) => void): Engine[] {
+  const unknown = names.filter((e) => !ENGINES.some((x) => x.name === e));
+  if (unknown.length > 0) throw new Error(`--engines: unknown engine(s) ${unknown.join(', ')} (known: ${ENGINES.map((e) => e.name).join(', ')})`);
+  const runnable = ENGINES.filter((e) => names.includes(e.name)).filter((e) => {
+    const why = missing(e);
+    if (why) log(`skipping ${e.name}: ${why}`);
+    return !why;
+  });
+  for (const e of runnable) {
+    if (!e.build) continue;
+    log(`building ${e.name}…`);
+    execFileSync(e.build[0]!, e.build.slice(1), { stdio: ['ignore', 'inherit', 'inherit'] });
+  }
+  return runnable;
 }

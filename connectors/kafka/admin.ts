@@ -57,6 +57,11 @@ export class KafkaAdmin {
   readonly #admin: Admin;
   /** For {@link KafkaAdmin.#whenServed}: kafkajs logs every error answer, and those are expected there. */
   readonly #quiet: Admin;
+  /**
+   * Connected on first use and kept until {@link disconnect}: one admin is shared by callers whose
+   * ensureTopics overlap (a runner's tasks opening at once), so one must not end it under another.
+   */
+  #quietConnected: Promise<void> | undefined;
 
   constructor(opts: KafkaClientOptions) {
     this.#kafka = createKafka(opts);
@@ -68,8 +73,11 @@ export class KafkaAdmin {
     return this.#admin.connect();
   }
 
-  disconnect(): Promise<void> {
-    return this.#admin.disconnect();
+  async disconnect(): Promise<void> {
+    const quiet = this.#quietConnected;
+    this.#quietConnected = undefined;
+    if (quiet) await quiet.then(() => this.#quiet.disconnect(), () => undefined);
+    await this.#admin.disconnect();
   }
 
   /** Returns the broker ids of the cluster; fails when no broker answers. */
@@ -116,24 +124,25 @@ export class KafkaAdmin {
   /** Waits until the broker serves every topic (see {@link SETTLING}); returns their partition counts. */
   async #whenServed(topics: readonly string[]): Promise<Map<string, number>> {
     const deadline = Date.now() + SERVED_TIMEOUT_MS;
-    await this.#quiet.connect();
-    try {
-      for (;;) {
-        try {
-          const meta = await this.#quiet.fetchTopicMetadata({ topics: [...topics] });
-          const leaderless = meta.topics.find((t) => t.partitions.some((p) => p.leader < 0));
-          if (leaderless) throw Object.assign(new Error(`topic ${leaderless.name} has a partition without a leader`), { type: 'LEADER_NOT_AVAILABLE' });
-          // ListOffsets goes to each partition's leader, which answers only once it has the partition.
-          for (const t of topics) await this.#quiet.fetchTopicOffsets(t);
-          return new Map(meta.topics.map((t) => [t.name, t.partitions.length]));
-        } catch (e) {
-          if (!settling(e)) throw e;
-          if (Date.now() > deadline) throw new Error(`the broker does not serve topics ${topics.join(', ')} ${SERVED_TIMEOUT_MS / 1000} s after they were created: ${(e as Error).message}`);
-          await sleep(100);
-        }
+    const connecting = (this.#quietConnected ??= this.#quiet.connect());
+    // A failed connect is not kept: the next call tries again.
+    await connecting.catch((e: unknown) => {
+      if (this.#quietConnected === connecting) this.#quietConnected = undefined;
+      throw e;
+    });
+    for (;;) {
+      try {
+        const meta = await this.#quiet.fetchTopicMetadata({ topics: [...topics] });
+        const leaderless = meta.topics.find((t) => t.partitions.some((p) => p.leader < 0));
+        if (leaderless) throw Object.assign(new Error(`topic ${leaderless.name} has a partition without a leader`), { type: 'LEADER_NOT_AVAILABLE' });
+        // ListOffsets goes to each partition's leader, which answers only once it has the partition.
+        for (const t of topics) await this.#quiet.fetchTopicOffsets(t);
+        return new Map(meta.topics.map((t) => [t.name, t.partitions.length]));
+      } catch (e) {
+        if (!settling(e)) throw e;
+        if (Date.now() > deadline) throw new Error(`the broker does not serve topics ${topics.join(', ')} ${SERVED_TIMEOUT_MS / 1000} s after they were created: ${(e as Error).message}`);
+        await sleep(100);
       }
-    } finally {
-      await this.#quiet.disconnect();
     }
   }
 
