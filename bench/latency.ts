@@ -4,7 +4,7 @@
  * results.json, results.md and chart.svg into a folder named by its commit.
  * Flags: USAGE below (`npm run bench:latency -- --help`).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as z from 'zod';
@@ -16,7 +16,7 @@ import { latencyMarkdown, latencySvg, type LatencyResults } from './harness/late
 import { measureLatency } from './harness/latency-run.js';
 import { machineFacts } from './harness/machine-facts.js';
 import { brokerCpuMeter } from './harness/proc-stats.js';
-import { gitCommit, resultsFolder } from './harness/results-folder.js';
+import { gitCommit, resultsFolder, writeResults } from './harness/results-folder.js';
 import { benchOptions, runAsScript } from './harness/script.js';
 
 const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
@@ -99,13 +99,7 @@ export async function runLatencyBench(argv: string[], log: (line: string) => voi
       }
     }
   }
-  const dir = resultsFolder(o.out, 'latency', results.startedAt, results.commit);
-  writeFileSync(join(dir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(join(dir, 'results.md'), latencyMarkdown(results));
-  writeFileSync(join(dir, 'chart.svg'), latencySvg(results));
-  log('');
-  log(latencyMarkdown(results));
-  log(`results: ${dir}`);
+  writeResults(resultsFolder(o.out, 'latency', results.startedAt, results.commit), { json: results, markdown: latencyMarkdown(results), svg: latencySvg(results) }, log);
   return results;
 }
 

@@ -5,7 +5,7 @@
  * output checked. Writes results.json, results.md and chart.svg into a folder named by its commit.
  * Flags: USAGE below (`npm run bench -- --help`).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as z from 'zod';
@@ -17,7 +17,7 @@ import { ROOT, prepareEngines, type Engine } from './harness/engines.js';
 import { machineFacts } from './harness/machine-facts.js';
 import { brokerCpuMeter } from './harness/proc-stats.js';
 import { markdown, summarize, svgChart, type BenchResults, type MeasuredRun } from './harness/report.js';
-import { gitCommit, resultsFolder } from './harness/results-folder.js';
+import { gitCommit, resultsFolder, writeResults } from './harness/results-folder.js';
 import { benchOptions, runAsScript } from './harness/script.js';
 import { benchRecords, expectedOutput, flushRecords, produceRecords, produceWorkload, type WorkloadSpec } from './harness/workload.js';
 
@@ -136,13 +136,7 @@ export async function runBenchmarks(argv: string[], log: (line: string) => void 
     runs,
     summary,
   };
-  const dir = resultsFolder(o.out, 'throughput', startedAt, commit);
-  writeFileSync(join(dir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(join(dir, 'results.md'), markdown(results));
-  writeFileSync(join(dir, 'chart.svg'), svgChart(results));
-  log('');
-  log(markdown(results));
-  log(`results: ${dir}`);
+  writeResults(resultsFolder(o.out, 'throughput', startedAt, commit), { json: results, markdown: markdown(results), svg: svgChart(results) }, log);
   return results;
 }
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './engines.js';
 
@@ -29,4 +29,21 @@ export function resultsFolder(base: string, measure: string, startedAt: string, 
     mkdirSync(dir, { recursive: true });
   }
   return dir;
+}
+
+/**
+ * Writes a run's results into its folder (results.json, results.md, and chart.svg when there is one)
+ * and prints the Markdown.
+ *
+ * @example
+ * writeResults(dir, { json: results, markdown: markdown(results), svg: svgChart(results) }, console.log);
+ */
+export function writeResults(dir: string, r: { json: unknown; markdown: string; svg?: string }, log: (line: string) => void): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'results.json'), `${JSON.stringify(r.json, null, 2)}\n`);
+  writeFileSync(join(dir, 'results.md'), r.markdown);
+  if (r.svg !== undefined) writeFileSync(join(dir, 'chart.svg'), r.svg);
+  log('');
+  log(r.markdown);
+  log(`results: ${dir}`);
 }

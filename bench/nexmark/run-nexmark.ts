@@ -3,7 +3,7 @@
  * on the same broker, repetitions alternating engines, every run's output checked against the
  * naive reference. Writes results.json and results.md to --out. Flags: USAGE (`npm run bench:nexmark -- --help`).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as z from 'zod';
@@ -12,7 +12,7 @@ import { kafkaClientOptions } from '../../connectors/kafka/config.js';
 import { numberFlag } from '../../engine/config/units.js';
 import { measureRun } from '../harness/engine-run.js';
 import { machineFacts } from '../harness/machine-facts.js';
-import { gitCommit, resultsFolder } from '../harness/results-folder.js';
+import { gitCommit, resultsFolder, writeResults } from '../harness/results-folder.js';
 import { benchOptions, runAsScript } from '../harness/script.js';
 import { Q5_OUT_OF_ORDERNESS_MS, Q5_WINDOW, type Bid } from './bid.js';
 import { BidGenerator } from './bid-generator.js';
@@ -121,12 +121,7 @@ export async function runNexmark(argv: string[], log: (line: string) => void = c
     ...(ratios ? { ratios } : {}),
   };
   const out = o.out ?? resultsFolder(join('bench', 'results'), 'nexmark-q5', startedAt, commit);
-  mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(join(out, 'results.md'), q5Markdown(results));
-  log('');
-  log(q5Markdown(results));
-  log(`written to ${out}/results.{json,md}`);
+  writeResults(out, { json: results, markdown: q5Markdown(results) }, log);
   return results;
 }
 

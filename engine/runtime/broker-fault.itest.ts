@@ -9,14 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTopics, uniqueName, useBroker } from '../../connectors/kafka/testing/fixtures.js';
-import { LocalBroker, brokerPaths, portIsFree } from '../../deploy/local/local-broker.js';
+import { LocalBroker, brokerPaths } from '../../deploy/local/local-broker.js';
+import { freeBrokerPort } from '../../deploy/local/testing/fresh-broker.js';
 import { expectExactTrending, produceWatchEvents } from '../../jobs/content-popularity/testing/trending-fixtures.js';
 import { WINDOW, startContentPopularity } from '../cli/testing/eddy-process.js';
-
-async function freePorts(): Promise<number> {
-  for (let port = 19_092; port < 19_992; port += 2) if ((await portIsFree(port)) && (await portIsFree(port + 1))) return port;
-  throw new Error('no two free ports in 19092..19992');
-}
 
 // Its own data and log; the jars of the usual local broker.
 const home = mkdtempSync(join(tmpdir(), 'eddy-fault-home-'));
@@ -29,7 +25,7 @@ afterAll(async () => {
 
 describe('broker fault', () => {
   it('the runner rides out a 20 s broker outage and the output stays exactly once', async () => {
-    const port = await freePorts();
+    const port = await freeBrokerPort();
     const { bootstrap } = await broker.start({ port, fresh: true });
     useBroker(bootstrap);
     const input = uniqueName('fault-in');

@@ -16,14 +16,10 @@ import { KafkaAdmin } from '../../connectors/kafka/admin.js';
 import { createKafka } from '../../connectors/kafka/config.js';
 import { KafkaSink } from '../../connectors/kafka/sink.js';
 import { createTopics, readTopic, testClient, uniqueName, useBroker, waitFor } from '../../connectors/kafka/testing/fixtures.js';
-import { LocalBroker, brokerPaths, portIsFree } from '../../deploy/local/local-broker.js';
+import { LocalBroker, brokerPaths } from '../../deploy/local/local-broker.js';
+import { freeBrokerPort } from '../../deploy/local/testing/fresh-broker.js';
 import { expectExactTrending, generateWatchEvents, produceRecords } from '../../jobs/content-popularity/testing/trending-fixtures.js';
 import { WINDOW, runEddy, startServingEddy } from '../cli/testing/eddy-process.js';
-
-async function freePorts(): Promise<number> {
-  for (let port = 19_092; port < 19_992; port += 2) if ((await portIsFree(port)) && (await portIsFree(port + 1))) return port;
-  throw new Error('no two free ports in 19092..19992');
-}
 
 // Its own data and log; the jars of the usual local broker.
 const home = mkdtempSync(join(tmpdir(), 'eddy-stale-home-'));
@@ -31,7 +27,7 @@ const broker = new LocalBroker({ ...brokerPaths(home), lib: brokerPaths().lib },
 let port: number | undefined;
 /** The broker, started (afresh when asked) on the ports it had, and the test helpers pointed at it. */
 async function brokerUp(fresh = false): Promise<string> {
-  port ??= await freePorts();
+  port ??= await freeBrokerPort();
   const { bootstrap } = await broker.start({ port, fresh });
   useBroker(bootstrap);
   return bootstrap;
