@@ -5,6 +5,9 @@
  * records keyed in one stage reach the task of the next that owns their key, with the watermark.
  * The outputs are checked against a naive count per key and window.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import type { SourceRecord } from '../../connectors/kafka/source.js';
@@ -14,7 +17,9 @@ import { jsonSerde } from '../api/serde.js';
 import { tumbling } from '../windows/window-spec.js';
 import { exchangeSerde, type ExchangeRecord } from './exchange-record.js';
 import { layoutStages, type StageLayout } from './job-topics.js';
+import { RocksDbStateBackend } from '../state/rocksdb-backend.js';
 import { Task } from './task.js';
+import type { TaskPorts } from './task-ports.js';
 import type { TaskConfig } from './task-config.js';
 import { FakeKafka } from './testing/fake-kafka.js';
 
@@ -104,4 +109,37 @@ describe('a task on an in-memory Kafka', () => {
     }
     expect(outputs(kafka)).toEqual(reference(views));
   });
+
+  it('closes its RocksDB store and producer again when opening fails (the broker gone mid-fence or mid-recovery), so a restart can open the folder', async () => {
+    const built = job('input');
+    const [stage] = layoutStages(built.graph, 'g', new Map([['in', 1]]));
+    const dir = mkdtempSync(join(tmpdir(), 'eddy-task-open-'));
+    try {
+      for (const failing of ['end', 'read'] as const) {
+        const kafka = new FakeKafka();
+        kafka.produce('in', 0, views.map((v) => ({ key: v.k, value: JSON.stringify(v) })));
+        const real = kafka.ports();
+        let disconnected = 0;
+        const ports: TaskPorts = {
+          ...real,
+          output: async (id) => {
+            const out = await real.output(id);
+            return Object.assign(Object.create(out) as typeof out, { disconnect: async () => void (disconnected += 1) });
+          },
+          partitions: { ...real.partitions, [failing]: async () => Promise.reject(new Error('broker gone')) },
+          openStore: async () => RocksDbStateBackend.open(join(dir, `${stage!.stage.id}-0`)),
+        };
+        // A changelog record makes recovery read (the fence reads the ends first).
+        kafka.produce(stage!.changelog, 0, [{ key: 'x', value: 'y' }]);
+        await expect(Task.open({ ...config(built, stage!, 0), stateBackend: 'rocksdb', stateDir: dir }, ports)).rejects.toThrow(/broker gone/);
+        expect(disconnected, failing).toBe(1);
+        // Left open, the folder would stay locked for this whole process ("lock hold by current process").
+        const again = await RocksDbStateBackend.open(join(dir, `${stage!.stage.id}-0`));
+        await again.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
+

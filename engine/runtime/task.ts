@@ -12,7 +12,7 @@ import type { OutRecord } from '../../connectors/kafka/sink.js';
 import type { SourceRecord } from '../../connectors/kafka/source.js';
 import { graphFingerprint, portableEntries, readEntries, replaceState, type SavepointTask } from '../checkpoint/savepoint.js';
 import type { StreamRecord } from '../operators/operator.js';
-import type { StateUsage } from '../state/state-backend.js';
+import type { StateBackend, StateUsage } from '../state/state-backend.js';
 import { resumePoint } from '../state/state-identity.js';
 import { TransactionalState } from '../state/transactional-state.js';
 import { recoverFromChangelog } from './changelog-recovery.js';
@@ -66,28 +66,41 @@ export class Task {
   static async open(config: TaskConfig, ports: TaskPorts): Promise<Task> {
     const { job, stage: layout, partition } = config;
     const dir = config.stateBackend === 'memory' ? undefined : join(config.stateDir, `${layout.stage.id}-${partition}`);
-    const opened = await ports.openStore(dir);
-    const sink = await ports.output(config.transactionalId);
-    // Fence first (task-fence.ts): what is read next is final.
-    const { groupOffset, changelogEnd, inputEnd } = await fenceAndLocate(sink, ports.partitions, layout, partition);
-    const changelog = { topic: layout.changelog, partition };
-    // As before: a savepoint seeds only a task whose group has no progress (the CLI checks the group).
-    const seeding = config.savepoint !== undefined && groupOffset < 0n ? config.savepoint : undefined;
-    const { store, wiped } = await verifiedLocalState(opened, {
-      dir, partitions: ports.partitions, changelog, changelogEnd,
-      group: layout.groupId, fingerprint: graphFingerprint(job.graph), savepoint: seeding?.dir,
-    });
-    if (wiped) config.log(`task ${taskId(layout.stage.id, partition)}: ${wiped}: wiped ${dir ?? 'its memory'}, rebuilding from the changelog`);
-    const state = new TransactionalState(store);
-    const sinkTopics = new Map(job.graph.nodes.flatMap((n) => (n.kind === 'sink' ? [[n.id, n.config.topic] as const] : [])));
-    const dlq = new KafkaDeadLetterQueue(sink, layout.deadLetterTopic, config.deadLetterMaxBytes);
-    const direct = config.guarantee === 'at-least-once' ? await ports.direct() : undefined;
-    const task = new Task(config, ports, state, sink, sinkTopics, dlq, direct);
-    task.#committedOffset = groupOffset >= 0n ? groupOffset : undefined;
-    await task.#recover();
-    if (seeding) await task.#seed(seeding);
-    else await task.#resume(inputEnd);
-    return task;
+    // What is open so far, closed again if opening fails (the broker gone mid-fence, say): an open
+    // RocksDB keeps its folder locked for the whole process, so the member's restart could not open it.
+    const held: { store: StateBackend; sink?: TransactionalOutput; direct?: Output; task?: Task } = { store: await ports.openStore(dir) };
+    try {
+      const sink = (held.sink = await ports.output(config.transactionalId));
+      // Fence first (task-fence.ts): what is read next is final.
+      const { groupOffset, changelogEnd, inputEnd } = await fenceAndLocate(sink, ports.partitions, layout, partition);
+      const changelog = { topic: layout.changelog, partition };
+      // As before: a savepoint seeds only a task whose group has no progress (the CLI checks the group).
+      const seeding = config.savepoint !== undefined && groupOffset < 0n ? config.savepoint : undefined;
+      const { store, wiped } = await verifiedLocalState(held.store, {
+        dir, partitions: ports.partitions, changelog, changelogEnd,
+        group: layout.groupId, fingerprint: graphFingerprint(job.graph), savepoint: seeding?.dir,
+      });
+      held.store = store;
+      if (wiped) config.log(`task ${taskId(layout.stage.id, partition)}: ${wiped}: wiped ${dir ?? 'its memory'}, rebuilding from the changelog`);
+      const state = new TransactionalState(store);
+      const sinkTopics = new Map(job.graph.nodes.flatMap((n) => (n.kind === 'sink' ? [[n.id, n.config.topic] as const] : [])));
+      const dlq = new KafkaDeadLetterQueue(sink, layout.deadLetterTopic, config.deadLetterMaxBytes);
+      if (config.guarantee === 'at-least-once') held.direct = await ports.direct();
+      const task = (held.task = new Task(config, ports, state, sink, sinkTopics, dlq, held.direct));
+      task.#committedOffset = groupOffset >= 0n ? groupOffset : undefined;
+      await task.#recover();
+      if (seeding) await task.#seed(seeding);
+      else await task.#resume(inputEnd);
+      return task;
+    } catch (e) {
+      if (held.task) await held.task.close().catch(() => undefined);
+      else {
+        await held.sink?.disconnect().catch(() => undefined);
+        await held.direct?.disconnect().catch(() => undefined);
+        await held.store.close().catch(() => undefined);
+      }
+      throw e;
+    }
   }
 
   /**
