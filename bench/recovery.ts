@@ -51,7 +51,8 @@ const SLIDE_MS = 60_000;
 type Extras = Record<string, unknown>;
 
 const json = async <T>(url: string): Promise<T> => (await fetch(url)).json() as Promise<T>;
-const urlOf = (s: Started): string | undefined => /eddy: serving (http:\S+)/.exec(s.stderr())?.[1];
+/** From the runner's `serving` log line (a JSON line, its stderr being a pipe). */
+const urlOf = (s: Started): string | undefined => /"msg":"serving (http:[^\s"]+)/.exec(s.stderr())?.[1];
 
 /** Eddy's own view of the same run, through its HTTP API and metrics. */
 function eddyHooks(extras: Extras, argv: readonly string[], stateDir: string, rebalance: boolean, log: (l: string) => void): RecoveryHooks {

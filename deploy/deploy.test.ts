@@ -2,7 +2,8 @@
  * The Docker and Kubernetes files, checked without a Docker engine or a cluster: they parse, every
  * file they name exists, their ports agree with the code's defaults, every `eddy` command, flag and
  * job option they use is one the CLI accepts, every environment variable is defined where it
- * is used and read by the code where it is set, and the generated manifests (dashboards, alert
+ * is used and read by the code where it is set (an `EDDY_*` one by the command it is set for),
+ * both Prometheus setups load the alert rules, and the generated manifests (dashboards, alert
  * rules) are current.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { kafkaVersion } from './local/broker-jars.js';
 import { RunnerMonitor } from '../engine/runtime/runner-monitor.js';
 import { startRunnerServer } from '../engine/runtime/runner-server.js';
 import { eddyContainers, eddyCommandProblems, envProblems, runnerProbes, type Container } from './testing/deploy-checks.js';
+import { composeFiles, configMapFiles, ruleFilePaths } from './testing/mounted-files.js';
 import { GENERATED_MANIFESTS } from './k8s-manifests.js';
 
 const deployDir = dirname(fileURLToPath(import.meta.url));
@@ -45,7 +47,7 @@ describe('deploy files', () => {
     expect([...kustomization.resources].sort()).toEqual(k8sFiles.filter((f) => f !== 'kustomization.yaml').sort());
     expect(Object.keys(compose.services).sort()).toEqual(['generator', 'grafana', 'kafka', 'prometheus', 'runner', 'topics']);
     expect(k8s.map((r) => `${r.kind}/${r.metadata.name}`).sort()).toEqual([
-      'ConfigMap/eddy-config', 'ConfigMap/eddy-grafana-dashboards', 'ConfigMap/prometheus-config', 'Deployment/eddy-generator', 'Deployment/prometheus', 'Namespace/eddy', 'PersistentVolumeClaim/eddy-savepoints',
+      'ConfigMap/eddy-config', 'ConfigMap/eddy-grafana-dashboards', 'ConfigMap/prometheus-config', 'ConfigMap/prometheus-rules', 'Deployment/eddy-generator', 'Deployment/prometheus', 'Namespace/eddy', 'PersistentVolumeClaim/eddy-savepoints',
       'Service/eddy-runner', 'Service/eddy-runner-metrics', 'Service/prometheus', 'StatefulSet/eddy-runner',
     ]);
   });
@@ -82,18 +84,53 @@ describe('deploy files', () => {
     for (const c of containers) expect(await eddyCommandProblems(c.args), c.where).toEqual([]);
   });
 
-  it('define every environment variable where it is used, and set only ones the code reads', () => {
-    const configMaps = new Map(k8s.filter((r) => r.kind === 'ConfigMap').map((r) => [r.metadata.name as string, Object.keys(r.data)]));
-    const dockerfileEnv = [...readFileSync(join(deployDir, 'Dockerfile'), 'utf8').matchAll(/^ENV (\w+)=/gm)].map((m) => m[1]!);
-    const initContainers: Obj[] = find('StatefulSet', 'eddy-runner').spec.template.spec.initContainers;
-    expect(envProblems(containers, initContainers, configMaps, dockerfileEnv, root)).toEqual([]);
+  const configMapKeys = new Map(k8s.filter((r) => r.kind === 'ConfigMap').map((r) => [r.metadata.name as string, Object.keys(r.data)]));
+  const dockerfileEnv = [...readFileSync(join(deployDir, 'Dockerfile'), 'utf8').matchAll(/^ENV (\w+)=/gm)].map((m) => m[1]!);
+  const initContainers: Obj[] = find('StatefulSet', 'eddy-runner').spec.template.spec.initContainers;
+
+  it('define every environment variable where it is used, and set only ones the code reads', async () => {
+    expect(await envProblems(containers, initContainers, configMapKeys, dockerfileEnv, root)).toEqual([]);
+  });
+
+  it('set eddy\'s options by variables the command reads (from its flag definitions), so a mistyped one fails', async () => {
+    // The same files, each with one name mistyped: on a container, in a ConfigMap it loads, as a key reference.
+    const runner = containers.find((c) => c.where === 'k8s eddy-runner')!;
+    const generator = containers.find((c) => c.where === 'k8s eddy-generator')!;
+    const typo = (c: Container, change: Partial<Container>): Container[] => containers.map((x) => (x === c ? { ...x, ...change } : x));
+    expect(await envProblems(typo(runner, { env: ['EDDY_RUN_PARALELISM'] }), initContainers, configMapKeys, dockerfileEnv, root)).toEqual([
+      "k8s eddy-runner: EDDY_RUN_PARALELISM is set, but 'eddy run' reads no such variable (did you mean EDDY_RUN_PARALLELISM?)",
+    ]);
+    // A job option's variable is one the runner reads; another command's is not.
+    expect(await envProblems(typo(runner, { env: ['EDDY_RUN_WINDOW'] }), initContainers, configMapKeys, dockerfileEnv, root)).toEqual([]);
+    expect(await envProblems(typo(runner, { env: ['EDDY_GENERATE_RATE'] }), initContainers, configMapKeys, dockerfileEnv, root)).toEqual([
+      "k8s eddy-runner: EDDY_GENERATE_RATE is set, but 'eddy run' reads no such variable",
+    ]);
+    const withKey = (key: string): Map<string, string[]> => new Map([...configMapKeys, ['eddy-config', [...configMapKeys.get('eddy-config')!, key]]]);
+    expect(await envProblems(containers, initContainers, withKey('EDDY_BROKER'), dockerfileEnv, root)).toEqual([
+      "ConfigMap eddy-config: EDDY_BROKER is set, but 'eddy generate' or 'eddy run' reads no such variable (did you mean EDDY_BROKERS?)",
+    ]);
+    // One ConfigMap for both: a key is fine when one of the commands that load it reads it.
+    expect(await envProblems(containers, initContainers, withKey('EDDY_GENERATE_RATE'), dockerfileEnv, root)).toEqual([]);
+    expect(await envProblems(typo(generator, { envRefs: [{ name: 'EDDY_GENERATE_PARTITIONS', configMap: 'eddy-config', key: 'INPUT_PARTITION' }] }), initContainers, configMapKeys, dockerfileEnv, root)).toEqual([
+      'k8s eddy-generator: EDDY_GENERATE_PARTITIONS takes key INPUT_PARTITION of ConfigMap eddy-config, which has no such key',
+    ]);
+  });
+
+  it('give eddy its brokers through EDDY_BROKERS, not arguments', () => {
+    expect(containers.length).toBeGreaterThan(0);
+    for (const c of containers) {
+      expect(c.args.join(' '), c.where).not.toMatch(/--brokers|\$\(/);
+      expect([...c.env, ...c.envFrom.flatMap((n) => configMapKeys.get(n) ?? [])], c.where).toContain('EDDY_BROKERS');
+    }
+    expect(compose['x-eddy'].environment.EDDY_BROKERS).toBe(`kafka:${PORTS.kafka}`);
+    const generator = containers.find((c) => c.where === 'k8s eddy-generator')!;
+    expect(generator.envRefs).toEqual([{ name: 'EDDY_GENERATE_PARTITIONS', configMap: 'eddy-config', key: 'INPUT_PARTITIONS' }]);
   });
 
   it('agree on ports with the code: metrics 9464, Kafka 9092, Grafana 3000, Prometheus 9090', () => {
     expect(PORTS.kafka).toBe(9092);
     expect(readFileSync(join(root, 'engine', 'cli', 'run-command.ts'), 'utf8')).toMatch(/metricsPort: .*\.default\(9464\)/);
     for (const c of containers) {
-      expect(flagValue(c, '--brokers'), c.where).toMatch(new RegExp(`^(kafka:${PORTS.kafka}|\\$\\(EDDY_BROKERS\\))$`));
       // Containers must listen beyond loopback for Prometheus and Services to reach them.
       if (c.args[0] === 'run') expect([flagValue(c, '--metrics-port'), flagValue(c, '--http-host')], c.where).toEqual([String(PORTS.metrics), '0.0.0.0']);
     }
@@ -129,8 +166,27 @@ describe('deploy files', () => {
     // A runner that is not ready (restoring, in a crash loop) is still scraped: that is when its metrics matter.
     expect(headless.spec.publishNotReadyAddresses).toBe(true);
     const prom = find('Deployment', 'prometheus').spec.template.spec;
-    expect(prom.volumes.find((v: Obj) => v.name === 'config').configMap.name).toBe('prometheus-config');
     expect(prom.containers[0].args).toContain('--config.file=/etc/prometheus/prometheus.yml');
+    expect(configMapFiles(prom, prom.containers[0], k8s).get('/etc/prometheus/prometheus.yml')).toBe(find('ConfigMap', 'prometheus-config').data['prometheus.yml']);
+  });
+
+  it('load the alert rules in both Prometheus setups: the rules file each config names is deploy/prometheus/eddy-alerts.yml', () => {
+    const rules = readFileSync(join(deployDir, 'prometheus', 'eddy-alerts.yml'), 'utf8');
+    const configFile = (args: string[]): string => args.find((a) => a.startsWith('--config.file='))!.slice('--config.file='.length);
+    const prom = find('Deployment', 'prometheus').spec.template.spec;
+    const setups = [
+      { where: 'compose', files: composeFiles(compose.services.prometheus, deployDir), config: configFile(compose.services.prometheus.command) },
+      { where: 'k8s', files: configMapFiles(prom, prom.containers[0], k8s), config: configFile(prom.containers[0].args) },
+    ];
+    for (const { where, files, config } of setups) {
+      const text = files.get(config);
+      expect(text, `${where}: ${config} is not mounted`).toBeDefined();
+      const paths = ruleFilePaths(config, parse(text!) as { rule_files?: string[] });
+      expect(paths, where).toHaveLength(1);
+      // The very file, as it is: mounted in Compose, in a ConfigMap made from it for Kubernetes.
+      expect(files.get(paths[0]!), `${where}: ${paths[0]}`).toBe(rules);
+    }
+    expect(find('ConfigMap', 'prometheus-rules').data).toEqual({ 'eddy-alerts.yml': rules });
   });
 
   it('probe runners for readiness on /readyz and liveness on /healthz, routes the runner serves', async () => {

@@ -1,9 +1,10 @@
 /**
  * The Kubernetes manifests made from files elsewhere in the repository, so they cannot drift:
- * the Grafana dashboards as a ConfigMap (deploy/k8s/grafana-dashboards.yaml, from grafana/dashboards/)
- * and the alert rules as a PrometheusRule (deploy/k8s/monitoring/prometheus-rule.yaml, from
- * deploy/prometheus/eddy-alerts.yml). kustomize cannot read files outside its folder, so they are
- * written here and deploy.test.ts checks that the committed ones are what this makes.
+ * the Grafana dashboards as a ConfigMap (deploy/k8s/grafana-dashboards.yaml, from grafana/dashboards/),
+ * and the alert rules (deploy/prometheus/eddy-alerts.yml) twice: as a ConfigMap for the base's own
+ * Prometheus (deploy/k8s/prometheus-rules.yaml) and as a PrometheusRule for the Prometheus Operator
+ * (deploy/k8s/monitoring/prometheus-rule.yaml). kustomize cannot read files outside its folder, so
+ * they are written here and deploy.test.ts checks that the committed ones are what this makes.
  *
  * Regenerate: `npx tsc -p tsconfig.json && node dist/deploy/k8s-manifests.js`.
  */
@@ -35,6 +36,19 @@ export function dashboardsConfigMap(root = repoRoot()): string {
 ${stringify(doc, { lineWidth: 0, blockQuote: 'literal' })}`;
 }
 
+/** deploy/prometheus/eddy-alerts.yml as it is, in a ConfigMap the base's Prometheus mounts beside its config. */
+export function prometheusRulesConfigMap(root = repoRoot()): string {
+  const doc = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'prometheus-rules', namespace: 'eddy', labels: { 'app.kubernetes.io/name': 'prometheus' } },
+    data: { 'eddy-alerts.yml': readFileSync(join(root, 'deploy', 'prometheus', 'eddy-alerts.yml'), 'utf8') },
+  };
+  return `${GENERATED}# Eddy's alert rules (deploy/prometheus/eddy-alerts.yml, docs/metrics.md#alerts) for the Prometheus of
+# prometheus.yaml, which mounts them next to its prometheus.yml (rule_files: [eddy-alerts.yml]).
+${stringify(doc, { lineWidth: 0, blockQuote: 'literal' })}`;
+}
+
 /** deploy/prometheus/eddy-alerts.yml as a PrometheusRule, for the Prometheus Operator. */
 export function prometheusRule(root = repoRoot()): string {
   const rules = parse(readFileSync(join(root, 'deploy', 'prometheus', 'eddy-alerts.yml'), 'utf8')) as { groups: unknown[] };
@@ -51,6 +65,7 @@ ${stringify(doc, { lineWidth: 0 })}`;
 /** Where each generated manifest lives, under the repository root. */
 export const GENERATED_MANIFESTS = {
   'deploy/k8s/grafana-dashboards.yaml': dashboardsConfigMap,
+  'deploy/k8s/prometheus-rules.yaml': prometheusRulesConfigMap,
   'deploy/k8s/monitoring/prometheus-rule.yaml': prometheusRule,
 } as const;
 

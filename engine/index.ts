@@ -13,7 +13,7 @@ export type { KeyedProcessFunction, ProcessContext, ValueState, MapState, ListSt
 export { count, sum, min, max, avg, attribute, aggregates, type AggregateFunction } from './aggregate/aggregate-function.js';
 export { tumbling, sliding, session, type WindowSpec } from './windows/window-spec.js';
 export { durationMs, ratePerSecond, numberFlag, parseDuration, formatDuration } from './config/units.js';
-export { jsonSerde, type Serde, type Decoded } from './api/serde.js';
+export { jsonSerde, type JsonSerdeOptions, type Serde, type Decoded } from './api/serde.js';
 export type { ViewSpec } from './views/latest-view.js';
 export { counter, gauge, histogram, JobCounter, JobGauge, JobHistogram } from './api/job-metrics.js';
 export type { JobMetric, Labels, CounterSpec, GaugeSpec, HistogramSpec } from './api/job-metrics.js';

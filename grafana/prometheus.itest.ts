@@ -6,7 +6,7 @@
  * the Prometheus configs in deploy/ pass `promtool check config`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import { createTopics, uniqueName, waitFor } from '../connectors/kafka/testing/fixtures.js';
 import { ensurePrometheus, type PrometheusTools } from '../deploy/local/prometheus-binary.js';
+import { servingUrl } from '../engine/cli/testing/eddy-process.js';
 import { loadDashboards, panelQueries, substitute, variableQuery } from './testing/dashboard-queries.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -70,8 +71,8 @@ beforeAll(async () => {
     '--window', '10s', '--slide', '5s', '--out-of-orderness', '1s', '--idle-timeout', '2s', '--checkpoint-interval', '1s',
     '--metrics-port', '0', '--state-dir', tempDir('eddy-prom-state-'),
   ]);
-  await waitFor('the runner serving line', () => /eddy: serving (http:\S+)/.test(runner.stderr()), 60_000);
-  runnerUrl = /eddy: serving (http:\S+)/.exec(runner.stderr())![1]!;
+  await waitFor('the runner serving line', () => servingUrl(runner.stderr()) !== undefined, 60_000);
+  runnerUrl = servingUrl(runner.stderr())!;
 
   const dir = tempDir('eddy-prom-');
   const port = await freePort();
@@ -150,6 +151,8 @@ describe('dashboards on a real Prometheus', () => {
     const k8s = parse(readFileSync(join(root, 'deploy', 'k8s', 'prometheus.yaml'), 'utf8').split(/^---$/m)[0]!) as { data: Record<string, string> };
     const k8sConfig = join(tempDir('eddy-prom-k8s-'), 'prometheus.yml');
     writeFileSync(k8sConfig, k8s.data['prometheus.yml']!);
+    // Its rules file, mounted beside it in the pod (deploy/prometheus/alerts.itest.ts checks both setups' mounts).
+    copyFileSync(join(root, 'deploy', 'prometheus', 'eddy-alerts.yml'), join(dirname(k8sConfig), 'eddy-alerts.yml'));
     for (const file of [join(root, 'deploy', 'prometheus', 'prometheus.yml'), k8sConfig]) {
       const r = spawnSync(tools.promtool, ['check', 'config', file], { encoding: 'utf8' });
       expect(r.status, `${file}: ${r.stdout}${r.stderr}`).toBe(0);

@@ -13,7 +13,10 @@ import { KafkaAdmin } from '../../connectors/kafka/admin.js';
 import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
 import { KafkaSink } from '../../connectors/kafka/sink.js';
 
-/** A started engine process; `stderr()` is the tail of what it printed. */
+/**
+ * A started engine process; `stderr()` is what it printed: its start (where Eddy names its HTTP
+ * address) and its tail. Only a tail lost the start to a burst of client errors during a rebalance.
+ */
 export interface Started {
   child: ChildProcess;
   stderr(): string;
@@ -93,11 +96,19 @@ export function trickle(kafka: KafkaClientOptions, topic: string, w: RecoveryWor
   };
 }
 
+/** How much of the start and of the tail of an engine's stderr is kept. */
+const KEPT_CHARS = 20_000;
+
 export function start(argv: readonly string[]): Started {
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
-  return { child, stderr: () => stderr };
+  let head = '';
+  let tail = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    const text = d.toString();
+    if (head.length < KEPT_CHARS) head += text.slice(0, KEPT_CHARS - head.length);
+    tail = (tail + text).slice(-KEPT_CHARS);
+  });
+  return { child, stderr: () => (head.length < KEPT_CHARS ? head : `${head}\n…\n${tail}`) };
 }
 
 export async function stop(s: Started): Promise<void> {

@@ -4,7 +4,9 @@
  * {@link KafkaClientOptions} and turns it into a kafkajs client with {@link createKafka}.
  */
 import type { Kafka, KafkaConfig, SASLOptions } from 'kafkajs';
+import { threadLogger } from '../../engine/log/thread-logger.js';
 import { kafkajs } from './kafkajs.js';
+import { kafkaJsLogCreator } from './kafkajs-log.js';
 import * as z from 'zod';
 
 /** The bootstrap address of the project's local broker (`eddy kafka start`). */
@@ -76,7 +78,7 @@ const LOG_LEVELS = {
   debug: kafkajs.logLevel.DEBUG,
 } as const;
 
-/** Builds the kafkajs configuration for validated options. */
+/** Builds the kafkajs configuration for validated options; kafkajs logs through this thread's logger (kafkajs-log.ts). */
 export function toKafkaJsConfig(opts: KafkaClientOptions): KafkaConfig {
   return {
     brokers: opts.brokers,
@@ -91,6 +93,7 @@ export function toKafkaJsConfig(opts: KafkaClientOptions): KafkaConfig {
       maxRetryTime: opts.retry.maxRetryTimeMs,
     },
     logLevel: LOG_LEVELS[opts.logLevel],
+    logCreator: kafkaJsLogCreator(threadLogger),
   };
 }
 

@@ -5,6 +5,7 @@ import { createKafka } from './config.js';
 import { ensureDeadLetterTopic } from './dead-letter.js';
 import { kafkajs } from './kafkajs.js';
 import { bytesSerde } from '../../engine/api/serde.js';
+import { readPartition } from './partition-reader.js';
 import { KafkaSink } from './sink.js';
 import { KafkaSource } from './source.js';
 import { createTopics, testClient, uniqueName, waitFor } from './testing/fixtures.js';
@@ -170,5 +171,20 @@ describe('Kafka connectors against a real broker', () => {
       return members.length === 1 && members[0]!.memberId !== first!.memberId;
     }, 15_000);
   });
+
+  it('a partition read whose handler throws ends with that error, instead of kafkajs restarting its consumer on the same records', async () => {
+    const topic = uniqueName('t-read');
+    await createTopics([{ name: topic, partitions: 2 }]);
+    const s = await sink();
+    await s.send(topic, [0, 1, 2].map((i) => ({ key: `k${i}`, value: `v${i}`, partition: 1 })));
+    await s.flush();
+    let calls = 0;
+    const read = readPartition(testClient('eddy-itest-reader'), topic, 1, 0n, async () => {
+      calls += 1;
+      throw new Error('cannot apply this');
+    });
+    await expect(read).rejects.toThrow('cannot apply this');
+    expect(calls).toBe(1);
+  }, 60_000);
 });
 

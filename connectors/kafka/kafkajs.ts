@@ -13,6 +13,8 @@
  * 3. Its read_committed consumer hands over records of aborted transactions when several of them
  *    began before a record it reads (aborted-records.ts): exactly-once between stages broke under
  *    kill -9. The correct filter goes into the require cache the same way as 1.
+ * 4. Its record decoder does 64-bit (BigInt) arithmetic per record for offsets and timestamps; the
+ *    one in record-decoder.ts adds numbers where they are exact, and goes in the same way as 1.
  *
  * It also reaches one thing kafkajs has but does not expose: LeaveGroup for a member other than
  * the caller ({@link leaveGroupFor}), which Java's admin client offers as `removeMembersFromConsumerGroup`.
@@ -24,6 +26,7 @@
 import { createRequire } from 'node:module';
 import type * as KafkaJs from 'kafkajs';
 import { filterAbortedMessages } from './aborted-records.js';
+import { decodeRecord } from './record-decoder.js';
 
 interface GroupArgs {
   topic: string;
@@ -50,6 +53,9 @@ export const GROUPING_MODULE_PATH = require.resolve('kafkajs/src/producer/groupM
 /** Where kafkajs keeps its aborted-records filter; its consumer's Batch requires it by this path. */
 export const ABORTED_FILTER_MODULE_PATH = require.resolve('kafkajs/src/consumer/filterAbortedMessages.js');
 
+/** Where kafkajs keeps its record decoder; its record batch decoder requires it by this path. */
+export const RECORD_DECODER_MODULE_PATH = require.resolve('kafkajs/src/protocol/recordBatch/record/v0/decoder.js');
+
 /** Puts `exports` in Node's require cache as the module at `path`, before anything requires it. */
 function replaceModule(path: string, exports: unknown): void {
   require.cache[path] = { id: path, filename: path, loaded: true, exports, children: [], paths: [] } as unknown as NodeJS.Module;
@@ -62,6 +68,7 @@ function load(): typeof KafkaJs {
   }
   replaceModule(GROUPING_MODULE_PATH, groupMessagesPerPartition);
   replaceModule(ABORTED_FILTER_MODULE_PATH, filterAbortedMessages);
+  replaceModule(RECORD_DECODER_MODULE_PATH, decodeRecord);
   const kafkajs = require('kafkajs') as typeof KafkaJs;
   const queue = (require('kafkajs/src/network/requestQueue/index.js') as { prototype: PendingQueue }).prototype;
   queue.scheduleCheckPendingRequests = scheduleCheckPendingRequests;

@@ -87,15 +87,23 @@ async function readRange(
     },
   );
   ref.source = source;
+  // A failing `onRecords` ends the read with its error: thrown into kafkajs, it would only restart
+  // the consumer and meet the same records again, forever.
+  let failed: { error: unknown } | undefined;
   await source.start(async (batch) => {
-    if (batch.partition !== partition || enough) return;
+    if (batch.partition !== partition || enough || failed) return;
     const within = batch.records.filter((r) => BigInt(r.offset) < end);
-    if (within.length > 0 && (await onRecords(within))) enough = true;
-    if (enough || batch.nextOffset >= end) reached();
+    try {
+      if (within.length > 0 && (await onRecords(within))) enough = true;
+    } catch (error) {
+      failed = { error };
+    }
+    if (failed || enough || batch.nextOffset >= end) reached();
   });
   try {
     await done;
   } finally {
     await source.stop();
   }
+  if (failed) throw failed.error;
 }

@@ -113,10 +113,13 @@ export function decodeRecords<T>(
     let size = byteLength(m.key) + byteLength(m.value);
     // A repeated header counts each time (it came over the wire each time); the last one wins, as in
     // most clients' lookups.
-    const headers: Record<string, string | Buffer> = {};
-    for (const [name, value] of m.headers) {
-      size += Buffer.byteLength(name) + byteLength(value);
-      headers[name] = value;
+    let headers = NO_HEADER_VALUES;
+    if (m.headers.length > 0) {
+      headers = {};
+      for (const [name, value] of m.headers) {
+        size += Buffer.byteLength(name) + byteLength(value);
+        headers[name] = value;
+      }
     }
     const decoded =
       size > maxRecordBytes
@@ -130,6 +133,9 @@ export function decodeRecords<T>(
   }
   return { records, rejected };
 }
+
+/** The headers of every record without any: one frozen object instead of one per record. */
+const NO_HEADER_VALUES: Record<string, string | Buffer> = Object.freeze({});
 
 /** Called with each batch; the batch's offsets are resolved (and committed) only after it resolves. */
 export type BatchHandler<T> = (batch: PartitionBatch<T>) => Promise<void>;
@@ -350,14 +356,15 @@ const NO_HEADERS: RawRecord['headers'] = [];
 
 function headerList(headers: IHeaders | undefined): RawRecord['headers'] {
   if (!headers) return NO_HEADERS;
-  const out: [string, string | Buffer][] = [];
+  let out: [string, string | Buffer][] | undefined;
   for (const name in headers) {
+    out ??= [];
     const v = headers[name];
     // kafkajs gives repeated headers as arrays.
     if (Array.isArray(v)) for (const one of v) out.push([name, one]);
     else if (v !== undefined) out.push([name, v]);
   }
-  return out;
+  return out ?? NO_HEADERS;
 }
 
 function groupByTopic(partitions: readonly TopicPartition[]): { topic: string; partitions: number[] }[] {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BrokerSetupError, checkJava, ensureKafkaJars, kafkaVersion } from './broker-jars.js';
-import { LocalBroker, brokerPaths, commandLine, portIsFree, renderServerProperties } from './local-broker.js';
+import { LocalBroker, brokerPaths, commandLine, isBrokerCommand, parsePsCommand, portIsFree, renderServerProperties } from './local-broker.js';
 
 const tmpHome = (): string => mkdtempSync(join(tmpdir(), 'eddy-home-'));
 const savedPath = process.env.PATH;
@@ -50,6 +50,33 @@ describe('local broker configuration', () => {
 });
 
 describe('the broker pid check', () => {
+  // What `ps -ww -p <pid> -o command=` prints for the broker and for what else may hold its pid.
+  const linux = {
+    config: '/home/ana/.eddy/kafka/server.properties',
+    broker: 'java -Xms256m -Xmx768m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true -Dlog4j2.configurationFile=/home/ana/eddy/deploy/local/config/log4j2.properties -cp /home/ana/.eddy/kafka/lib-4.4.0/* kafka.Kafka /home/ana/.eddy/kafka/server.properties\n',
+    zombie: '[java] <defunct>\n',
+    other: '/usr/lib/systemd/systemd-journald\n',
+    otherHome: 'java -Xms256m -Xmx768m -cp /srv/home/ana/.eddy/kafka/lib-4.4.0/* kafka.Kafka /srv/home/ana/.eddy/kafka/server.properties\n',
+  };
+  const macos = {
+    config: '/Users/Ana Lima/.eddy/kafka/server.properties',
+    broker: '/Library/Java/JavaVirtualMachines/temurin-17.jdk/Contents/Home/bin/java -Xms256m -Xmx768m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true -Dlog4j2.configurationFile=/Users/Ana Lima/eddy/deploy/local/config/log4j2.properties -cp /Users/Ana Lima/.eddy/kafka/lib-4.4.0/* kafka.Kafka /Users/Ana Lima/.eddy/kafka/server.properties\n',
+    zombie: '(java)\n',
+    other: '/System/Library/CoreServices/Finder.app/Contents/MacOS/Finder\n',
+    otherHome: '/usr/bin/java -cp /Users/Ana Lima/other/.eddy/kafka/lib-4.4.0/* kafka.Kafka /Users/Ana Lima/other/.eddy/kafka/server.properties\n',
+  };
+
+  it.each([['Linux (procps)', linux], ['macOS (BSD ps)', macos]])('reads the broker from ps on %s, and nothing else as it', (_system, ps) => {
+    const broker = parsePsCommand(ps.broker);
+    expect(broker).toBe(ps.broker.trim());
+    expect(isBrokerCommand(broker!, ps.config)).toBe(true);
+    // An exited broker not yet reaped, a process that got the pid again, the broker of another EDDY_HOME.
+    for (const output of [ps.zombie, ps.other, ps.otherHome]) expect(isBrokerCommand(parsePsCommand(output)!, ps.config), output).toBe(false);
+    // No such pid: ps prints nothing (and exits 1).
+    expect(parsePsCommand('')).toBeUndefined();
+    expect(parsePsCommand('\n')).toBeUndefined();
+  });
+
   it('reads a command line from /proc and, as on macOS, from ps alike, and nothing once the process is gone', async () => {
     // A stand-in whose command line names kafka.Kafka and a config file, as the broker's does.
     const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)', 'kafka.Kafka', '/tmp/eddy-home/kafka/server.properties'], { stdio: 'ignore' });
@@ -58,6 +85,7 @@ describe('the broker pid check', () => {
       for (const useProc of [true, false]) {
         const cmd = commandLine(pid, useProc);
         expect(cmd, `useProc ${useProc}`).toContain('kafka.Kafka /tmp/eddy-home/kafka/server.properties');
+        expect(isBrokerCommand(cmd!, '/tmp/eddy-home/kafka/server.properties'), `useProc ${useProc}`).toBe(true);
       }
     } finally {
       child.kill('SIGKILL');

@@ -58,16 +58,46 @@ export function renderServerProperties(dataDir: string, port: number): string {
 }
 
 /**
- * The command line of a live process, or undefined when there is none: from /proc where the system
- * has it (Linux), else from `ps` (macOS and the BSDs have no /proc).
+ * A process's command line from the output of `ps -ww -p <pid> -o command=`, which procps (Linux)
+ * and BSD ps (macOS) print alike: the command and its arguments on one line, no header; nothing
+ * for a pid that is gone. Undefined when there is no line.
+ *
+ * @example
+ * parsePsCommand('/usr/bin/java -cp /x/* kafka.Kafka /x/server.properties\n') // '/usr/bin/java -cp /x/* kafka.Kafka /x/server.properties'
  */
-export function commandLine(pid: number, useProc = existsSync('/proc/self/cmdline')): string | undefined {
+export function parsePsCommand(stdout: string): string | undefined {
+  return stdout.split('\n').map((l) => l.trim()).find((l) => l !== '');
+}
+
+/**
+ * True when a command line is the Apache Kafka broker of `config`: its last arguments are
+ * `kafka.Kafka <config>`, as LocalBroker starts it. Anything else with the pid (a pid reused after
+ * a reboot, a broker of another EDDY_HOME, an exited one: `[java] <defunct>`, `(java)`) is not.
+ *
+ * @example
+ * isBrokerCommand('java -Xmx768m -cp /h/kafka/lib/* kafka.Kafka /h/kafka/server.properties', '/h/kafka/server.properties') // true
+ */
+export function isBrokerCommand(command: string, config: string): boolean {
+  return command === `kafka.Kafka ${config}` || command.endsWith(` kafka.Kafka ${config}`);
+}
+
+/** False once `pid` has exited; true while it runs, also when it is another user's (EPERM). */
+function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
+    return true;
   } catch (e) {
-    // EPERM: alive, but another user's.
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * The command line of a live process, or undefined when there is none: from /proc where the system
+ * has it (Linux: no process to start, and slim images have no ps), else from `ps` (macOS and the
+ * BSDs have no /proc).
+ */
+export function commandLine(pid: number, useProc = existsSync('/proc/self/cmdline')): string | undefined {
+  if (!isAlive(pid)) return undefined;
   if (useProc) {
     try {
       return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
@@ -76,13 +106,14 @@ export function commandLine(pid: number, useProc = existsSync('/proc/self/cmdlin
     }
   }
   const ps = spawnSync('ps', ['-ww', '-p', String(pid), '-o', 'command='], { encoding: 'utf8' });
-  return ps.status === 0 ? ps.stdout.trim() : undefined;
+  if (ps.error) throw new BrokerSetupError(`cannot tell whether pid ${pid} is the local broker: this system has no /proc and 'ps' failed (${ps.error.message})`);
+  return ps.status === 0 ? parsePsCommand(ps.stdout) : undefined;
 }
 
 /** True when `pid` is alive and is the Apache Kafka broker of `config` (guards against a reused pid). */
 function isKafkaProcess(pid: number, config: string): boolean {
   const cmd = commandLine(pid);
-  return cmd !== undefined && cmd.includes('kafka.Kafka') && cmd.includes(config);
+  return cmd !== undefined && isBrokerCommand(cmd, config);
 }
 
 /** Resolves to true when nothing listens on 127.0.0.1:port. */

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildJob, type JobDefinition } from '../../engine/api/job-definition.js';
 import { COMMANDS } from '../../engine/cli/commands.js';
-import { jobOptionList } from '../../engine/cli/job-flags.js';
+import { closest } from '../../engine/cli/did-you-mean.js';
+import { commandVariables, type FlagSpec } from '../../engine/cli/flags.js';
+import { jobFlagSpec, jobOptionList } from '../../engine/cli/job-flags.js';
 import { runCommand } from '../../engine/cli/run-command.js';
 
 /** The image deploy/Dockerfile builds, as compose and the manifests name it. */
@@ -24,6 +26,8 @@ export interface Container {
   env: string[];
   /** ConfigMaps whose keys become variables (k8s `envFrom`). */
   envFrom: string[];
+  /** Variables (of `env`) taken from one key of a ConfigMap (k8s `valueFrom.configMapKeyRef`). */
+  envRefs: { name: string; configMap: string; key: string }[];
 }
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- parsed YAML
@@ -32,7 +36,7 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 export function eddyContainers(compose: Obj, k8s: Obj[]): Container[] {
   const fromCompose = Object.entries(compose.services as Record<string, Obj>)
     .filter(([, s]) => s.image === EDDY_IMAGE)
-    .map(([name, s]) => ({ where: `compose ${name}`, args: (s.command ?? []) as string[], env: Object.keys(s.environment ?? {}), envFrom: [] }));
+    .map(([name, s]) => ({ where: `compose ${name}`, args: (s.command ?? []) as string[], env: Object.keys(s.environment ?? {}), envFrom: [], envRefs: [] }));
   const fromK8s = k8s
     .filter((r) => r.kind === 'Deployment' || r.kind === 'StatefulSet')
     .flatMap((r) => (r.spec.template.spec.containers as Obj[]).filter((c) => c.image === EDDY_IMAGE).map((c) => ({
@@ -40,6 +44,9 @@ export function eddyContainers(compose: Obj, k8s: Obj[]): Container[] {
       args: (c.args ?? []) as string[],
       env: ((c.env ?? []) as Obj[]).map((e) => e.name as string),
       envFrom: ((c.envFrom ?? []) as Obj[]).map((e) => e.configMapRef?.name as string),
+      envRefs: ((c.env ?? []) as Obj[]).filter((e) => e.valueFrom?.configMapKeyRef).map((e) => ({
+        name: e.name as string, configMap: e.valueFrom.configMapKeyRef.name as string, key: e.valueFrom.configMapKeyRef.key as string,
+      })),
     })));
   return [...fromCompose, ...fromK8s];
 }
@@ -75,6 +82,29 @@ export function runnerProbes(compose: Obj, k8s: Obj[]): Probe[] {
 const camel = (flag: string): string => flag.replace(/^--/, '').replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 const usageFlags = (usage: string): Set<string> => new Set(usage.match(/--[a-z][a-z-]*/g) ?? []);
 
+/** A job of jobs/ by name, from its sources; undefined when there is none. */
+async function shippedJob(name: string): Promise<JobDefinition | undefined> {
+  const path = join(ROOT, 'jobs', name, 'job.ts');
+  return existsSync(path) ? ((await import(pathToFileURL(path).href)) as { default: JobDefinition }).default : undefined;
+}
+
+/** The commands whose second argument is a job, whose options are flags too. */
+const JOB_COMMANDS = new Set(['run', 'plan', 'submit']);
+
+/**
+ * The environment variables `eddy <args>` reads, derived from the command's flag definitions (and
+ * its job's options) by the CLI's own naming rule (engine/config/flag-env.ts), with Eddy's
+ * variables that are not flags.
+ */
+export async function variablesEddyReads(args: readonly string[]): Promise<Set<string>> {
+  const [name, jobName] = args;
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) return new Set();
+  const job = JOB_COMMANDS.has(command.name) && jobName !== undefined ? await shippedJob(jobName) : undefined;
+  const flags: FlagSpec = { ...command.flags, ...(job ? jobFlagSpec(job.options) : {}) };
+  return commandVariables(command.name, flags);
+}
+
 /** What the CLI would reject in `eddy <args>`: an unknown command, flag, job or job option value. */
 export async function eddyCommandProblems(args: readonly string[]): Promise<string[]> {
   const [name, ...rest] = args;
@@ -84,9 +114,8 @@ export async function eddyCommandProblems(args: readonly string[]): Promise<stri
   let job: JobDefinition | undefined;
   if (command === runCommand) {
     const jobName = rest.shift() ?? '';
-    const path = join(ROOT, 'jobs', jobName, 'job.ts');
-    if (!existsSync(path)) return [`unknown job '${jobName}'`];
-    job = ((await import(pathToFileURL(path).href)) as { default: JobDefinition }).default;
+    job = await shippedJob(jobName);
+    if (!job) return [`unknown job '${jobName}'`];
     for (const o of jobOptionList(job.options)) flags.add(o.flag);
   }
   const problems: string[] = [];
@@ -127,10 +156,13 @@ export function variablesTheCodeReads(root = ROOT): Set<string> {
 }
 
 /**
- * Every `$(NAME)` / `$NAME` a container uses is defined for it; every variable set for Eddy (on a
- * container, in the Dockerfile, or as a ConfigMap key) is read by the code or used in arguments.
+ * Every `$(NAME)` / `$NAME` a container uses is defined for it; every ConfigMap key a variable is
+ * taken from exists; every `EDDY_*` variable set for an Eddy container (on it, through a ConfigMap
+ * it loads, or in the Dockerfile) is one that the `eddy` command it runs reads (for a ConfigMap or
+ * the Dockerfile: one of the commands that get it), so a mistyped name fails; every other variable
+ * set is read by the code or used in arguments.
  */
-export function envProblems(containers: Container[], others: Obj[], configMaps: Map<string, string[]>, dockerfileEnv: string[], root = ROOT): string[] {
+export async function envProblems(containers: Container[], others: Obj[], configMaps: Map<string, string[]>, dockerfileEnv: string[], root = ROOT): Promise<string[]> {
   const read = variablesTheCodeReads(root);
   const problems: string[] = [];
   const referenced = new Set<string>();
@@ -146,7 +178,24 @@ export function envProblems(containers: Container[], others: Obj[], configMaps: 
   for (const o of others) {
     check(`container ${o.name}`, [...(o.command ?? []), ...(o.args ?? [])].join(' '), definedBy(((o.env ?? []) as Obj[]).map((e) => e.name as string), ((o.envFrom ?? []) as Obj[]).map((e) => e.configMapRef?.name as string)));
   }
-  const set = [...new Set([...containers.flatMap((c) => c.env), ...dockerfileEnv, ...[...configMaps.entries()].filter(([n]) => containers.some((c) => c.envFrom.includes(n))).flatMap(([, keys]) => keys)])];
-  for (const v of set) if (!read.has(v) && !referenced.has(v)) problems.push(`${v} is set but neither read by the code nor used in any arguments`);
+  for (const c of containers) {
+    for (const r of c.envRefs) if (!(configMaps.get(r.configMap) ?? []).includes(r.key)) problems.push(`${c.where}: ${r.name} takes key ${r.key} of ConfigMap ${r.configMap}, which has no such key`);
+  }
+
+  const reads = new Map(await Promise.all(containers.map(async (c) => [c, await variablesEddyReads(c.args)] as const)));
+  const unread = (where: string, v: string, by: Container[]): void => {
+    const known = new Set(by.flatMap((c) => [...reads.get(c)!]));
+    if (known.has(v)) return;
+    const guess = closest(v, [...known]);
+    const commands = [...new Set(by.map((c) => `'eddy ${c.args[0] ?? ''}'`))].join(' or ');
+    problems.push(`${where}: ${v} is set, but ${commands} reads no such variable${guess ? ` (did you mean ${guess}?)` : ''}`);
+  };
+  const loading = (configMap: string): Container[] => containers.filter((c) => c.envFrom.includes(configMap));
+  for (const c of containers) for (const v of c.env.filter((n) => n.startsWith('EDDY_'))) unread(c.where, v, [c]);
+  for (const [name, keys] of configMaps) for (const v of keys.filter((k) => k.startsWith('EDDY_') && loading(name).length > 0)) unread(`ConfigMap ${name}`, v, loading(name));
+  for (const v of dockerfileEnv.filter((n) => n.startsWith('EDDY_'))) unread('Dockerfile', v, containers);
+
+  const set = [...new Set([...containers.flatMap((c) => c.env), ...dockerfileEnv, ...[...configMaps.entries()].filter(([n]) => loading(n).length > 0).flatMap(([, keys]) => keys)])];
+  for (const v of set) if (!v.startsWith('EDDY_') && !read.has(v) && !referenced.has(v)) problems.push(`${v} is set but neither read by the code nor used in any arguments`);
   return problems;
 }

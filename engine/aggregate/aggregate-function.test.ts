@@ -35,4 +35,21 @@ describe('aggregate functions', () => {
     expect(whole).toEqual({ n: 3, total: 7 });
     expect(merged).toEqual({ n: 3, total: 7 });
   });
+
+  it('merges aggregates into an accumulator in place, leaving the other as it was', () => {
+    const f = aggregates({ n: count<number>(), total: sum((v: number) => v), first: attribute((v: number) => v) });
+    const into = f.add(f.add(f.create(), 2), 3);
+    const from = f.add(f.create(), 40);
+    f.mergeInto!(into, from);
+    expect(into).toEqual({ n: 3, total: 45, first: 2 });
+    expect(from).toEqual({ n: 1, total: 40, first: 40 });
+  });
+
+  it('leaves the accumulator as it was when one field of a merge in place throws', () => {
+    const failing: AggregateFunction<number, number, number> = { ...sum((v: number) => v), merge: () => { throw new Error('no'); } };
+    const f = aggregates({ n: count<number>(), bad: failing });
+    const into = f.add(f.create(), 5);
+    expect(() => f.mergeInto!(into, f.add(f.create(), 7))).toThrow('no');
+    expect(into).toEqual({ n: 1, bad: 5 });
+  });
 });

@@ -18,6 +18,12 @@ export interface AggregateFunction<IN, ACC, OUT> {
    * halfway through an in-place update cannot leave half of it behind. Every built-in sets it.
    */
   readonly pureAdd?: boolean;
+  /**
+   * Optional: merges `from` into `into` in place (never modifying `from`), and leaves `into` as it
+   * was when it throws. A window fire that merges a key's slices into an accumulator of its own uses
+   * it instead of `merge`, which would allocate a new accumulator per slice. `aggregates` has it.
+   */
+  mergeInto?(into: ACC, from: ACC): void;
 }
 
 /**
@@ -94,20 +100,40 @@ export function aggregates<IN, const F extends Record<string, AggregateFunction<
   fields: F,
 ): AggregateFunction<IN, { [K in keyof F]: AccOf<F[K]> }, { [K in keyof F]: OutOf<F[K]> }> {
   const names = Object.keys(fields) as (keyof F & string)[];
-  // A plain loop: this runs once per record and field, and Object.fromEntries allocated twice as much.
-  const each = <R>(f: (name: keyof F & string, fn: AggregateFunction<IN, unknown, unknown>) => R): Record<string, R> => {
-    const out: Record<string, R> = {};
-    for (const n of names) out[n] = f(n, fields[n]!);
-    return out;
-  };
+  const fns = names.map((n) => fields[n]!);
   type Acc = { [K in keyof F]: AccOf<F[K]> };
   type Out = { [K in keyof F]: OutOf<F[K]> };
+  // Plain loops over arrays: these run once per record (add) or per slice and key (merge); a
+  // callback per field allocated a closure per call.
+  const scratch: unknown[] = new Array(names.length);
   return {
-    create: () => each((_, fn) => fn.create()) as Acc,
-    add: (acc, v) => each((n, fn) => fn.add(acc[n], v)) as Acc,
-    merge: (a, b) => each((n, fn) => fn.merge(a[n], b[n])) as Acc,
-    result: (acc) => each((n, fn) => fn.result(acc[n])) as Out,
+    create: () => {
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < names.length; i += 1) out[names[i]!] = fns[i]!.create();
+      return out as Acc;
+    },
+    add: (acc, v) => {
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < names.length; i += 1) out[names[i]!] = fns[i]!.add(acc[names[i]!], v);
+      return out as Acc;
+    },
+    merge: (a, b) => {
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < names.length; i += 1) out[names[i]!] = fns[i]!.merge(a[names[i]!], b[names[i]!]);
+      return out as Acc;
+    },
+    mergeInto: (into, from) => {
+      // Every field merged before any is written: a field that throws leaves `into` as it was.
+      for (let i = 0; i < names.length; i += 1) scratch[i] = fns[i]!.merge(into[names[i]!], from[names[i]!]);
+      const target = into as Record<string, unknown>;
+      for (let i = 0; i < names.length; i += 1) target[names[i]!] = scratch[i];
+    },
+    result: (acc) => {
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < names.length; i += 1) out[names[i]!] = fns[i]!.result(acc[names[i]!]);
+      return out as Out;
+    },
     // A new object per add; pure when every field's add is.
-    pureAdd: names.every((n) => fields[n]!.pureAdd === true),
+    pureAdd: fns.every((fn) => fn.pureAdd === true),
   };
 }

@@ -43,6 +43,23 @@ describe('jsonSerde', () => {
   });
 });
 
+describe('jsonSerde with a fast decoder', () => {
+  // Takes only '{"x":<digit>,"y":<digit>}' and says so in the value, to tell the two paths apart.
+  const fast = jsonSerde(Point, {
+    fastDecode: (b) => (/^\{"x":\d,"y":\d\}$/.test(b.toString()) ? { x: Number(b[5]! - 0x30), y: -1 } : undefined),
+  });
+
+  it('returns what the fast decoder returns', () => {
+    expect(fast.decode(Buffer.from('{"x":1,"y":2}'))).toEqual({ ok: true, value: { x: 1, y: -1 } });
+  });
+
+  it('leaves what it refuses to UTF-8, JSON.parse and the schema, rejections included', () => {
+    expect(fast.decode(Buffer.from('{ "x": 10, "y": 2 }'))).toEqual({ ok: true, value: { x: 10, y: 2 } });
+    expect(fast.decode(Buffer.from('{"x":1.5,"y":2}'))).toMatchObject({ ok: false, reason: 'schema', detail: expect.stringMatching(/^x: /) });
+    expect(fast.decode(null)).toEqual({ ok: false, reason: 'decode', detail: 'empty: record has no value' });
+  });
+});
+
 describe('bytesSerde', () => {
   it('passes bytes through and rejects a record without a value as decode', () => {
     const bytes = Buffer.from([0, 1, 2]);

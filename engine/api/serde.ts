@@ -32,17 +32,39 @@ export function describeZodIssue(error: z.ZodError): string {
 }
 
 /**
- * A JSON serde validated by a zod schema: strict UTF-8, then `JSON.parse`, then `schema.safeParse`.
+ * Options of {@link jsonSerde}.
+ *
+ * @example
+ * const serde = jsonSerde(WatchEventSchema, { fastDecode: decodePlainWatchEvent }); // jobs/shared/watch-event-decoder.ts
+ */
+export interface JsonSerdeOptions<T> {
+  /**
+   * A faster decoder for the usual form of the bytes (a hand-written scanner for one record shape).
+   * It returns the value only where the full path (strict UTF-8, `JSON.parse`, the schema) would
+   * return an equal value, fields in the same order, and `undefined` for anything else: those bytes
+   * then take the full path, so the schema still decides every rejection and names its field.
+   */
+  fastDecode?: (value: Buffer) => T | undefined;
+}
+
+/**
+ * A JSON serde validated by a zod schema: strict UTF-8, then `JSON.parse`, then `schema.safeParse`
+ * (after `fastDecode`, when given, passed on the bytes).
  *
  * @example
  * const serde = jsonSerde(WatchEventSchema);
  * const r = serde.decode(Buffer.from('{"eventId":…}'));
  * if (!r.ok) console.log(r.reason, r.detail); // e.g. schema watchSeconds: Invalid input: expected number, received string
  */
-export function jsonSerde<S extends z.ZodType>(schema: S): Serde<z.output<S>> {
+export function jsonSerde<S extends z.ZodType>(schema: S, options: JsonSerdeOptions<z.output<S>> = {}): Serde<z.output<S>> {
+  const { fastDecode } = options;
   return {
     decode(value) {
       if (value === null) return NO_VALUE;
+      if (fastDecode) {
+        const fast = fastDecode(value);
+        if (fast !== undefined) return { ok: true, value: fast };
+      }
       let text: string;
       try {
         text = utf8.decode(value);

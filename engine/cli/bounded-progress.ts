@@ -61,7 +61,8 @@ export interface BoundedProgressOptions {
 /**
  * @example
  * const progress = new BoundedProgress({ total: recordsToEnd(admin, graph, group), read, write: (t) => process.stderr.write(t) });
- * await runRunner({ ...opts, log: (l) => progress.log(l) });
+ * const logger = Logger.create({}, { isTTY: true, write: (text) => progress.log(text.trimEnd()) });
+ * await runRunner({ ...opts, logger });
  * progress.stop();
  */
 export class BoundedProgress {

@@ -12,7 +12,10 @@ import { startClusterServer } from '../cluster/cluster-server.js';
 import { clusterHome, defaultTokenPath, loadOrCreateToken } from '../cluster/cluster-token.js';
 import { JobManager } from '../cluster/job-manager.js';
 import { numberFlag } from '../config/units.js';
+import { Logger, LogLevelSchema } from '../log/logger.js';
+import { setThreadLogger } from '../log/thread-logger.js';
 import type { Command } from './command.js';
+import { closest } from './did-you-mean.js';
 import { CliError, parseCommand } from './flags.js';
 import { jobNames, resolveJob } from './job-registry.js';
 
@@ -31,6 +34,8 @@ Options:
   --state-root DIR     where each job's folder (options, log, state, savepoints) goes
                        (default ${clusterHome()})
   --brokers LIST       Kafka brokers for jobs that do not name theirs (default ${DEFAULT_BROKERS})
+  --log-level L        error, warn, info (default) or debug, for the job manager's log and its jobs'
+                       runners (JSON lines unless stderr is a terminal; docs/logging.md)
 `;
 
 const Options = z.strictObject({
@@ -40,6 +45,7 @@ const Options = z.strictObject({
   jobs: z.string().min(1).optional(),
   stateRoot: z.string().min(1).optional(),
   brokers: z.string().min(1).default(DEFAULT_BROKERS),
+  logLevel: LogLevelSchema.default('info'),
 });
 
 const flags = {
@@ -49,6 +55,7 @@ const flags = {
   jobs: { type: 'string' },
   'state-root': { type: 'string' },
   brokers: { type: 'string' },
+  'log-level': { type: 'string' },
 } as const;
 
 export const clusterCommand: Command = {
@@ -62,12 +69,14 @@ export const clusterCommand: Command = {
       process.stdout.write(usage);
       return action === undefined ? 2 : 0;
     }
-    if (action !== 'start') throw new CliError(`unknown action '${action}': expected 'eddy cluster start'`);
+    if (action !== 'start') throw new CliError(`unknown action '${action}'${closest(action, ['start']) ? ": did you mean 'start'?" : ''} (expected 'eddy cluster start')`);
     const { options, help } = parseCommand(rest, flags, Options, { command: 'cluster' });
     if (help) {
       process.stdout.write(usage);
       return 0;
     }
+    const logger = Logger.create({ level: options.logLevel });
+    setThreadLogger(logger);
     const jobs = await loadJobs(options.jobs);
     const tokenFile = resolve(options.tokenFile ?? defaultTokenPath());
     let token: { token: string; created: boolean };
@@ -78,24 +87,24 @@ export const clusterCommand: Command = {
     }
     const stateRoot = resolve(options.stateRoot ?? clusterHome());
     mkdirSync(stateRoot, { recursive: true, mode: 0o700 });
-    const manager = new JobManager({ jobs, stateRoot, brokers: options.brokers });
+    const manager = new JobManager({ jobs, stateRoot, brokers: options.brokers, logLevel: options.logLevel });
     const server = await startClusterServer({ host: options.host, port: options.port, manager, token: token.token }).catch((e: Error) => {
       throw new CliError(`--port: cannot listen on ${options.host}:${options.port} (${e.message}): choose another --port (0 = any free port)`);
     });
-    if (token.created) console.error(`eddy: a new token was written to ${tokenFile} (mode 0600)`);
-    if (!['127.0.0.1', 'localhost', '::1'].includes(options.host)) console.error(`eddy: warning: --host ${options.host} exposes the API beyond this machine, without TLS; GETs need no token`);
-    console.error(`eddy: job manager at ${server.url} (jobs: ${[...jobs.keys()].join(', ')}; token file ${tokenFile}; state ${stateRoot})`);
+    if (token.created) logger.info(`a new token was written to ${tokenFile} (mode 0600)`);
+    if (!['127.0.0.1', 'localhost', '::1'].includes(options.host)) logger.warn(`--host ${options.host} exposes the API beyond this machine, without TLS; GETs need no token`);
+    logger.info(`job manager at ${server.url} (jobs: ${[...jobs.keys()].join(', ')}; token file ${tokenFile}; state ${stateRoot})`, { url: server.url });
 
     await new Promise<void>((done) => {
       const onSignal = (signal: string): void => {
-        console.error(`eddy: ${signal}: stopping ${manager.live().length} job(s) gracefully (again to exit at once)`);
+        logger.info(`${signal}: stopping ${manager.live().length} job(s) gracefully (again to exit at once)`);
         process.once('SIGINT', forced);
         process.once('SIGTERM', forced);
         done();
       };
       const forced = (): void => {
         const pids = manager.live().map((j) => j.pid);
-        console.error(`eddy: exiting now; still running: ${pids.length > 0 ? `pid ${pids.join(', ')}` : 'nothing'}`);
+        logger.warn(`exiting now; still running: ${pids.length > 0 ? `pid ${pids.join(', ')}` : 'nothing'}`);
         process.exit(1);
       };
       process.once('SIGINT', () => onSignal('SIGINT'));
@@ -103,7 +112,7 @@ export const clusterCommand: Command = {
     });
     await manager.shutdown();
     await server.close();
-    console.error('eddy: job manager stopped');
+    logger.info('job manager stopped');
     return 0;
   },
 };

@@ -8,6 +8,9 @@ import { KafkaAdmin } from '../../connectors/kafka/admin.js';
 import { kafkaClientOptions, type KafkaClientOptions } from '../../connectors/kafka/config.js';
 import { LocalBroker } from '../../deploy/local/local-broker.js';
 import { durationMs, formatDuration, ratePerSecond } from '../config/units.js';
+import { readableLine } from '../log/log-format.js';
+import { Logger, LogLevelSchema } from '../log/logger.js';
+import { setThreadLogger } from '../log/thread-logger.js';
 import { buildJob, loadJob } from '../api/job-definition.js';
 import { startRunnerHttp } from '../runtime/runner-http.js';
 import { runRunner } from '../runtime/runner.js';
@@ -16,7 +19,7 @@ import { DemoScreen } from './demo-screen.js';
 import { CliError, parseCommand } from './flags.js';
 import { jobModulePath } from './job-registry.js';
 
-const usage = `Usage: eddy demo [--rate 20000/min] [--window 1m] [--slide 10s] [--top 10] [--brokers LIST | --kafka-port 9092] [--metrics-port 9464]
+const usage = `Usage: eddy demo [options]
 
 The content-popularity demo, end to end: starts the local Kafka broker on --kafka-port if none is
 running (with --brokers, uses those instead), produces watch events at the rate, runs the
@@ -25,7 +28,18 @@ per category, as rankings arrive on the 'trending' topic, with the job's members
 errors. Metrics, status and the trending view are served at http://127.0.0.1:<metrics-port>
 (/metrics, /v1/status, /v1/trending). The demo uses a short window so rankings appear within
 seconds (the job's own default is 10m sliding by 1m). Ctrl-C, or a failure of the generator or
-the job, stops everything the demo started, the broker too if it started it.
+the job, stops everything the demo started, the broker too if it started it. The job's log (at
+--log-level) shows among the screen's messages.
+
+Options:
+  --rate R            watch events per time (default 20000/min)
+  --window D          the job's window (default 1m) …
+  --slide D           … sliding by D (default 10s)
+  --top N             ranks shown, 1 to 50 (default 10)
+  --kafka-port N      the local broker's port (default 9092; the controller uses N+1)
+  --brokers LIST      use these Kafka brokers instead of the local broker
+  --metrics-port N    the job's HTTP port (default 9464; 0 = any free port)
+  --log-level L       error, warn, info (default) or debug
 `;
 
 const Options = z.strictObject({
@@ -36,9 +50,10 @@ const Options = z.strictObject({
   brokers: z.string().optional(),
   kafkaPort: z.coerce.number().int().min(1024).max(65534).default(9092),
   metricsPort: z.coerce.number().int().min(0).max(65_535).default(9464),
+  logLevel: LogLevelSchema.default('info'),
 });
 
-const flags = { rate: { type: 'string' }, window: { type: 'string' }, slide: { type: 'string' }, top: { type: 'string' }, brokers: { type: 'string' }, 'kafka-port': { type: 'string' }, 'metrics-port': { type: 'string' } } as const;
+const flags = { rate: { type: 'string' }, window: { type: 'string' }, slide: { type: 'string' }, top: { type: 'string' }, brokers: { type: 'string' }, 'kafka-port': { type: 'string' }, 'metrics-port': { type: 'string' }, 'log-level': { type: 'string' } } as const;
 
 type DemoOptions = z.output<typeof Options>;
 
@@ -79,21 +94,28 @@ async function demo(o: DemoOptions, signal: AbortSignal, stop: () => void, start
   const brokers = await brokersFor(o, started);
   if (signal.aborted) return 0;
   const tty = process.stdout.isTTY === true;
-  // On a terminal kafkajs's own log lines would tear the screen; failures reach it through the runner's log.
+  // On a terminal kafkajs's error lines (a starting broker's, a rebalance's) would crowd out the
+  // screen's few messages; failures reach it through the runner's log.
   const kafka = kafkaClientOptions({ brokers, clientId: 'eddy-demo', logLevel: tty ? 'nothing' : 'error' });
   const groupId = `eddy-demo-${Date.now()}`;
   await ensureInput(kafka);
 
+  // The log (the runner's, its member's, kafkajs's) goes among the screen's messages, readable; on
+  // stderr until the screen is there.
+  let message = (_from: string, line: string): void => void process.stderr.write(`${line}\n`);
+  const logger = new Logger((r) => message(typeof r.fields.component === 'string' ? r.fields.component : 'job', readableLine(r, { time: false })), o.logLevel);
+  setThreadLogger(logger);
   // Creates the job's topics (its display reads the output topic); its errors as they are: one that
   // cannot listen names --metrics-port itself.
   let onViewUpdate = (): void => undefined;
-  const http = await startRunnerHttp({ def, options, job: buildJob(def, jobOptions), kafka, groupId, parallelism: 1, host: '127.0.0.1', port: o.metricsPort, stop, onViewUpdate: () => onViewUpdate() });
+  const http = await startRunnerHttp({ def, options, job: buildJob(def, jobOptions), kafka, groupId, parallelism: 1, host: '127.0.0.1', port: o.metricsPort, stop, onViewUpdate: () => onViewUpdate(), logger });
   started.push({ what: 'the HTTP server', stop: http.close });
   const screen = new DemoScreen({
     title: `Eddy demo — ${def.name} (window ${formatDuration(o.window)} sliding ${formatDuration(o.slide)}, top ${o.top}, ${Math.round(o.rate * 60)} events/min)`,
     url: http.url, views: http.views, status: () => http.monitor.status(), tty,
     write: (text) => process.stdout.write(text), writeError: (line) => console.error(line),
   });
+  message = (from, line) => screen.message(from, line);
   started.push({ what: 'the screen', stop: async () => screen.stop() });
   const display = def.display;
   screen.show(() => display(options, { latest: http.latest }));
@@ -107,7 +129,7 @@ async function demo(o: DemoOptions, signal: AbortSignal, stop: () => void, start
   });
   const job = runRunner({
     jobModule: jobModulePath('content-popularity'), jobOptions, kafka, groupId, monitor: http.monitor, stateDir, stateBackend: 'rocksdb',
-    bounded: false, commitIntervalMs: 1_000, sessionTimeoutMs: 10_000, parallelism: 1, signal, log: (line) => screen.message('job', line),
+    bounded: false, commitIntervalMs: 1_000, sessionTimeoutMs: 10_000, parallelism: 1, signal, logger,
   });
   // Either one ending (a failure, as neither ends by itself) stops the other.
   const ended = await Promise.race([generator.then(() => 'the generator', () => 'the generator'), job.then(() => 'the job', () => 'the job')]);

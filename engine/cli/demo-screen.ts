@@ -38,7 +38,7 @@ export function jobLines(s: RunStatus | undefined): string[] {
  * @example
  * const screen = new DemoScreen({ title, url, views: ['trending'], status: () => monitor.status(), tty: true, write, writeError });
  * screen.show(display);
- * screen.message('job', 'member-0 failed (restart 1, in 1 s): …');
+ * screen.message('job', 'WARN  member-0  failed (restart 1, in 1 s): …'); // a log record, readableLine(r, { time: false })
  */
 export class DemoScreen {
   #display: (() => string[]) | undefined;

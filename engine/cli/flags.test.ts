@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { durationMs } from '../config/units.js';
-import { CliError, parseCommand, type ParseOptions } from './flags.js';
+import { OTHER_VARIABLES } from '../config/flag-env.js';
+import { CliError, commandVariables, parseCommand, type ParseOptions } from './flags.js';
 
 const schema = z.strictObject({
   windowSize: durationMs.prefault('10m'),
@@ -59,6 +60,14 @@ describe('parseCommand', () => {
     expect(parse([], { env: { EDDY_TEST_JSON: '0' } }).options.json).toBe(false);
     expect(parse([], { env: { EDDY_TEST_CONFIG: configFile({ top: 7 }) } }).options.top).toBe(7);
     expect(parse(['--config', configFile({ top: 8 })], { env: { EDDY_TEST_CONFIG: configFile({ top: 7 }) } }).options.top).toBe(8);
+  });
+
+  it('lists the variables it reads for a command, each of which sets its option', () => {
+    const own = [...commandVariables('test', flags)].filter((v) => !OTHER_VARIABLES.includes(v));
+    expect(own.sort()).toEqual(['EDDY_BROKERS', 'EDDY_TEST_BROKERS', 'EDDY_TEST_CONFIG', 'EDDY_TEST_JSON', 'EDDY_TEST_TOP', 'EDDY_TEST_WINDOW_SIZE']);
+    expect(commandVariables('test', flags)).toEqual(new Set([...own, ...OTHER_VARIABLES]));
+    const value = (v: string): string => ({ EDDY_TEST_CONFIG: configFile({ top: 7 }), EDDY_TEST_JSON: 'true', EDDY_TEST_WINDOW_SIZE: '1m', EDDY_TEST_TOP: '3' })[v] ?? 'b:9092';
+    for (const v of own) expect(parse([], { env: { [v]: value(v) } }).options, v).not.toEqual(parse([]).options);
   });
 
   it('names the variable when its value is invalid, and the flag when the flag overrides it', () => {

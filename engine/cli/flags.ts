@@ -73,6 +73,18 @@ function envLayer(command: string, flags: FlagSpec, env: NodeJS.ProcessEnv): Map
   return found;
 }
 
+/**
+ * Every variable `parseCommand` reads for a command with these flags (`--config` and shared names
+ * included), and the variables that are not flags: what may be set for it.
+ *
+ * @example
+ * commandVariables('generate', { rate: { type: 'string' } }) // includes EDDY_GENERATE_RATE, EDDY_GENERATE_CONFIG, EDDY_HOME
+ */
+export function commandVariables(command: string, flags: FlagSpec): Set<string> {
+  const own = Object.keys({ ...COMMON_FLAGS, ...flags }).filter((f) => !NOT_FROM_ENV.has(f)).flatMap((f) => flagVariables(command, f));
+  return new Set([...own, ...OTHER_VARIABLES]);
+}
+
 /** `EDDY_<COMMAND>_*` variables that set no flag of the command: most likely mistyped. */
 function strayVariables(command: string, flags: FlagSpec, env: NodeJS.ProcessEnv): string[] {
   const prefix = commandPrefix(command);

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { LocalBroker } from '../../deploy/local/local-broker.js';
 import type { Command } from './command.js';
+import { closest } from './did-you-mean.js';
 import { CliError, parseCommand } from './flags.js';
 
 const usage = `Usage: eddy kafka <start|stop|status> [--port N] [--fresh] [--json]
@@ -80,8 +81,10 @@ export const kafkaCommand: Command = {
         );
         return 0;
       }
-      default:
-        throw new CliError(`unknown action '${action}' (expected start, stop or status)`);
+      default: {
+        const guess = closest(action, ['start', 'stop', 'status']);
+        throw new CliError(`unknown action '${action}'${guess ? `: did you mean '${guess}'?` : ''} (expected start, stop or status)`);
+      }
     }
   },
 };

@@ -8,11 +8,13 @@ import { buildJob } from '../api/job-definition.js';
 import { readManifest, type SavepointTask } from '../checkpoint/savepoint.js';
 import { ensureJobTopics } from '../runtime/job-topics.js';
 import { durationMs, numberFlag } from '../config/units.js';
+import { Logger, LogLevelSchema } from '../log/logger.js';
+import { setThreadLogger } from '../log/thread-logger.js';
 import { startRunnerHttp } from '../runtime/runner-http.js';
 import { describeStop } from '../runtime/restart-policy.js';
 import { DEFAULT_RESTART_LIMIT, runRunner } from '../runtime/runner.js';
 import type { Command } from './command.js';
-import { boundedProgress } from './bounded-progress.js';
+import { boundedProgress, type BoundedProgress } from './bounded-progress.js';
 import { CliError, issueError, parseCommand, type FlagSpec } from './flags.js';
 import { jobFlagSpec, jobOptionsHelp } from './job-flags.js';
 import { resolveJob } from './job-registry.js';
@@ -29,8 +31,10 @@ const RunnerOptions = z.object({
   restartLimit: numberFlag((n) => n.int().min(1).max(1_000)).default(DEFAULT_RESTART_LIMIT),
   checkpointInterval: durationMs.prefault('5s'),
   sessionTimeout: durationMs.prefault('30s'),
-  fetchMaxWait: durationMs.prefault('500ms'),
-  fetchMinBytes: numberFlag((n) => n.int().min(1)).default(1),
+  // A fetch waits for 64 KiB or 100 ms: a trickle is read ten times a second, not whenever a record
+  // comes (bench/results/eddy-profile.md, "Low rate and recovery").
+  fetchMaxWait: durationMs.prefault('100ms'),
+  fetchMinBytes: numberFlag((n) => n.int().min(1)).default(65_536),
   inputClient: z.enum(['kafkajs', 'confluent']).default('kafkajs'),
   memberThread: z.enum(['worker', 'main']).optional(),
   metricsPort: numberFlag((n) => n.int().min(0).max(65_535)).default(9464),
@@ -40,6 +44,7 @@ const RunnerOptions = z.object({
   maxRecordBytes: numberFlag((n) => n.int().min(1_024).max(1_073_741_824)).default(1_048_576),
   maxFutureSkew: durationMs.prefault('1h'),
   maxGroups: numberFlag((n) => n.int().min(1).max(100_000)).default(1_000),
+  logLevel: LogLevelSchema.default('info'),
 });
 const RUNNER_KEYS = new Set(Object.keys(RunnerOptions.shape));
 
@@ -64,6 +69,7 @@ const runnerFlags: FlagSpec = {
   'max-record-bytes': { type: 'string' },
   'max-future-skew': { type: 'string' },
   'max-groups': { type: 'string' },
+  'log-level': { type: 'string' },
 };
 
 const usage = (jobHelp = '  (run `eddy run <job> --help` for the job\'s options)'): string => `Usage: eddy run <job> [options]
@@ -85,9 +91,10 @@ Runner options:
   --processing-guarantee G  exactly-once (default) or at-least-once: outputs written at once, outside
                          the transactions (a crash can repeat some); state stays exact
   --session-timeout D    how soon the group notices a dead process (default 30s; broker minimum 1s)
-  --fetch-min-bytes N    the broker answers an input fetch once N bytes are there (default 1) …
-  --fetch-max-wait D     … or after D (default 500ms). 65536 and 100ms halve the CPU of a runner fed
-                         a steady trickle, for up to D more delay (docs/benchmarks.md)
+  --fetch-min-bytes N    the broker answers an input fetch once N bytes are there (default 65536) …
+  --fetch-max-wait D     … or after D (default 100ms): a trickle is read ten times a second, for up
+                         to D more delay; 1 and 500ms (Kafka's) read each record as it comes, for
+                         twice the CPU at 20,000 events/min (docs/cli.md)
   --input-client C       kafkajs (default) or confluent: read the input with librdkafka instead, for
                          comparison (installed on first use; runs on the main thread; docs/benchmarks.md)
   --member-thread T      worker (default; main with --input-client confluent): where the member runs;
@@ -104,6 +111,8 @@ Runner options:
                          dead-letter topic, reason time (default 1h; 0 = not checked)
   --max-groups N         top-K groups (e.g. categories) ranked per window; the rest are left out and
                          counted, the overall ranking still counts them (default 1000)
+  --log-level L          error, warn, info (default) or debug: the runner's, its members' and kafkajs's
+                         log on stderr, JSON lines unless stderr is a terminal (docs/logging.md)
   --config FILE          JSON file with any option (camelCase keys)
   -D key=value           any option, including Kafka client settings: -D kafka.client-id=x
 Each flag, job options too, can also be set by EDDY_RUN_<FLAG> (EDDY_BROKERS for --brokers):
@@ -143,22 +152,28 @@ export const runCommand: Command = {
     const stop = (): void => abort.abort();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    let progress: BoundedProgress | undefined;
+    // Everything this process logs, kafkajs included; above a bounded run's progress line while it shows.
+    const stderr = { isTTY: process.stderr.isTTY, write: (text: string) => (progress ? progress.log(text.trimEnd()) : process.stderr.write(text)) };
+    const logger = Logger.create({ level: options.logLevel }, stderr).child({ job: def.name });
+    setThreadLogger(logger);
     const groupId = options.groupId ?? def.name;
     const kafka = kafkaClientOptions({ ...options.kafka, brokers: options.brokers, clientId: options.kafka.clientId ?? `eddy-${def.name}` });
     const token = process.env.EDDY_API_TOKEN;
     const http = await startRunnerHttp({
       def, options: parsedJob.data, job: built, kafka, groupId, parallelism: options.parallelism, host: options.httpHost, port: options.metricsPort, maxGroups: options.maxGroups,
-      stop,
+      stop, logger,
       ...(token ? { token } : {}),
     }).catch((e: Error) => {
       throw /^cannot listen/.test(e.message) ? new CliError(`--metrics-port: ${e.message}`) : e;
     });
     const { monitor } = http;
-    let progress: ReturnType<typeof boundedProgress>;
     try {
-      const savepoint = options.fromSavepoint === undefined ? undefined : await savepointToRestore(options.fromSavepoint, built, kafka, groupId);
-      console.error(`running ${def.name} (${path}) as group ${groupId}, parallelism ${options.parallelism}, ${options.stateBackend} state${options.bounded ? ', bounded' : ''}`);
-      console.error(`eddy: serving ${http.url} (metrics, status${http.views.map((v) => `, ${v}`).join('')})`);
+      const savepoint = options.fromSavepoint === undefined ? undefined : await savepointToRestore(options.fromSavepoint, built, kafka, groupId, logger);
+      logger.info(`running ${def.name} (${path}) as group ${groupId}, parallelism ${options.parallelism}, ${options.stateBackend} state${options.bounded ? ', bounded' : ''}`);
+      logger.info(`serving ${http.url} (metrics, status${http.views.map((v) => `, ${v}`).join('')})`, { url: http.url });
+      // A job manager's runner (job-process.ts) tells it where it serves whatever the log level.
+      process.send?.({ type: 'serving', url: http.url }, undefined, undefined, () => undefined);
       progress = options.bounded ? boundedProgress({ admin: () => new KafkaAdmin(kafka), graph: built.graph, groupId, collect: () => monitor.collect() }) : undefined;
       const summary = await runRunner({
         jobModule: path,
@@ -177,10 +192,10 @@ export const runCommand: Command = {
         commitIntervalMs: options.checkpointInterval,
         sessionTimeoutMs: options.sessionTimeout,
         inputFetch: { minBytes: options.fetchMinBytes, maxWaitTimeMs: options.fetchMaxWait },
-        ...(options.inputClient === 'confluent' ? { inputClient: { kind: 'confluent' as const, dir: confluentClientDir() } } : {}),
+        ...(options.inputClient === 'confluent' ? { inputClient: { kind: 'confluent' as const, dir: confluentClientDir(logger) } } : {}),
         signal: abort.signal,
         ...(savepoint ? { savepoint } : {}),
-        ...(progress ? { log: (line: string) => progress!.log(line) } : {}),
+        logger,
       });
       progress?.stop();
       const [stopped] = summary.crashLoops;
@@ -210,7 +225,7 @@ export const runCommand: Command = {
 
 
 /** Checks a savepoint against the job and its group; what the members restore from. */
-async function savepointToRestore(dir: string, job: BuiltJob, kafka: KafkaClientOptions, groupId: string): Promise<{ dir: string; tasks: SavepointTask[] }> {
+async function savepointToRestore(dir: string, job: BuiltJob, kafka: KafkaClientOptions, groupId: string, logger: Logger): Promise<{ dir: string; tasks: SavepointTask[] }> {
   const { stages } = await ensureJobTopics(job, kafka, groupId);
   const manifest = await readManifest(resolve(dir), job.graph, stages.map((s) => ({ id: s.stage.id, topic: s.topic, partitions: s.partitions }))).catch((e: Error) => {
     throw new CliError(e.message);
@@ -223,7 +238,7 @@ async function savepointToRestore(dir: string, job: BuiltJob, kafka: KafkaClient
     // from that progress; only tasks without take the savepoint's.
     for (const s of stages.filter((x) => x.source)) {
       const committed = await admin.committedOffsets(groupId, s.topic);
-      if ([...committed.values()].some((o) => o >= 0n)) console.error(`eddy: group ${groupId} has committed progress on ${s.topic}: its tasks resume from it, the others from savepoint ${dir}`);
+      if ([...committed.values()].some((o) => o >= 0n)) logger.warn(`group ${groupId} has committed progress on ${s.topic}: its tasks resume from it, the others from savepoint ${dir}`);
     }
   } finally {
     await admin.disconnect();
@@ -232,9 +247,9 @@ async function savepointToRestore(dir: string, job: BuiltJob, kafka: KafkaClient
 }
 
 /** The Confluent client's folder, installed there first if needed. */
-function confluentClientDir(): string {
+function confluentClientDir(logger: Logger): string {
   try {
-    return ensureConfluentClient({ log: (line) => console.error(`eddy: ${line}`) });
+    return ensureConfluentClient({ log: (line) => logger.info(line) });
   } catch (e) {
     throw e instanceof ConfluentSetupError ? new CliError(`--input-client: ${e.message}`) : e;
   }

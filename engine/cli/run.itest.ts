@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
 import { createTopics, readTopic, uniqueName, waitFor } from '../../connectors/kafka/testing/fixtures.js';
 import { expectExactTrending, produceWatchEvents } from '../../jobs/content-popularity/testing/trending-fixtures.js';
-import { WINDOW, runEddy } from './testing/eddy-process.js';
+import { WINDOW, runEddy, servingUrl } from './testing/eddy-process.js';
 
 const eddy = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'engine', 'cli', 'eddy.js');
 
@@ -91,8 +91,8 @@ describe('eddy run / plan / jobs', () => {
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    await waitFor('the runner to serve', () => /eddy: serving (http:\S+)/.test(stderr), 60_000);
-    const url = /eddy: serving (http:\S+)/.exec(stderr)![1]!;
+    await waitFor('the runner to serve', () => servingUrl(stderr) !== undefined, 60_000);
+    const url = servingUrl(stderr)!;
     await waitFor('the runner to be ready', async () => (await fetch(`${url}/readyz`)).status === 200, 60_000);
     expect(await (await fetch(`${url}/v1/status`)).json()).toMatchObject({ job: 'content-popularity', groupId });
     child.kill('SIGTERM');
@@ -130,6 +130,7 @@ describe('eddy run / plan / jobs', () => {
       [['run', 'content-popularity', '--max-future-skew', 'soon'], /^eddy run: --max-future-skew: expected a duration/],
       [['run', 'content-popularity', '--max-record-bytes', '5'], /^eddy run: --max-record-bytes: Too small/],
       [['run', 'content-popularity', '--restart-limit', '0'], /^eddy run: --restart-limit: Too small/],
+      [['run', 'content-popularity', '--log-level', 'loud'], /^eddy run: --log-level: expected one of error, warn, info, debug, got "loud"$/],
       [['run', 'content-popularity', '--paralelism', '2'], /^eddy run: Unknown option '--paralelism': did you mean '--parallelism'\?$/],
       [['plna', 'content-popularity'], /^eddy: unknown command 'plna'\. Did you mean 'plan'\?/],
       [['deploy'], /^eddy: unknown command 'deploy'\. Run 'eddy --help'/],

@@ -15,7 +15,7 @@ import { writeFakeRunner } from './testing/fake-runner.js';
 
 const TOKEN = 'unit-test-token-0123456789';
 const stateRoot = mkdtempSync(join(tmpdir(), 'eddy-jm-'));
-const manager = new JobManager({ jobs: new Map([['content-popularity', contentPopularity as unknown as JobDefinition]]), stateRoot, eddyScript: writeFakeRunner() });
+const manager = new JobManager({ jobs: new Map([['content-popularity', contentPopularity as unknown as JobDefinition]]), stateRoot, eddyScript: writeFakeRunner(), logLevel: 'debug' });
 let server: { url: string; close: () => Promise<void> };
 beforeAll(async () => void (server = await startClusterServer({ host: '127.0.0.1', port: 0, manager, token: TOKEN })));
 afterAll(async () => {
@@ -83,8 +83,9 @@ describe('job manager REST API', () => {
     const id = await submit({});
     for (const k of Object.keys(shell)) delete process.env[k];
     const running = await until(id, ['running']);
-    // The job manager's own token stays out, and so do variables that would override the job's options.
-    expect(running.runner).toEqual({ state: 'running', clientToken: null, flagVariables: [] });
+    // The job manager's own token stays out, and so do variables that would override the job's
+    // options; its log level goes to the runner.
+    expect(running.runner).toEqual({ state: 'running', clientToken: null, flagVariables: [], logLevel: 'debug' });
     expect((await call('GET', `/v1/jobs/${id}/checkpoints`)).body).toEqual({ checkpoints: [{ id: 1, outcome: 'completed' }] });
     expect(await call('GET', `/v1/jobs/${id}/trending?category=all`)).toMatchObject({ status: 200, body: { category: 'all' } });
     expect(await call('GET', `/v1/jobs/${id}/trending?category=kids`)).toMatchObject({ status: 404, body: { error: expect.stringMatching(/^runner: no trending/) } });

@@ -27,7 +27,7 @@ const NoQuery = z.strictObject({});
 /**
  * @example
  * const server = await startClusterServer({ host: '127.0.0.1', port: 8081, manager, token });
- * console.error(`job manager at ${server.url}`);
+ * logger.info(`job manager at ${server.url}`);
  */
 export function startClusterServer(opts: ClusterServerOptions): Promise<{ url: string; close: () => Promise<void> }> {
   return serveJson(opts.host, opts.port, (req, res) => route(req, res, opts));

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobDefinition } from '../api/job-definition.js';
 import { ApiError } from '../http/json-api.js';
+import type { LogLevel } from '../log/logger.js';
 import { JobProcess } from './job-process.js';
 import { loadSubmittedModule, validateSubmit } from './submit-request.js';
 
@@ -20,6 +21,8 @@ export interface JobManagerOptions {
   brokers?: string;
   /** The CLI the children run (default: `eddy.js` of this build). */
   eddyScript?: string;
+  /** The runners' `--log-level` (default: theirs, info). */
+  logLevel?: LogLevel;
 }
 
 const DEFAULT_EDDY = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'eddy.js');
@@ -55,7 +58,7 @@ export class JobManager {
   submit(body: unknown): JobProcess {
     const valid = validateSubmit(body, new Map([...this.o.jobs, ...this.#modules]), this.o.brokers ? { brokers: this.o.brokers } : {});
     const id = randomBytes(8).toString('hex');
-    const job = JobProcess.start({ id, job: valid.job, config: valid.config, dir: join(this.o.stateRoot, 'jobs', id), eddyScript: this.o.eddyScript ?? DEFAULT_EDDY });
+    const job = JobProcess.start({ id, job: valid.job, config: valid.config, dir: join(this.o.stateRoot, 'jobs', id), eddyScript: this.o.eddyScript ?? DEFAULT_EDDY, ...(this.o.logLevel ? { logLevel: this.o.logLevel } : {}) });
     this.#jobs.set(id, job);
     this.#views.set(id, valid.views);
     return job;

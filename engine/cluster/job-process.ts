@@ -1,8 +1,9 @@
 /**
  * One job the job manager runs: an `eddy run` child process with its own folder (options, stderr
- * log, state), its own random API token (EDDY_API_TOKEN) and an HTTP port it picks itself
- * (`--metrics-port 0`; the URL is read from its "eddy: serving" line). The job manager never restarts
- * a runner: the runner restarts its own member threads.
+ * log, state), its own random API token (EDDY_API_TOKEN), the job manager's `--log-level` and an
+ * HTTP port it picks itself (`--metrics-port 0`; the runner sends its URL over the IPC channel as
+ * `{ type: 'serving', url }`, which no log level filters out). The job manager never restarts a
+ * runner: the runner restarts its own member threads.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -10,6 +11,7 @@ import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withoutFlagVariables } from '../config/flag-env.js';
 import { ApiError } from '../http/json-api.js';
+import type { LogLevel } from '../log/logger.js';
 
 export type JobState = 'running' | 'cancelling' | 'stopping' | 'finished' | 'failed' | 'cancelled' | 'stopped';
 const TERMINAL: ReadonlySet<JobState> = new Set(['finished', 'failed', 'cancelled', 'stopped']);
@@ -30,9 +32,13 @@ export interface JobProcessOptions {
   dir: string;
   /** `dist/engine/cli/eddy.js`. */
   eddyScript: string;
+  /** The runner's `--log-level` (default: the runner's default, info). */
+  logLevel?: LogLevel;
 }
 
-const SERVING = /^eddy: serving (http:\/\/\S+)/m;
+/** What the runner sends over the IPC channel once it serves HTTP. */
+const isServing = (m: unknown): m is { type: 'serving'; url: string } =>
+  typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'serving' && typeof (m as { url?: unknown }).url === 'string';
 
 /**
  * @example
@@ -62,15 +68,17 @@ export class JobProcess {
     // The job manager's own token stays here, and so do variables that would set the runner's flags
     // over the options in its --config file.
     const { EDDY_TOKEN: _clientToken, ...env } = withoutFlagVariables(process.env, 'run');
-    const args = [o.eddyScript, 'run', o.job, '--config', configFile, '--metrics-port', '0', '--http-host', '127.0.0.1', '--state-dir', join(o.dir, 'state')];
-    this.#child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, EDDY_API_TOKEN: this.#token } });
+    const args = [o.eddyScript, 'run', o.job, '--config', configFile, '--metrics-port', '0', '--http-host', '127.0.0.1', '--state-dir', join(o.dir, 'state'), ...(o.logLevel ? ['--log-level', o.logLevel] : [])];
+    this.#child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...env, EDDY_API_TOKEN: this.#token } });
     log.write(`eddy cluster: job ${o.id} (${o.job}) started as pid ${this.#child.pid ?? '?'}\n`);
     this.#child.stderr!.on('data', (d: Buffer) => {
       log.write(d);
       this.#stderrTail = (this.#stderrTail + d.toString()).slice(-8_192);
-      if (this.#url !== undefined) return;
-      this.#url = SERVING.exec(this.#stderrTail)?.[1];
-      if (this.#url !== undefined && this.#termWhenServing) this.#child.kill('SIGTERM');
+    });
+    this.#child.on('message', (m: unknown) => {
+      if (this.#url !== undefined || !isServing(m)) return;
+      this.#url = m.url;
+      if (this.#termWhenServing) this.#child.kill('SIGTERM');
     });
     this.#child.stdout!.on('data', (d: Buffer) => void (this.#stdout = (this.#stdout + d.toString()).slice(-65_536)));
     this.exited = new Promise((resolve) => {
@@ -229,10 +237,19 @@ function lastLine(text: string): string {
   return text.split('\n').map((l) => l.trim()).filter((l) => l !== '').pop()?.slice(0, 1_000) ?? 'the runner exited without a message';
 }
 
-/** The runner's own one-line reason (`eddy run: ...`, first line of a stack too), else its last line. */
+/** The runner's own one-line reason (`eddy run: ...`, first line of a stack too), else its last line (a JSON log line's message). */
 function failureLine(stderr: string): string {
   const reasons = stderr.split('\n').filter((l) => /^eddy run: /.test(l));
-  return reasons.pop()?.slice(0, 1_000) ?? lastLine(stderr);
+  return reasons.pop()?.slice(0, 1_000) ?? logMessage(lastLine(stderr));
+}
+
+function logMessage(line: string): string {
+  try {
+    const { msg } = JSON.parse(line) as { msg?: unknown };
+    return typeof msg === 'string' ? msg : line;
+  } catch {
+    return line;
+  }
 }
 
 /** The runner's last stdout line is its JSON run summary. */

@@ -8,6 +8,7 @@ import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
 import type { BuiltJob } from '../api/job-builder.js';
 import type { SavepointManifest } from '../checkpoint/savepoint.js';
 import { describePlan } from '../graph/describe-plan.js';
+import type { Logger } from '../log/logger.js';
 import type { RunnerMonitor } from '../runtime/runner-monitor.js';
 import { DeadLetterTail } from './dead-letter-tail.js';
 import { LiveSampler } from './live-sampler.js';
@@ -24,10 +25,10 @@ export interface RunnerConsoleSetup {
 
 /**
  * @example
- * const c = runnerConsoleSetup({ job, groupId, kafka, monitor, views, actions: token !== undefined });
+ * const c = runnerConsoleSetup({ job, groupId, kafka, monitor, views, actions: token !== undefined, logger });
  * await startRunnerServer({ ...opts, console: c.routes });
  */
-export function runnerConsoleSetup(o: { job: BuiltJob; groupId: string; kafka: KafkaClientOptions; monitor: RunnerMonitor; views: readonly ConsoleView[]; actions: boolean; log: (line: string) => void }): RunnerConsoleSetup {
+export function runnerConsoleSetup(o: { job: BuiltJob; groupId: string; kafka: KafkaClientOptions; monitor: RunnerMonitor; views: readonly ConsoleView[]; actions: boolean; logger: Logger }): RunnerConsoleSetup {
   const sinks = o.job.graph.nodes.filter((n) => n.kind === 'sink').map((n) => n.id);
   const sampler = new LiveSampler({ collect: () => o.monitor.collect(), sinks });
   const savepoints: SavepointTaken[] = [];
@@ -39,7 +40,7 @@ export function runnerConsoleSetup(o: { job: BuiltJob; groupId: string; kafka: K
       const tail = new DeadLetterTail(o.kafka, dlqTopics);
       const started = tail.start().then(
         () => true,
-        (e: Error) => (o.log(`eddy: the console cannot follow the dead-letter topics: ${e.message}`), false),
+        (e: Error) => (o.logger.warn(`the console cannot follow the dead-letter topics: ${e.message}`), false),
       );
       following = { tail, started };
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { counter, gauge, histogram } from '../api/job-metrics.js';
+import { capturingLogger, quietLogger } from '../log/testing/log-capture.js';
 import { JobMetricsRegistry, threadJobMetrics } from './job-metrics-registry.js';
 import { RunnerMetrics } from './runner-metrics.js';
 
@@ -18,7 +19,7 @@ function declare() {
 describe('a job\'s own metrics', () => {
   it('are exported from the start with job_name, unlabelled counters and histograms at 0', async () => {
     const m = declare();
-    const r = new JobMetricsRegistry('shop', Object.values(m), () => undefined);
+    const r = new JobMetricsRegistry('shop', Object.values(m), quietLogger);
     const { body } = await new RunnerMetrics('shop').render([await r.collect()]);
     expect(samples(body, 'shop_skipped_total')).toEqual(['shop_skipped_total{job_name="shop"} 0']);
     expect(samples(body, 'shop_basket_items_count')).toEqual(['shop_basket_items_count{job_name="shop"} 0']);
@@ -28,8 +29,8 @@ describe('a job\'s own metrics', () => {
 
   it('are summed across threads (counters, histograms) or combined as declared (a max gauge)', async () => {
     const [a, b] = [declare(), declare()];
-    const ra = new JobMetricsRegistry('shop', Object.values(a), () => undefined);
-    const rb = new JobMetricsRegistry('shop', Object.values(b), () => undefined);
+    const ra = new JobMetricsRegistry('shop', Object.values(a), quietLogger);
+    const rb = new JobMetricsRegistry('shop', Object.values(b), quietLogger);
     a.orders.inc({ region: 'eu' }, 3);
     b.orders.inc({ region: 'eu' });
     b.orders.inc({ region: 'us' }, 2);
@@ -46,8 +47,8 @@ describe('a job\'s own metrics', () => {
 
   it('refuse a series past maxSeries and count it, and a removed series frees its place', async () => {
     const m = declare();
-    const lines: string[] = [];
-    const r = new JobMetricsRegistry('shop', Object.values(m), (l) => lines.push(l));
+    const { logger, records } = capturingLogger();
+    const r = new JobMetricsRegistry('shop', Object.values(m), () => logger);
     m.carts.set({ region: 'a' }, 1);
     m.carts.set({ region: 'b' }, 2);
     m.carts.set({ region: 'c' }, 3);
@@ -56,7 +57,7 @@ describe('a job\'s own metrics', () => {
     let body = (await new RunnerMetrics('shop').render([await r.collect()])).body;
     expect(samples(body, 'shop_open_carts').sort()).toEqual(['shop_open_carts{job_name="shop",region="a"} 5', 'shop_open_carts{job_name="shop",region="b"} 2']);
     expect(samples(body, 'eddy_job_metric_series_refused_total')).toContain('eddy_job_metric_series_refused_total{job_name="shop",metric="shop_open_carts"} 2');
-    expect(lines).toHaveLength(1);
+    expect(records.map((x) => [x.level, x.msg])).toEqual([['warn', expect.stringMatching(/^metric shop_open_carts has 2 series \(its maxSeries\)/)]]);
     m.carts.remove({ region: 'b' });
     m.carts.set({ region: 'c' }, 3);
     body = (await new RunnerMetrics('shop').render([await r.collect()])).body;
@@ -65,7 +66,7 @@ describe('a job\'s own metrics', () => {
 
   it('refuse labels other than the declared ones', () => {
     const m = declare();
-    new JobMetricsRegistry('shop', Object.values(m), () => undefined);
+    new JobMetricsRegistry('shop', Object.values(m), quietLogger);
     expect(() => m.orders.inc({ region: 'eu', shop: 'x' } as never)).toThrow(/exactly the labels \[region\]/);
     expect(() => m.orders.inc({} as never)).toThrow(/exactly the labels \[region\]/);
   });

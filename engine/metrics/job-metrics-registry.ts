@@ -8,6 +8,8 @@
  */
 import { Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { BIND, type JobMetric, type JobMetricSpec, type MetricSink } from '../api/job-metrics.js';
+import type { Logger } from '../log/logger.js';
+import { threadLogger } from '../log/thread-logger.js';
 import { catalogMetric } from './member-metrics.js';
 import { METRICS } from './metrics-catalog.js';
 
@@ -28,7 +30,8 @@ export class JobMetricsRegistry {
   constructor(
     readonly job: string,
     readonly declared: readonly JobMetric[],
-    private readonly log: (line: string) => void = (line) => console.error(line),
+    /** Looked up when it logs: the registry outlives the member whose thread logger was current when it was made. */
+    private readonly logger: () => Logger = threadLogger,
   ) {
     checkDeclared(declared);
     this.#refused = catalogMetric(REFUSED, this.#registry) as Counter;
@@ -88,7 +91,7 @@ export class JobMetricsRegistry {
     this.#refused.inc({ job_name: this.job, metric: spec.name });
     if (this.#warned.has(spec.name)) return;
     this.#warned.add(spec.name);
-    this.log(`eddy: metric ${spec.name} has ${spec.maxSeries} series (its maxSeries) in this thread: updates opening more are refused and counted in eddy_job_metric_series_refused_total`);
+    this.logger().warn(`metric ${spec.name} has ${spec.maxSeries} series (its maxSeries) in this thread: updates opening more are refused and counted in eddy_job_metric_series_refused_total`);
   }
 }
 
@@ -115,9 +118,9 @@ let current: JobMetricsRegistry | undefined;
  * This thread's registry of the job's own metrics: the one made for the same job and declarations,
  * or a new one (the old one's handles unbound).
  */
-export function threadJobMetrics(job: string, declared: readonly JobMetric[], log?: (line: string) => void): JobMetricsRegistry {
+export function threadJobMetrics(job: string, declared: readonly JobMetric[]): JobMetricsRegistry {
   if (current && current.job === job && current.declared.length === declared.length && current.declared.every((m, i) => m === declared[i])) return current;
   current?.unbind();
-  current = new JobMetricsRegistry(job, declared, log);
+  current = new JobMetricsRegistry(job, declared);
   return current;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { WindowResult } from '../api/functions.js';
-import { count } from '../aggregate/aggregate-function.js';
+import { aggregates, count, sum } from '../aggregate/aggregate-function.js';
 import { MemoryStateBackend } from '../state/memory-backend.js';
 import type { KeyRange } from '../state/state-backend.js';
 import { sliding } from '../windows/window-spec.js';
@@ -93,5 +93,31 @@ describe('window aggregate after a restore', () => {
     expect(byEnd.get(4_000)).toEqual({ a: 4, b: 2 });
     // One entry fits: the first window's slice comes back to the heap, the others are read each time.
     expect(backend.sliceRowsRead).toBe(1 + 1 + 2 + 4);
+  });
+});
+
+describe('window aggregate fires', () => {
+  it('merge slices into an accumulator of their own, leaving the cached ones as they were for later windows', async () => {
+    const stats = aggregates({ n: count<number>(), total: sum((v: number) => v) });
+    const op = new WindowAggregateOperator(
+      operatorContext({ backend: new MemoryStateBackend(), tables: [SLICES, INDEX], cacheEntries: 100 }).ctx,
+      { window: sliding(4_000, 1_000), allowedLatenessMs: 0, earlyFiringMs: null },
+      stats,
+    );
+    const byEnd = new Map<number, Record<string, unknown>>();
+    const out: Output = {
+      emit: (r) => {
+        const w = r.value as WindowResult<unknown>;
+        byEnd.set(w.windowEnd, { ...byEnd.get(w.windowEnd), [w.key]: w.value });
+      },
+    };
+    // Key a: the value 10^s in each slice s (ending at s + 1 seconds), so a sum tells which slices it holds.
+    const values = [1, 10, 100, 1_000, 10_000, 100_000];
+    await op.processBatch(values.map((v, s) => ({ value: v, timestamp: s * 1_000 + 500, key: 'a', keyGroup: 0 })), out);
+    await op.onWatermark(5_999, out);
+    expect(byEnd.get(3_000)).toEqual({ a: { n: 3, total: 111 } });
+    expect(byEnd.get(4_000)).toEqual({ a: { n: 4, total: 1_111 } });
+    expect(byEnd.get(5_000)).toEqual({ a: { n: 4, total: 11_110 } });
+    expect(byEnd.get(6_000)).toEqual({ a: { n: 4, total: 111_100 } });
   });
 });

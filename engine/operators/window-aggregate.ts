@@ -36,6 +36,12 @@ interface Pending {
   acc: unknown;
 }
 
+/** A key's accumulator during a window fire; `own` when the fire made it (so it may change in place). */
+interface Merging {
+  acc: unknown;
+  own: boolean;
+}
+
 interface CachedEntry {
   keyGroup: number;
   acc: unknown;
@@ -255,7 +261,7 @@ export class WindowAggregateOperator implements Operator {
   }
 
   async #fire(windowEnd: number, out: Output, early: boolean): Promise<void> {
-    const accs = new Map<string, unknown>();
+    const accs = new Map<string, Merging>();
     const windowStart = windowEnd - this.#geometry.size;
     // A key whose merge or result keeps throwing is left out of this window (and dead-lettered once).
     // The retries are built in #fireAgain: a closure here would cost every key an allocation.
@@ -265,19 +271,20 @@ export class WindowAggregateOperator implements Operator {
       if (result === SKIPPED) (failed ??= new Set()).add(key);
       return result;
     };
-    // Aggregate functions must not modify merge's arguments: the first may be a cached accumulator.
+    // A key starts with its first slice's accumulator, which is cached and must not change; the
+    // first merge makes one of the fire's own, which later slices merge into in place where the
+    // function can (`mergeInto`) instead of allocating a new one per slice.
     const add = (key: string, acc: unknown): void => {
       if (failed?.has(key)) return;
-      const before = accs.get(key);
-      if (before === undefined) return void accs.set(key, acc);
-      let merged: unknown;
+      const m = accs.get(key);
+      if (m === undefined) return void accs.set(key, { acc, own: false });
       try {
-        merged = this.fn.merge(before, acc);
+        if (m.own && this.fn.mergeInto) return this.fn.mergeInto(m.acc, acc);
+        this.#merged(m, this.fn.merge(m.acc, acc), acc);
       } catch (e) {
-        merged = again(key, e, (x, y) => this.fn.merge(x, y), before, acc);
-        if (merged === SKIPPED) return;
+        const merged = again(key, e, (x, y) => this.fn.merge(x, y), m.acc, acc);
+        if (merged !== SKIPPED) this.#merged(m, merged, acc);
       }
-      accs.set(key, merged);
     };
     const spilled: number[] = [];
     for (const sliceEnd of this.#geometry.slicesOf(windowEnd)) {
@@ -314,7 +321,7 @@ export class WindowAggregateOperator implements Operator {
         }
       }
     }
-    for (const [key, acc] of accs) {
+    for (const [key, { acc }] of accs) {
       if (failed?.has(key)) continue;
       let value: unknown;
       try {
@@ -327,6 +334,12 @@ export class WindowAggregateOperator implements Operator {
       // An early result belongs to this watermark step, a final one to its window's end.
       out.emit({ value: result, timestamp: early ? this.#watermark : windowEnd - 1, key });
     }
+  }
+
+  /** A merge's result is the fire's own unless `merge` handed back one of its arguments. */
+  #merged(m: Merging, merged: unknown, from: unknown): void {
+    m.own = merged !== m.acc && merged !== from;
+    m.acc = merged;
   }
 
   #fireAgain<T>(key: string, windowStart: number, windowEnd: number, e: unknown, call: (a: unknown, b: unknown) => T, a: unknown, b: unknown): T | typeof SKIPPED {

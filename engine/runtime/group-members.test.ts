@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { capturingLogger, quietLogger } from '../log/testing/log-capture.js';
 import { StateDirInUseError, claimStateDir, evictPreviousMembers, type GroupAdmin, processClientId, recordGroup } from './group-members.js';
 
 const children: { kill(): boolean }[] = [];
@@ -67,12 +68,12 @@ describe('group members of a dead process', () => {
       'job-merge': [{ memberId: 'dead-m', clientId: 'eddy-job-a1b2c3d4e5f6' }],
       unnoted: [{ memberId: 'dead-x', clientId: 'eddy-job-a1b2c3d4e5f6' }],
     });
-    const lines: string[] = [];
-    expect(await evictPreviousMembers(dir, b.admin, (l) => lines.push(l))).toBe(3);
+    const { logger, records } = capturingLogger();
+    expect(await evictPreviousMembers(dir, b.admin, logger)).toBe(3);
     expect(ids(b.groups.job)).toEqual(['other']);
     expect(ids(b.groups['job-merge'])).toEqual([]);
     expect(ids(b.groups.unnoted)).toEqual(['dead-x']);
-    expect(lines.join()).toContain('removed 3 group member(s)');
+    expect(records.map((r) => r.msg).join()).toContain('removed 3 group member(s)');
     expect(readdirSync(dir)).toEqual(['runner.pid']);
   });
 
@@ -84,7 +85,7 @@ describe('group members of a dead process', () => {
     const evicting = evictPreviousMembers(dir, async () => {
       await new Promise((r) => setTimeout(r, 20));
       return b.admin();
-    }, () => undefined);
+    }, quietLogger());
     expect(existsSync(join(dir, 'groups'))).toBe(false);
     recordGroup(dir, 'job'); // this process's member, while the eviction talks to the broker
     expect(await evicting).toBe(1);
@@ -104,7 +105,7 @@ describe('group members of a dead process', () => {
     const refusal = `state folder ${dir} is in use by another runner (process ${other.pid}): give each runner its own --state-dir`;
     expect(() => claimStateDir(dir)).toThrow(StateDirInUseError);
     expect(() => claimStateDir(dir)).toThrow(refusal);
-    await expect(evictPreviousMembers(dir, b.admin, () => undefined)).rejects.toThrow(refusal);
+    await expect(evictPreviousMembers(dir, b.admin, quietLogger())).rejects.toThrow(refusal);
     expect(b.connects).toBe(0);
     expect(ids(b.groups.job)).toEqual(['live']);
     expect(readFileSync(join(dir, 'runner.pid'), 'utf8')).toBe(held);
@@ -134,11 +135,11 @@ describe('group members of a dead process', () => {
     const dir = folder();
     writeFileSync(join(dir, 'runner.pid'), `${await gonePid()} a1b2c3d4e5f6`);
     const b = broker({ job: [] });
-    await evictPreviousMembers(dir, b.admin, () => undefined);
+    await evictPreviousMembers(dir, b.admin, quietLogger());
     // This process now holds the folder and its members join.
     recordGroup(dir, 'job');
     b.groups.job = [{ memberId: 'mine', clientId: processClientId('eddy-job') }];
-    expect(await evictPreviousMembers(dir, b.admin, () => undefined)).toBe(0);
+    expect(await evictPreviousMembers(dir, b.admin, quietLogger())).toBe(0);
     expect(ids(b.groups.job)).toEqual(['mine']);
   });
 
@@ -147,18 +148,18 @@ describe('group members of a dead process', () => {
     writeFileSync(join(dir, 'runner.pid'), `${process.pid} a1b2c3d4e5f6`);
     recordGroup(dir, 'job');
     const b = broker({ job: [{ memberId: 'dead', clientId: 'eddy-job-a1b2c3d4e5f6' }, { memberId: 'mine', clientId: processClientId('eddy-job') }] });
-    expect(await evictPreviousMembers(dir, b.admin, () => undefined)).toBe(1);
+    expect(await evictPreviousMembers(dir, b.admin, quietLogger())).toBe(1);
     expect(ids(b.groups.job)).toEqual(['mine']);
   });
 
   it('asks the broker nothing on a first start or when no groups were noted', async () => {
     const fresh = folder();
     const b = broker({});
-    expect(await evictPreviousMembers(fresh, b.admin, () => undefined)).toBe(0);
+    expect(await evictPreviousMembers(fresh, b.admin, quietLogger())).toBe(0);
     expect(existsSync(join(fresh, 'runner.pid'))).toBe(true);
     const noGroups = folder();
     writeFileSync(join(noGroups, 'runner.pid'), `${await gonePid()} a1b2c3d4e5f6`);
-    expect(await evictPreviousMembers(noGroups, b.admin, () => undefined)).toBe(0);
+    expect(await evictPreviousMembers(noGroups, b.admin, quietLogger())).toBe(0);
     expect(b.connects).toBe(0);
   });
 

@@ -17,6 +17,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import type { Logger } from '../log/logger.js';
 
 const DIR = 'groups';
 const PID_FILE = 'runner.pid';
@@ -124,11 +125,11 @@ export function claimStateDir(stateDir: string): void {
  *
  * @example
  * const admin = new KafkaAdmin(kafka);
- * const evicting = evictPreviousMembers(stateDir, async () => (await admin.connect(), admin), console.error);
+ * const evicting = evictPreviousMembers(stateDir, async () => (await admin.connect(), admin), logger);
  * // meanwhile start the members with kafka.clientId = processClientId(kafka.clientId)
  * await evicting;
  */
-export async function evictPreviousMembers(stateDir: string, admin: () => Promise<GroupAdmin>, log: (line: string) => void): Promise<number> {
+export async function evictPreviousMembers(stateDir: string, admin: () => Promise<GroupAdmin>, logger: Logger): Promise<number> {
   claimStateDir(stateDir);
   const key = resolve(stateDir);
   const previous = claims.get(key) ?? '';
@@ -154,6 +155,6 @@ export async function evictPreviousMembers(stateDir: string, admin: () => Promis
       return ids.length > 0 ? broker.removeMembers(groupId, ids) : 0;
     }),
   ).then((ns) => ns.reduce((a, b) => a + b, 0));
-  if (removed > 0) log(`eddy: removed ${removed} group member(s) of the previous process from their groups in ${Date.now() - from} ms`);
+  if (removed > 0) logger.info(`removed ${removed} group member(s) of the previous process from their groups in ${Date.now() - from} ms`);
   return removed;
 }

@@ -42,20 +42,46 @@ export interface LocalStateCheck extends Omit<TaskNow, 'markerThere'> {
   changelog: { topic: string; partition: number };
 }
 
+/** What a task's store holds, and the id of the marker at the changelog offset it names (being read). */
+export interface LocalStateLook {
+  local: LocalStore;
+  /** Undefined when the store names no marker (empty, or built before markers). */
+  marker: Promise<string | undefined> | undefined;
+}
+
+/**
+ * Reads what a task's store holds and starts reading the incarnation marker it was built from. The
+ * marker was committed long before, so the read needs no fence: the task fences meanwhile (a
+ * restart's two slowest steps overlap) and then calls {@link verifiedLocalState} with the look.
+ *
+ * @example
+ * const look = await lookAtLocalState(store, { partitions: ports.partitions, changelog: { topic: 'cp-changelog', partition: 3 } });
+ */
+export async function lookAtLocalState(store: StateBackend, at: Pick<LocalStateCheck, 'partitions' | 'changelog'>): Promise<LocalStateLook> {
+  const local = await describeStore(store);
+  const { builtFrom } = local;
+  // Read only when the marker can decide (an empty store is rebuilt anyway).
+  const marker = builtFrom && !local.empty ? markerAt(at, BigInt(builtFrom.markerOffset)) : undefined;
+  // Awaited by verifiedLocalState; a task whose fence fails first never asks, and that is no error.
+  marker?.catch(() => undefined);
+  return { local, marker };
+}
+
 /**
  * Checks a task's store and returns the store to use: the same one, or, when it is stale, the same
  * folder wiped and reopened empty (with why). Call it after the task has fenced its predecessor,
- * so that the changelog end in `check` is final.
+ * so that the changelog end in `check` is final; `look` is {@link lookAtLocalState}'s, taken now
+ * when not given.
  *
  * @example
  * const { store, wiped } = await verifiedLocalState(await openLocalState(dir), { dir, partitions: ports.partitions, changelog: { topic: 'cp-changelog', partition: 3 }, group: 'cp', fingerprint, changelogEnd, savepoint: undefined });
  * if (wiped) log(`${wiped}: rebuilding from the changelog`);
  */
-export async function verifiedLocalState(store: StateBackend, check: LocalStateCheck): Promise<{ store: StateBackend; wiped?: string }> {
-  const local = await describeStore(store);
-  const { builtFrom } = local;
-  // Read only when the marker can decide (a store about to be replaced needs no look).
-  const markerThere = builtFrom && !local.empty && check.savepoint === undefined ? await markerAt(check, BigInt(builtFrom.markerOffset)) : undefined;
+export async function verifiedLocalState(store: StateBackend, check: LocalStateCheck, look?: LocalStateLook): Promise<{ store: StateBackend; wiped?: string }> {
+  const { local, marker } = look ?? (await lookAtLocalState(store, check));
+  // A marker at or past the end (as the fence left it) is not there: the partition was recreated.
+  const offset = local.builtFrom ? BigInt(local.builtFrom.markerOffset) : undefined;
+  const markerThere = marker && offset !== undefined && offset < check.changelogEnd && check.savepoint === undefined ? await marker : undefined;
   const decision = checkStateIdentity(local, { ...check, markerThere });
   if (decision.keep) return { store };
   await store.close();
@@ -75,8 +101,7 @@ async function describeStore(store: StateBackend): Promise<LocalStore> {
 }
 
 /** The id of the incarnation marker at `offset` of the changelog partition, if that is what is there. */
-async function markerAt(check: LocalStateCheck, offset: bigint): Promise<string | undefined> {
-  if (offset >= check.changelogEnd) return undefined;
+async function markerAt(check: Pick<LocalStateCheck, 'partitions' | 'changelog'>, offset: bigint): Promise<string | undefined> {
   const record = await check.partitions.recordAt(check.changelog.topic, check.changelog.partition, offset);
   if (!record || BigInt(record.offset) !== offset || record.key?.equals(INCARNATION_KEY) !== true) return undefined;
   return parseStored(IncarnationMarkerSchema, record.value)?.id;

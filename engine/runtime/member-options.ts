@@ -1,6 +1,7 @@
 /** What a group member (member.ts) runs with. */
 import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
 import type { BuiltJob } from '../api/job-builder.js';
+import type { Logger } from '../log/logger.js';
 import type { SavepointTask } from '../checkpoint/savepoint.js';
 import type { MemberMetrics } from '../metrics/member-metrics.js';
 import type { CheckpointEvent, SavepointPhase, SavepointReply } from './protocol.js';
@@ -30,7 +31,8 @@ export interface MemberOptions {
   inputClient?: { kind: 'kafkajs' } | { kind: 'confluent'; dir: string };
   /** Identifies this member in logs. */
   name: string;
-  log: (line: string) => void;
+  /** The member's logger (its fields name the member); tasks log through children of it. */
+  logger: Logger;
   signal?: AbortSignal;
   metrics?: MemberMetrics;
   /** Every task commit, completed or failed. */

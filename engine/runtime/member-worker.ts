@@ -6,6 +6,8 @@
  */
 import { isMainThread } from 'node:worker_threads';
 import { buildJob, loadJob } from '../api/job-definition.js';
+import { Logger } from '../log/logger.js';
+import { setThreadLogger } from '../log/thread-logger.js';
 import { threadJobMetrics, type JobMetricsRegistry } from '../metrics/job-metrics-registry.js';
 import { MemberMetrics } from '../metrics/member-metrics.js';
 import { failureInfo } from './member-failure.js';
@@ -22,6 +24,11 @@ export default async function memberWorker(start: MemberStart): Promise<MemberOu
   const { port } = start;
   const abort = new AbortController();
   const post = (m: FromMember): void => port.postMessage(m);
+  // Records cross as plain data, filtered here already; the runner writes them.
+  const logger = new Logger((record) => post({ type: 'log', record }), start.logLevel, { member: start.name });
+  // kafkajs and the job's metrics registry log through the thread's logger: in a member thread, the
+  // member's. A member on the runner's own thread leaves the runner's in place.
+  if (!isMainThread) setThreadLogger(logger);
   let metrics: MemberMetrics | undefined;
   let jobMetrics: JobMetricsRegistry | undefined;
   // On the main thread (the Confluent client's member) the runner collects the job's metrics itself.
@@ -43,14 +50,14 @@ export default async function memberWorker(start: MemberStart): Promise<MemberOu
     }
   });
   try {
-    const { jobModule, jobOptions, port: _port, ...member } = start;
+    const { jobModule, jobOptions, logLevel: _level, port: _port, ...member } = start;
     const def = await loadJob(jobModule);
     metrics = threadMetrics = threadMetrics?.job === def.name ? threadMetrics.restarted() : new MemberMetrics(def.name);
-    jobMetrics = threadJobMetrics(def.name, def.metrics ?? [], (line) => post({ type: 'log', line }));
+    jobMetrics = threadJobMetrics(def.name, def.metrics ?? []);
     const stats = await runMember({
       ...member,
       job: buildJob(def, jobOptions),
-      log: (line) => post({ type: 'log', line }),
+      logger,
       signal: abort.signal,
       metrics,
       onCheckpoint: (event) => post({ type: 'checkpoint', ...event }),

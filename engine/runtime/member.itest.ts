@@ -12,6 +12,7 @@ import contentPopularity from '../../jobs/content-popularity/job.js';
 import { expectExactTrending, produceWatchEvents } from '../../jobs/content-popularity/testing/trending-fixtures.js';
 import { buildJob } from '../api/job-definition.js';
 import { runMember } from './member.js';
+import { quietLogger } from '../log/testing/log-capture.js';
 
 describe('exactly-once members on a real broker', () => {
   it.each([['rocksdb', 1], ['memory', 1]] as const)('equal the reference (%s state, %d members)', async (stateBackend, members) => {
@@ -24,7 +25,7 @@ describe('exactly-once members on a real broker', () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'eddy-run-'));
     await Promise.all(
       Array.from({ length: members }, (_, i) =>
-        runMember({ job, kafka: testClient(`eddy-itest-member-${i}`), groupId, stateDir: join(stateDir, `m${i}`), stateBackend, bounded: true, commitIntervalMs: 300, name: `m${i}`, log: () => undefined }),
+        runMember({ job, kafka: testClient(`eddy-itest-member-${i}`), groupId, stateDir: join(stateDir, `m${i}`), stateBackend, bounded: true, commitIntervalMs: 300, name: `m${i}`, logger: quietLogger() }),
       ),
     );
     await expectExactTrending(produced, { output, dlq: `${input}-dlq` }, { size: 60_000, slide: 20_000, k: 5 });

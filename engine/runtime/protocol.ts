@@ -4,14 +4,19 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { SavepointTask } from '../checkpoint/savepoint.js';
+import type { LogLevel, LogRecord } from '../log/logger.js';
 import type { MemberMetricsJson } from '../metrics/runner-metrics.js';
 import type { FailureInfo } from './member-failure.js';
 import type { MemberOptions } from './member-options.js';
 
-/** What a member thread is started with (piscina task argument): the member's options, with the job as a module path. */
-export interface MemberStart extends Omit<MemberOptions, 'job' | 'log' | 'signal' | 'metrics' | 'onCheckpoint' | 'onSavepointControl' | 'onReady'> {
+/**
+ * What a member thread is started with (piscina task argument): the member's options, with the job
+ * as a module path and the logger as its level (the member logs through the runner: `log` below).
+ */
+export interface MemberStart extends Omit<MemberOptions, 'job' | 'logger' | 'signal' | 'metrics' | 'onCheckpoint' | 'onSavepointControl' | 'onReady'> {
   jobModule: string;
   jobOptions: unknown;
+  logLevel: LogLevel;
   /** The runner's end of the conversation; the member posts {@link FromMember} on it. */
   port: MessagePort;
 }
@@ -58,7 +63,8 @@ export interface CheckpointEvent {
 
 /** Member → runner (how a member ended, its stats or its failure, comes back as its task's result: {@link MemberOutcome}). */
 export type FromMember =
-  | { type: 'log'; line: string }
+  /** A log record of the member (its fields name the member, and the task when it is a task's), for the runner to write. */
+  | { type: 'log'; record: LogRecord }
   | { type: 'metrics'; id: number; metrics: MemberMetricsJson }
   | { type: 'savepoint'; id: number; reply?: SavepointReply; error?: string }
   | ({ type: 'checkpoint' } & CheckpointEvent)

@@ -5,6 +5,7 @@
 import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
 import type { BuiltJob } from '../api/job-builder.js';
 import type { JobDefinition } from '../api/job-definition.js';
+import type { Logger } from '../log/logger.js';
 import type { RunnerMetrics } from '../metrics/runner-metrics.js';
 import { LatestView, type ViewSpec } from '../views/latest-view.js';
 import { ensureJobTopics, type JobLayout } from './job-topics.js';
@@ -33,11 +34,13 @@ export interface RunnerHttpOptions {
   maxGroups?: number;
   /** After a view took in new committed records (`eddy demo` redraws). */
   onViewUpdate?: () => void;
+  /** Where the savepoint control and the console log (what goes wrong following their topics). */
+  logger: Logger;
 }
 
 /**
  * @example
- * const http = await startRunnerHttp({ def, options, job, kafka, groupId, parallelism: 2, host: '127.0.0.1', port: 9464, stop });
+ * const http = await startRunnerHttp({ def, options, job, kafka, groupId, parallelism: 2, host: '127.0.0.1', port: 9464, stop, logger });
  * await runRunner({ ...runnerOptions, monitor: http.monitor });
  * await http.close();
  */
@@ -46,7 +49,7 @@ export async function startRunnerHttp(o: RunnerHttpOptions): Promise<{ monitor: 
   const views = openViews(o.def.views?.(o.options) ?? [], o.kafka, monitor.metrics, o.maxGroups, o.onViewUpdate);
   let topics: JobLayout | undefined;
   let control: SavepointControl | undefined;
-  const web = runnerConsoleSetup({ job: o.job, groupId: o.groupId, kafka: o.kafka, monitor, actions: o.token !== undefined, log: (line) => console.error(line), views: views.map((v) => ({ name: v.spec.name, param: v.spec.param, all: () => v.view.all(), feed: v.feed })) });
+  const web = runnerConsoleSetup({ job: o.job, groupId: o.groupId, kafka: o.kafka, monitor, actions: o.token !== undefined, logger: o.logger, views: views.map((v) => ({ name: v.spec.name, param: v.spec.param, all: () => v.view.all(), feed: v.feed })) });
   const savepoint = async (dir: string, thenStop: boolean): Promise<SavepointManifest> => {
     if (!topics || !control) throw new Error('the runner is still starting');
     const manifest = await takeSavepoint(control, dir, { graph: o.job.graph, stages: topics.stages }, { thenStop });
@@ -66,7 +69,7 @@ export async function startRunnerHttp(o: RunnerHttpOptions): Promise<{ monitor: 
   try {
     // Views follow output topics, and savepoints talk over the control topic: the job's topics exist first.
     topics = await ensureJobTopics(o.job, o.kafka, o.groupId);
-    control = await SavepointControl.start({ kafka: o.kafka, groupId: o.groupId, monitor, stop: o.stop, log: (line) => console.error(line) });
+    control = await SavepointControl.start({ kafka: o.kafka, groupId: o.groupId, monitor, stop: o.stop, logger: o.logger });
     for (const v of views) await v.view.start();
     web.followDeadLetters(Object.keys(topics.deadLetterMaxBytes));
   } catch (e) {

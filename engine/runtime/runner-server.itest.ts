@@ -12,6 +12,7 @@ import { createTopics, readTopic, uniqueName, waitFor } from '../../connectors/k
 import { produceWatchEvents } from '../../jobs/content-popularity/testing/trending-fixtures.js';
 import { TrendingRecordSchema, type TrendingRecord } from '../../jobs/content-popularity/trending-record.js';
 import { startServingEddy } from '../cli/testing/eddy-process.js';
+import { splitStderr } from '../log/testing/log-capture.js';
 import type { RunStatus } from './runner-monitor.js';
 import { CRASH_LOOP_ERROR, CRASH_LOOP_JOB } from './testing/crash-loop-job.js';
 
@@ -128,7 +129,7 @@ describe('runner HTTP server', () => {
     expect(readyz.status).toBe(503);
     expect(await readyz.json()).toEqual({ ready: false, reasons: [`member-0 is not restarted: crash loop: failed 2 times outside any task: ${CRASH_LOOP_ERROR}`] });
     expect(sumOf(await (await fetch(`${url}/metrics`)).text(), 'eddy_crash_looping_members')).toBe(1);
-    expect(runner.stderr()).toContain(`member-0: crash loop: failed 2 times outside any task: ${CRASH_LOOP_ERROR}; not restarting it`);
+    expect(splitStderr(runner.stderr()).logs).toContainEqual(expect.objectContaining({ level: 'error', member: 'member-0', msg: `crash loop: failed 2 times outside any task: ${CRASH_LOOP_ERROR}; not restarting it` }));
     // Unbounded, the runner goes on serving (alive, still not ready) until it is stopped.
     await new Promise((r) => setTimeout(r, 2_000));
     expect((await fetch(`${url}/healthz`)).status).toBe(200);

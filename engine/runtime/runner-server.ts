@@ -31,7 +31,7 @@ export interface RunnerServerOptions {
 /**
  * @example
  * const server = await startRunnerServer({ host: '127.0.0.1', port: 9464, monitor, views: [], stop });
- * console.error(`serving ${server.url}`);
+ * logger.info(`serving ${server.url}`, { url: server.url });
  */
 export function startRunnerServer(opts: RunnerServerOptions): Promise<{ url: string; close: () => Promise<void> }> {
   return serveJson(opts.host, opts.port, (req, res) => route(req, res, opts));

@@ -18,16 +18,19 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { KafkaAdmin } from '../../connectors/kafka/admin.js';
 import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
+import type { Logger } from '../log/logger.js';
+import { threadLogger } from '../log/thread-logger.js';
 import { claimStateDir, evictPreviousMembers, processClientId } from './group-members.js';
 import { failureInfo, type FailureInfo } from './member-failure.js';
 import type { FromMember, MemberOutcome, MemberStart, MemberStats, ToMember } from './protocol.js';
 import { RestartPolicy, describePosition, describeStop, type StoppedMember } from './restart-policy.js';
 import type { RunnerMonitor } from './runner-monitor.js';
 
-export type RunnerOptions = Omit<MemberStart, 'port' | 'name'> & {
+export type RunnerOptions = Omit<MemberStart, 'port' | 'name' | 'logLevel'> & {
   parallelism: number;
   signal?: AbortSignal;
-  log?: (line: string) => void;
+  /** Where the runner's and its members' records go, and at what level the members log (default: this thread's logger). */
+  logger?: Logger;
   /** Receives metrics, checkpoints, member states, restarts and crash loops (for the HTTP server). */
   monitor?: RunnerMonitor;
   /** Where members run: worker threads (default), or this thread (parallelism 1 only). */
@@ -48,7 +51,7 @@ export const DEFAULT_RESTART_LIMIT = 5;
 const LAST_WORDS_MS = 5_000;
 
 /** The previous process on this state folder, if killed, leaves its groups now (group-members.ts). */
-async function evictDeadMembers(kafka: KafkaClientOptions, stateDir: string, log: (line: string) => void): Promise<void> {
+async function evictDeadMembers(kafka: KafkaClientOptions, stateDir: string, logger: Logger): Promise<void> {
   // Connected only when there are groups to look at (none on a first start).
   let admin: KafkaAdmin | undefined;
   try {
@@ -56,10 +59,10 @@ async function evictDeadMembers(kafka: KafkaClientOptions, stateDir: string, log
       admin = new KafkaAdmin(kafka);
       await admin.connect();
       return admin;
-    }, log);
+    }, logger);
   } catch (e) {
     // Only a speed-up: without it the group waits for the dead members' session timeout.
-    log(`eddy: could not remove the previous process's group members: ${(e as Error).message}`);
+    logger.warn(`could not remove the previous process's group members: ${(e as Error).message}`);
   } finally {
     await admin?.disconnect();
   }
@@ -68,10 +71,10 @@ async function evictDeadMembers(kafka: KafkaClientOptions, stateDir: string, log
 /**
  * @example
  * const result = await runRunner({ jobModule: 'dist/jobs/content-popularity/job.js', jobOptions: {}, parallelism: 2, restartLimit: 5, … });
- * if (result.crashLoops.length > 0) console.error(describeStop(result.crashLoops[0]));
+ * if (result.crashLoops.length > 0) logger.error(describeStop(result.crashLoops[0]));
  */
 export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
-  const { parallelism, signal, monitor, memberThread = 'worker', restartLimit = DEFAULT_RESTART_LIMIT, log = (l: string) => console.error(l), ...rest } = opts;
+  const { parallelism, signal, monitor, memberThread = 'worker', restartLimit = DEFAULT_RESTART_LIMIT, logger = threadLogger(), ...rest } = opts;
   if (memberThread === 'main' && parallelism !== 1) throw new Error('a member on the main thread: parallelism 1 only');
   if (rest.inputClient?.kind === 'confluent' && memberThread !== 'main') throw new Error('a member on the Confluent client runs on the main thread');
   const policy = new RestartPolicy({ limit: restartLimit });
@@ -79,9 +82,9 @@ export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
   claimStateDir(rest.stateDir);
   // Not awaited: the member threads start meanwhile (a join that meets the dead members completes
   // as soon as they are removed). Its synchronous part, claiming the state folder, is done here.
-  const evicting = evictDeadMembers(rest.kafka, rest.stateDir, log);
+  const evicting = evictDeadMembers(rest.kafka, rest.stateDir, logger);
   // The members' clients carry this process's token, so the next process can tell them apart.
-  const start = { ...rest, kafka: { ...rest.kafka, clientId: processClientId(rest.kafka.clientId) } };
+  const start = { ...rest, logLevel: logger.level, kafka: { ...rest.kafka, clientId: processClientId(rest.kafka.clientId) } };
   let pool: Piscina | undefined;
   let runTask: (task: MemberStart) => Promise<MemberOutcome>;
   if (memberThread === 'main') {
@@ -112,7 +115,7 @@ export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
     let lastWords: FailureInfo | undefined;
     const closed = new Promise<void>((resolve) => channel.port1.once('close', resolve));
     channel.port1.on('message', (m: FromMember) => {
-      if (m.type === 'log') return log(m.line);
+      if (m.type === 'log') return logger.forward(m.record);
       if (m.type === 'ready') readySince = m.ready ? (readySince ?? Date.now()) : undefined;
       if (m.type === 'failed') {
         const { type: _type, ...failure } = m;
@@ -138,6 +141,7 @@ export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
 
   const runOne = async (index: number): Promise<void> => {
     const name = `member-${index}`;
+    const memberLogger = logger.child({ member: name });
     while (!stopping()) {
       const { outcome, readyMs } = await runMemberOnce(index);
       if (outcome.ok) {
@@ -152,7 +156,7 @@ export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
         const stop: StoppedMember = { member: name, reason: decision.reason, task: failure.position?.task ?? null, offset: failure.position?.offset ?? null, error: failure.error, failures: decision.failures, since: decision.since };
         crashLoops.push(stop);
         monitor?.stopped(index, failure, stop);
-        log(`${name}: ${describeStop(stop)}; not restarting it`);
+        memberLogger.error(`${describeStop(stop)}; not restarting it`);
         // Bounded, the job cannot finish without this member's partitions: the run ends.
         if (rest.bounded) halt.abort();
         return;
@@ -160,7 +164,7 @@ export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
       restarts += 1;
       monitor?.restarting(index, failure);
       const counted = decision.failures > 1 ? `, failure ${decision.failures} of ${restartLimit} ${describePosition(failure.position)}` : '';
-      log(`${name} failed (restart ${restarts}, in ${decision.delayMs / 1000} s${counted}): ${failure.error}`);
+      memberLogger.warn(`failed (restart ${restarts}, in ${decision.delayMs / 1000} s${counted}): ${failure.error}`);
       await sleep(decision.delayMs, undefined, { signal: halt.signal }).catch(() => undefined);
     }
   };

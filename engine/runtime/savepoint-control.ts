@@ -14,6 +14,7 @@ import { describeZodIssue, type Serde } from '../api/serde.js';
 import { KafkaSink } from '../../connectors/kafka/sink.js';
 import { KafkaSource } from '../../connectors/kafka/source.js';
 import { SavepointTaskSchema } from '../checkpoint/savepoint.js';
+import type { Logger } from '../log/logger.js';
 import { controlTopic } from './job-topics.js';
 import type { SavepointPhase, SavepointReply } from './protocol.js';
 import type { RunnerMonitor } from './runner-monitor.js';
@@ -73,12 +74,12 @@ export interface SavepointControlOptions {
   monitor: RunnerMonitor;
   /** What a stop with a savepoint, asked of any runner of the job, does here. */
   stop: () => void;
-  log: (line: string) => void;
+  logger: Logger;
 }
 
 /**
  * @example
- * const control = await SavepointControl.start({ kafka, groupId, monitor, stop, log });
+ * const control = await SavepointControl.start({ kafka, groupId, monitor, stop, logger });
  * const replies = await control.phase(id, 1, { phase: 'pause' }, (rs) => covered(rs), 10_000);
  */
 export class SavepointControl {
@@ -99,7 +100,7 @@ export class SavepointControl {
     // A group of this runner's own, reading from the end: commands sent before it started are not its.
     // A fetch waits at the broker until a command comes or half a second passes (long polling).
     const source = new KafkaSource(o.kafka, { groupId: `${topic}-${randomUUID()}`, topics: [topic], startFrom: 'latest', autoCommit: false }, controlSerde, {
-      write: async (records) => records.forEach((r) => o.log(`eddy: ignored a record of ${topic} (${r.reason}: ${r.detail})`)),
+      write: async (records) => records.forEach((r) => o.logger.warn(`ignored a record of ${topic} (${r.reason}: ${r.detail})`)),
     });
     const control = new SavepointControl(o, sink, source);
     await source.start(async (batch) => {
@@ -111,14 +112,14 @@ export class SavepointControl {
   async #received(m: ControlMessage): Promise<void> {
     if (m.type === 'reply') return this.#waiting.get(`${m.savepoint}:${m.step}`)?.({ process: m.process, owned: m.owned, tasks: m.tasks, ...(m.error !== undefined ? { error: m.error } : {}) });
     if (m.type === 'stop') {
-      this.o.log(`eddy: stopping: savepoint ${m.savepoint} was taken to stop the job`);
+      this.o.logger.info(`stopping: savepoint ${m.savepoint} was taken to stop the job`);
       return this.o.stop();
     }
     // Answered in the background: the next command (or this runner's own reply) may arrive meanwhile.
     void localPhase(this.o.monitor, m.phase).then(
       (reply) => this.#send({ type: 'reply', savepoint: m.savepoint, step: m.step, process: this.process, ...reply }),
       (e: unknown) => this.#send({ type: 'reply', savepoint: m.savepoint, step: m.step, process: this.process, owned: [], tasks: [], error: (e as Error).message }),
-    ).catch((e: unknown) => this.o.log(`eddy: could not answer savepoint ${m.savepoint}: ${(e as Error).message}`));
+    ).catch((e: unknown) => this.o.logger.error(`could not answer savepoint ${m.savepoint}: ${(e as Error).message}`));
   }
 
   async #send(m: ControlMessage): Promise<void> {

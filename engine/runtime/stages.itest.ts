@@ -14,6 +14,7 @@ import { buildJob } from '../api/job-definition.js';
 import { runMember } from './member.js';
 import categoryJob from './testing/category-job.js';
 import { expectExactCategoryViews, produceCategoryInput } from './testing/category-fixtures.js';
+import { quietLogger } from '../log/testing/log-capture.js';
 
 describe('a job of several stages on a real broker', () => {
   it('repartitions by category, unions two sources and merges a top-K: the output equals the reference', { timeout: 240_000 }, async () => {
@@ -24,7 +25,7 @@ describe('a job of several stages on a real broker', () => {
     const groupId = uniqueName('stages');
     const stateDir = mkdtempSync(join(tmpdir(), 'eddy-stages-'));
     const stats = await Promise.all(
-      [0, 1].map((i) => runMember({ job, kafka: testClient(`eddy-itest-stages-${i}`), groupId, stateDir: join(stateDir, `m${i}`), stateBackend: 'rocksdb', bounded: true, commitIntervalMs: 300, name: `m${i}`, log: () => undefined })),
+      [0, 1].map((i) => runMember({ job, kafka: testClient(`eddy-itest-stages-${i}`), groupId, stateDir: join(stateDir, `m${i}`), stateBackend: 'rocksdb', bounded: true, commitIntervalMs: 300, name: `m${i}`, logger: quietLogger() })),
     );
     await expectExactCategoryViews(produced, { output, top }, 60_000);
     // Every record of both topics went through the job, the bad ones to their topic's dead letters.

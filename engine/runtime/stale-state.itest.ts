@@ -20,6 +20,7 @@ import { LocalBroker, brokerPaths } from '../../deploy/local/local-broker.js';
 import { freeBrokerPort } from '../../deploy/local/testing/fresh-broker.js';
 import { expectExactTrending, generateWatchEvents, produceRecords } from '../../jobs/content-popularity/testing/trending-fixtures.js';
 import { WINDOW, runEddy, startServingEddy } from '../cli/testing/eddy-process.js';
+import { splitStderr } from '../log/testing/log-capture.js';
 
 // Its own data and log; the jars of the usual local broker.
 const home = mkdtempSync(join(tmpdir(), 'eddy-stale-home-'));
@@ -74,7 +75,9 @@ describe('stale local state', () => {
       const run = await eddyWith(['run', 'content-popularity', '--bounded', '--brokers', bootstrap, '--metrics-port', '0'], { EDDY_HOME: eddyHome });
       expect(run.code, run.stderr.slice(-3_000)).toBe(0);
       if (life === 'second') {
-        expect(run.stderr).toMatch(/task watch-events:0: the changelog is not the one local state was built from \(a new broker or a recreated topic\).*rebuilding from the changelog/);
+        expect(splitStderr(run.stderr).logs).toContainEqual(expect.objectContaining({
+          level: 'warn', task: 'watch-events:0', msg: expect.stringMatching(/^the changelog is not the one local state was built from \(a new broker or a recreated topic\).*rebuilding from the changelog/),
+        }));
       }
       // The reference from what the generator wrote (read back: the topic is the independent record).
       const produced: GeneratedRecord[] = (await readTopic('watch-events', 20_000, 0)).map((r) => ({ key: r.key?.toString() ?? null, value: r.value, kind: 'good' }));
@@ -87,6 +90,28 @@ describe('stale local state', () => {
     }
     rmSync(eddyHome, { recursive: true, force: true });
   }, 400_000);
+
+  it('refuses a changed job graph on the state of the same group (naming the cause) instead of reading it wrongly; the graph it belongs to runs on', async () => {
+    const bootstrap = await brokerUp();
+    const input = uniqueName('graph-in');
+    const group = uniqueName('graph');
+    const stateDir = mkdtempSync(join(tmpdir(), 'eddy-graph-state-'));
+    const gen = await runEddy(['generate', '--brokers', bootstrap, '--count', '2000', '--seed', '3', '--start-time', '1763800000000', '--topic', input, '--partitions', '2']);
+    expect(gen.code, gen.stderr).toBe(0);
+    const run = (window: string): Promise<{ code: number | null; stderr: string }> => eddyWith([
+      'run', 'content-popularity', '--bounded', '--brokers', bootstrap, '--metrics-port', '0', '--input-topic', input,
+      '--output-topic', `${input}-out`, '--group-id', group, '--state-dir', stateDir, '--window', window,
+    ], {});
+    const first = await run('10m');
+    expect(first.code, first.stderr.slice(-3_000)).toBe(0);
+    // Another window size: the slices in the changelog are of the old one.
+    const changed = await run('20m');
+    expect(changed.code).not.toBe(0);
+    expect(changed.stderr).toMatch(new RegExp(`${group}-[a-z-]+-changelog, partition \\d, holds the state of a different job graph .* run it under a new --group-id`));
+    const again = await run('10m');
+    expect(again.code, again.stderr.slice(-3_000)).toBe(0);
+    rmSync(stateDir, { recursive: true, force: true });
+  }, 300_000);
 
   it('restores a savepoint into a folder and changelog that hold later state of the same group: the savepoint alone counts', async () => {
     const bootstrap = await brokerUp();
@@ -153,8 +178,9 @@ describe('stale local state', () => {
     await sink.disconnect();
     const restored = await runEddy([...args(output), '--bounded', '--from-savepoint', savepoint]);
     expect(restored.code, restored.stderr.slice(-3_000)).toBe(0);
-    expect(restored.stderr).toMatch(/task watch-events:0: restoring savepoint .*: wiped .*, rebuilding from the changelog/);
-    expect(restored.stderr).toMatch(/restored \d+ entries from savepoint \S+ \(replacing \d+ entries the changelog held\)/);
+    const { logs } = splitStderr(restored.stderr);
+    expect(logs).toContainEqual(expect.objectContaining({ task: 'watch-events:0', msg: expect.stringMatching(/^restoring savepoint .*: wiped .*, rebuilding from the changelog/) }));
+    expect(logs).toContainEqual(expect.objectContaining({ msg: expect.stringMatching(/^restored \d+ entries from savepoint \S+ \(replacing \d+ entries the changelog held\)/) }));
     await expectExactTrending(events, { output, dlq: `${input}-dlq` }, WINDOW);
   }, 400_000);
 

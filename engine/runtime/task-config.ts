@@ -2,6 +2,7 @@
 import type { DeadLetterReason } from '../../connectors/kafka/dead-letter.js';
 import type { BuiltJob } from '../api/job-builder.js';
 import type { SavepointTask } from '../checkpoint/savepoint.js';
+import type { Logger } from '../log/logger.js';
 import type { OperatorMeter } from '../metrics/member-metrics.js';
 import type { StageLayout } from './job-topics.js';
 
@@ -15,7 +16,8 @@ export interface TaskConfig {
   stateDir: string;
   stateBackend: 'rocksdb' | 'memory';
   transactionalId: string;
-  log: (line: string) => void;
+  /** The task's logger: its fields name the member, the task and its partition. */
+  logger: Logger;
   meter?: OperatorMeter;
   /**
    * `exactly-once` (default): outputs are written inside the task's transactions. `at-least-once`:

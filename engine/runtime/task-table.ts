@@ -27,7 +27,7 @@ export interface TaskTableOptions {
   job: BuiltJob;
   kafka: KafkaClientOptions;
   layout: JobLayout;
-  member: Pick<MemberOptions, 'groupId' | 'stateDir' | 'stateBackend' | 'log' | 'guarantee' | 'metrics' | 'onCheckpoint' | 'savepoint' | 'onReady'>;
+  member: Pick<MemberOptions, 'groupId' | 'stateDir' | 'stateBackend' | 'logger' | 'guarantee' | 'metrics' | 'onCheckpoint' | 'savepoint' | 'onReady'>;
   limits: NonNullable<TaskConfig['limits']>;
   stats: MemberStats;
   /** Where tasks reach Kafka and their stores (default: the cluster of `kafka` and the local disk). */
@@ -74,11 +74,12 @@ export class TaskTable {
    */
   reconcile(kind: 'source' | 'exchange', owned: readonly TopicPartition[]): void {
     const wanted = new Set(owned.map((tp) => taskId(this.stageOf(tp.topic).stage.id, tp.partition)));
+    this.o.member.logger.debug(`assigned ${wanted.size} ${kind} partition(s)`, { tasks: [...wanted] });
     for (const [id, slot] of this.slots) {
       if (kindOf(slot.stage) !== kind || wanted.has(id)) continue;
       this.slots.delete(id);
       this.o.member.metrics?.forget(id);
-      void runOn(slot, (t) => this.#close(t)).catch((e: unknown) => this.o.member.log(`closing ${id}: ${(e as Error).message}`));
+      void runOn(slot, (t) => this.#close(t)).catch((e: unknown) => this.o.member.logger.warn(`closing the task failed: ${(e as Error).message}`, { task: id, partition: slot.partition }));
     }
     for (const tp of owned) {
       const stage = this.stageOf(tp.topic);
@@ -140,6 +141,7 @@ export class TaskTable {
     const id = taskId(stage.stage.id, partition);
     const opening = Date.now();
     const entry = member.savepoint?.tasks.find((t) => t.task === id);
+    const logger = member.logger.child({ task: id, partition });
     const task = Task.open({
       job, stage, partition, limits,
       deadLetterMaxBytes: layout.deadLetterMaxBytes[stage.deadLetterTopic]!,
@@ -149,7 +151,7 @@ export class TaskTable {
       },
       stateDir: member.stateDir, stateBackend: member.stateBackend,
       transactionalId: `${member.groupId}-${stage.stage.id}-${partition}`,
-      log: member.log,
+      logger,
       guarantee: member.guarantee ?? 'exactly-once',
       ...(member.metrics ? { meter: member.metrics.forTask(id) } : {}),
       ...(entry ? { savepoint: { dir: member.savepoint!.dir, task: entry } } : {}),
@@ -157,6 +159,7 @@ export class TaskTable {
     void task.then(
       (t) => {
         this.opened.add(t);
+        logger.debug(`open in ${Date.now() - opening} ms`, { resumeOffset: t.resumeOffset });
         member.metrics?.restored(id, Date.now() - opening);
         // An input partition shows (at 0) from the start, not from its first record.
         if (kindOf(stage) === 'source') member.metrics?.sourceRecords(id, 0);

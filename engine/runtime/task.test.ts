@@ -22,6 +22,7 @@ import { Task } from './task.js';
 import type { TaskPorts } from './task-ports.js';
 import type { TaskConfig } from './task-config.js';
 import { FakeKafka } from './testing/fake-kafka.js';
+import { quietLogger } from '../log/testing/log-capture.js';
 
 type View = { k: string; t: number };
 const WINDOW = 10;
@@ -38,7 +39,7 @@ function job(partitioning: 'input' | 'repartition'): BuiltJob {
 
 const config = (built: BuiltJob, stage: StageLayout, partition: number): TaskConfig => ({
   job: built, stage, partition, deadLetterMaxBytes: 1 << 20, stateDir: '/nowhere', stateBackend: 'memory',
-  transactionalId: `g-${stage.stage.id}-${partition}`, log: () => undefined, limits: { maxFutureSkewMs: 0, maxGroups: 1_000 },
+  transactionalId: `g-${stage.stage.id}-${partition}`, logger: quietLogger(), limits: { maxFutureSkewMs: 0, maxGroups: 1_000 },
 });
 
 const views: View[] = Array.from({ length: 60 }, (_, i) => ({ k: `k${i % 7}`, t: i * 3 }));
@@ -137,6 +138,42 @@ describe('a task on an in-memory Kafka', () => {
         const again = await RocksDbStateBackend.open(join(dir, `${stage!.stage.id}-0`));
         await again.close();
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reopened on its kept RocksDB state after a crash, reads no changelog (its store is as far as the changelog) and finishes exactly once', async () => {
+    const built = job('input');
+    const [stage] = layoutStages(built.graph, 'g', new Map([['in', 1]]));
+    const dir = mkdtempSync(join(tmpdir(), 'eddy-task-kept-'));
+    try {
+      const kafka = new FakeKafka();
+      kafka.produce('in', 0, views.map((v) => ({ key: v.k, value: JSON.stringify(v) })));
+      const real = kafka.ports();
+      let reads = 0;
+      const ports: TaskPorts = {
+        ...real,
+        partitions: { ...real.partitions, read: async (...args) => ((reads += 1), real.partitions.read(...args)) },
+        openStore: async () => RocksDbStateBackend.open(join(dir, `${stage!.stage.id}-0`)),
+      };
+      const rocks = { ...config(built, stage!, 0), stateBackend: 'rocksdb' as const, stateDir: dir };
+      const first = await Task.open(rocks, ports);
+      await first.processRecords(asInput(views.slice(0, 30)));
+      await first.commit(30n);
+      // Dies with uncommitted work: its store closes (as a killed process's lock goes), nothing else.
+      await first.processRecords(asInput(views.slice(30, 40), 30));
+      await first.closeState();
+      reads = 0;
+
+      const second = await Task.open(rocks, ports);
+      expect(reads).toBe(0);
+      expect(second.resumeOffset).toBe(30n);
+      await second.processRecords(asInput(views.slice(30), 30));
+      await second.end();
+      await second.commit(60n);
+      await second.close();
+      expect(outputs(kafka)).toEqual(reference(views));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -17,7 +17,7 @@ import { resumePoint } from '../state/state-identity.js';
 import { TransactionalState } from '../state/transactional-state.js';
 import { recoverFromChangelog } from './changelog-recovery.js';
 import { LocalExecutor } from './local-executor.js';
-import { verifiedLocalState } from './local-state.js';
+import { lookAtLocalState, verifiedLocalState } from './local-state.js';
 import { FatalJobError } from './member-failure.js';
 import { exchangeRecordsOf, type ExchangeRecord } from './exchange-record.js';
 import { TaskClock } from './task-clock.js';
@@ -68,27 +68,36 @@ export class Task {
     const dir = config.stateBackend === 'memory' ? undefined : join(config.stateDir, `${layout.stage.id}-${partition}`);
     // What is open so far, closed again if opening fails (the broker gone mid-fence, say): an open
     // RocksDB keeps its folder locked for the whole process, so the member's restart could not open it.
+    // The store opens first: when the task moves between this process's members, its lock waits for
+    // the former owner to close it, so the fence below cannot cut into that owner's last commit.
     const held: { store: StateBackend; sink?: TransactionalOutput; direct?: Output; task?: Task } = { store: await ports.openStore(dir) };
+    const changelog = { topic: layout.changelog, partition };
     try {
-      const sink = (held.sink = await ports.output(config.transactionalId));
-      // Fence first (task-fence.ts): what is read next is final.
-      const { groupOffset, changelogEnd, inputEnd } = await fenceAndLocate(sink, ports.partitions, layout, partition);
-      const changelog = { topic: layout.changelog, partition };
+      // The store is looked at (its marker read) while the producer connects and fences: after a
+      // kill these are a restart's slowest steps, and neither needs the other's result.
+      const [looked, fenced] = await Promise.allSettled([
+        lookAtLocalState(held.store, { partitions: ports.partitions, changelog }),
+        // Fence first (task-fence.ts): what is read next is final.
+        ports.output(config.transactionalId).then(async (s) => ({ sink: (held.sink = s), at: await fenceAndLocate(s, ports.partitions, layout, partition) })),
+      ]);
+      if (looked.status === 'rejected') throw looked.reason;
+      if (fenced.status === 'rejected') throw fenced.reason;
+      const { sink, at: { groupOffset, changelogEnd, inputEnd } } = fenced.value;
       // As before: a savepoint seeds only a task whose group has no progress (the CLI checks the group).
       const seeding = config.savepoint !== undefined && groupOffset < 0n ? config.savepoint : undefined;
       const { store, wiped } = await verifiedLocalState(held.store, {
         dir, partitions: ports.partitions, changelog, changelogEnd,
         group: layout.groupId, fingerprint: graphFingerprint(job.graph), savepoint: seeding?.dir,
-      });
+      }, looked.value);
       held.store = store;
-      if (wiped) config.log(`task ${taskId(layout.stage.id, partition)}: ${wiped}: wiped ${dir ?? 'its memory'}, rebuilding from the changelog`);
+      if (wiped) config.logger.warn(`${wiped}: wiped ${dir ?? 'its memory'}, rebuilding from the changelog`);
       const state = new TransactionalState(store);
       const sinkTopics = new Map(job.graph.nodes.flatMap((n) => (n.kind === 'sink' ? [[n.id, n.config.topic] as const] : [])));
       const dlq = new KafkaDeadLetterQueue(sink, layout.deadLetterTopic, config.deadLetterMaxBytes);
       if (config.guarantee === 'at-least-once') held.direct = await ports.direct();
       const task = (held.task = new Task(config, ports, state, sink, sinkTopics, dlq, held.direct));
       task.#committedOffset = groupOffset >= 0n ? groupOffset : undefined;
-      await task.#recover();
+      await task.#recover(changelogEnd);
       if (seeding) await task.#seed(seeding);
       else await task.#resume(inputEnd);
       return task;
@@ -118,7 +127,7 @@ export class Task {
     await this.commit(offset);
     this.resumeOffset = offset;
     const earlier = replaced > 0 ? ` (replacing ${replaced} entries the changelog held)` : '';
-    this.config.log(`task ${this.id}: restored ${entries.length} entries from savepoint ${savepoint.dir}${earlier}, resuming at offset ${offset}`);
+    this.config.logger.info(`restored ${entries.length} entries from savepoint ${savepoint.dir}${earlier}, resuming at offset ${offset}`);
   }
 
   /** The task's committed state and input offset (for a savepoint; call between commits). */
@@ -138,10 +147,10 @@ export class Task {
   }
 
   /** Replays the changelog tail into the store (changelog-recovery.ts), then builds the operators over it. */
-  async #recover(): Promise<void> {
+  async #recover(changelogEnd: bigint): Promise<void> {
     await recoverFromChangelog({
-      state: this.state, sink: this.sink, partitions: this.ports.partitions, changelog: this.config.stage.changelog, partition: this.config.partition,
-      group: this.config.stage.groupId, fingerprint: graphFingerprint(this.config.job.graph), log: (line) => this.config.log(`task ${this.id}: ${line}`),
+      state: this.state, sink: this.sink, partitions: this.ports.partitions, changelog: this.config.stage.changelog, partition: this.config.partition, changelogEnd,
+      group: this.config.stage.groupId, fingerprint: graphFingerprint(this.config.job.graph), logger: this.config.logger,
     });
     await this.#rebuild();
   }
@@ -158,7 +167,7 @@ export class Task {
       await this.close();
       throw new FatalJobError(`task ${this.id}: ${point.error}`);
     }
-    if (point.why) this.config.log(`task ${this.id}: ${point.why}`);
+    if (point.why) this.config.logger.warn(point.why);
     this.resumeOffset = point.offset;
   }
 

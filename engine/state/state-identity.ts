@@ -28,7 +28,13 @@ export function isLocalOnly(key: Buffer): boolean {
 }
 
 /** The value of an incarnation marker. */
-export const IncarnationMarkerSchema = z.strictObject({ id: z.uuid(), group: z.string(), createdAt: z.number().int() });
+export const IncarnationMarkerSchema = z.strictObject({
+  id: z.uuid(),
+  group: z.string(),
+  createdAt: z.number().int(),
+  /** The job graph whose state the partition holds (graphFingerprint); absent in older markers. */
+  fingerprint: z.string().optional(),
+});
 export type IncarnationMarker = z.infer<typeof IncarnationMarkerSchema>;
 
 /** What a store was built from (its `identity` meta entry). */

@@ -5,6 +5,7 @@ import { mulberry32 } from '../../engine/testing/reference/random-streams.js';
 import { LatestByKey } from '../../engine/views/latest-view.js';
 import { TrendingGauge, trendingViews } from './trending-metrics.js';
 import type { TrendingRecord } from './trending-record.js';
+import { quietLogger } from '../../engine/log/testing/log-capture.js';
 
 const samples = (text: string, name: string): string[] => text.split('\n').filter((l) => l.startsWith(`${name}{`));
 const record = (category: string, windowEnd: number, rankings: [string, number][]): TrendingRecord => ({
@@ -14,7 +15,7 @@ const record = (category: string, windowEnd: number, rankings: [string, number][
 
 describe('eddy_trending_views (content-popularity\'s own gauge)', () => {
   it('replaces a category\'s ranking: series of content that left it disappear', async () => {
-    const registry = new JobMetricsRegistry('j', [trendingViews], () => undefined);
+    const registry = new JobMetricsRegistry('j', [trendingViews], quietLogger);
     const g = new TrendingGauge();
     g.update([record('all', 60_000, [['c-1', 9], ['c-2', 4]])], []);
     g.update([record('movies', 60_000, [['c-9', 3]])], []);
@@ -27,7 +28,7 @@ describe('eddy_trending_views (content-popularity\'s own gauge)', () => {
   });
 
   it('keeps within a capped view: a flood of 5,000 categories leaves the newest window\'s 1,000', async () => {
-    const registry = new JobMetricsRegistry('j', [trendingViews], () => undefined);
+    const registry = new JobMetricsRegistry('j', [trendingViews], quietLogger);
     const g = new TrendingGauge();
     const view = new LatestByKey<TrendingRecord>({ maxKeys: 1_000, keyOf: (t) => t.category, orderOf: (t) => t.windowEnd });
     const rnd = mulberry32(15);
@@ -49,7 +50,7 @@ describe('eddy_trending_views (content-popularity\'s own gauge)', () => {
   });
 
   it('goes nowhere once unbound (another job took the thread)', async () => {
-    const registry = new JobMetricsRegistry('j', [trendingViews], () => undefined);
+    const registry = new JobMetricsRegistry('j', [trendingViews], quietLogger);
     const g = new TrendingGauge();
     g.update([record('all', 60_000, [['c-1', 9]])], []);
     registry.unbind();

@@ -5,10 +5,16 @@
  */
 import * as z from 'zod';
 
+/** The rule of every id field: 1 to 128 characters (the schema's, and the fast decoder's in watch-event-decoder.ts). */
+export const isWatchEventId = (s: string): boolean => s.length >= 1 && s.length <= 128;
+
+/** The rule of `watchSeconds`: a non-negative integer. */
+export const isWatchSeconds = (n: number): boolean => Number.isSafeInteger(n) && n >= 0;
+
 // One refinement per field instead of zod's chained checks (.min().max(), .int().nonnegative()):
-// the same rules at a third of the cost, and this schema runs once per input record.
-const id = z.string().refine((s) => s.length >= 1 && s.length <= 128, 'expected 1 to 128 characters');
-const count = z.number().refine((n) => Number.isSafeInteger(n) && n >= 0, 'expected a non-negative integer');
+// the same rules at a third of the cost.
+const id = z.string().refine(isWatchEventId, 'expected 1 to 128 characters');
+const count = z.number().refine(isWatchSeconds, 'expected a non-negative integer');
 
 /**
  * A watch event. Unknown extra fields are dropped, not rejected, so producers can add fields without

@@ -17,6 +17,7 @@ import { runMember } from '../../engine/runtime/member.js';
 import viewerSessions from './job.js';
 import { referenceSessions } from './testing/session-reference.js';
 import { generateViewerEvents, produceViewerEvents } from './testing/viewer-events.js';
+import { quietLogger } from '../../engine/log/testing/log-capture.js';
 
 describe('viewer-sessions on a real broker', () => {
   it('two members equal the reference, keyed by user id', async () => {
@@ -37,7 +38,7 @@ describe('viewer-sessions on a real broker', () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'eddy-run-'));
     await Promise.all(
       [0, 1].map((i) =>
-        runMember({ job, kafka: testClient(`eddy-itest-member-${i}`), groupId, stateDir: join(stateDir, `m${i}`), stateBackend: 'rocksdb', bounded: true, commitIntervalMs: 300, name: `m${i}`, log: () => undefined }),
+        runMember({ job, kafka: testClient(`eddy-itest-member-${i}`), groupId, stateDir: join(stateDir, `m${i}`), stateBackend: 'rocksdb', bounded: true, commitIntervalMs: 300, name: `m${i}`, logger: quietLogger() }),
       ),
     );
 

@@ -18,6 +18,7 @@ import watchTimeByRegion from './job.js';
 import { referenceWatchTime, sortWatchTime } from './testing/watch-time-reference.js';
 import { startBoundedRun } from '../../engine/cli/testing/eddy-process.js';
 import { committedOn, killOneOfThree, killRepeatedly } from '../../engine/runtime/testing/kill-repeatedly.js';
+import { quietLogger } from '../../engine/log/testing/log-capture.js';
 
 describe('watch-time-by-region on a real broker', () => {
   it('equals the reference with two members, through a 4-partition repartition topic', async () => {
@@ -30,7 +31,7 @@ describe('watch-time-by-region on a real broker', () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'eddy-wtr-'));
     await Promise.all(
       [0, 1].map((i) =>
-        runMember({ job, kafka: testClient(`eddy-itest-member-${i}`), groupId, stateDir: join(stateDir, `m${i}`), stateBackend: 'rocksdb', bounded: true, commitIntervalMs: 300, name: `m${i}`, log: () => undefined }),
+        runMember({ job, kafka: testClient(`eddy-itest-member-${i}`), groupId, stateDir: join(stateDir, `m${i}`), stateBackend: 'rocksdb', bounded: true, commitIntervalMs: 300, name: `m${i}`, logger: quietLogger() }),
       ),
     );
 

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { splitStderr } from '../../log/testing/log-capture.js';
 
 /** The CLI's entry point in dist/. */
 export const EDDY_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'dist', 'engine', 'cli', 'eddy.js');
@@ -49,8 +50,19 @@ export function startBoundedRun(job: string, jobArgs: readonly string[], o: { br
 /** The window settings `startContentPopularity` runs with, for the reference. */
 export const WINDOW = { size: 60_000, slide: 20_000, k: 5 };
 
+/**
+ * A runner's HTTP address, from its `serving` log line (JSON: its stderr is a pipe).
+ *
+ * @example
+ * await waitFor('the runner to serve', () => servingUrl(stderr) !== undefined, 60_000);
+ */
+export function servingUrl(stderr: string): string | undefined {
+  const line = splitStderr(stderr).logs.find((l) => l.msg.startsWith('serving ') && typeof l.url === 'string');
+  return line?.url as string | undefined;
+}
+
 export interface ServingEddy {
-  /** The runner's HTTP address, once it prints its serving line. */
+  /** The runner's HTTP address, once it logs its serving line. */
   url: Promise<string>;
   exitCode: Promise<number | null>;
   stderr(): string;
@@ -65,8 +77,8 @@ export function startServingEddy(args: string[], env: Record<string, string> = {
   const url = new Promise<string>((resolve, reject) => {
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
-      const m = /eddy: serving (http:\S+)/.exec(stderr);
-      if (m) resolve(m[1]!);
+      const url = servingUrl(stderr);
+      if (url) resolve(url);
     });
     void exitCode.then((code) => reject(new Error(`eddy exited (${code}) before serving: ${stderr.slice(-1_000)}`)));
   });

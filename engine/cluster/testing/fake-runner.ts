@@ -1,6 +1,6 @@
 /**
- * A stand-in for `eddy run` in unit tests of the job manager: the same process contract (the
- * "eddy: serving" line; exit 0 after SIGTERM, POST /v1/stop or a bounded run, with a JSON summary
+ * A stand-in for `eddy run` in unit tests of the job manager: the same process contract (its URL
+ * sent over the IPC channel; exit 0 after SIGTERM, POST /v1/stop or a bounded run, with a JSON summary
  * on stdout whose `ended` says which; `eddy run: <reason>` and exit 2 on bad options) and the
  * runner's HTTP routes, without Kafka, so the lifecycle tests take milliseconds. Option `top` 14
  * makes it crash (exit 1) while stopping on SIGTERM.
@@ -21,7 +21,7 @@ const server = createServer(async (req, res) => {
   const url = new URL(req.url, 'http://x');
   let body = '';
   for await (const c of req) body += c;
-  if (req.method === 'GET' && url.pathname === '/v1/status') return send(res, 200, { state: 'running', clientToken: process.env.EDDY_TOKEN ?? null, flagVariables: Object.keys(process.env).filter((k) => /^EDDY_(RUN_|BROKERS$)/.test(k)) });
+  if (req.method === 'GET' && url.pathname === '/v1/status') return send(res, 200, { state: 'running', clientToken: process.env.EDDY_TOKEN ?? null, flagVariables: Object.keys(process.env).filter((k) => /^EDDY_(RUN_|BROKERS$)/.test(k)), logLevel: args.includes('--log-level') ? args[args.indexOf('--log-level') + 1] : null });
   if (req.method === 'GET' && url.pathname === '/v1/checkpoints') return send(res, 200, { checkpoints: [{ id: 1, outcome: 'completed' }] });
   if (req.method === 'GET' && url.pathname === '/v1/trending') {
     const c = url.searchParams.get('category');
@@ -38,7 +38,9 @@ const server = createServer(async (req, res) => {
   send(res, 404, { error: 'no route' });
 });
 server.listen(0, '127.0.0.1', () => {
-  console.error('eddy: serving http://127.0.0.1:' + server.address().port + ' (metrics, status, trending)');
+  const url = 'http://127.0.0.1:' + server.address().port;
+  console.error(JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: 'serving ' + url + ' (metrics, status, trending)', url }));
+  process.send?.({ type: 'serving', url });
   if (config.bounded) setTimeout(() => end('finished'), 50);
 });
 process.once('SIGTERM', () => {

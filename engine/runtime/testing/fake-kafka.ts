@@ -12,7 +12,8 @@ import type { Output, PartitionLog, TaskPorts, TransactionalOutput } from '../ta
 
 interface Entry {
   record: SourceRecord<Buffer | null>;
-  status: 'pending' | 'committed' | 'aborted';
+  /** `marker`: a transaction's commit or abort marker, which takes an offset and is never read. */
+  status: 'pending' | 'committed' | 'aborted' | 'marker';
   txn: object | undefined;
 }
 
@@ -71,6 +72,18 @@ export class FakeKafka {
     return offset;
   }
 
+  /** Ends the pending entries `of` a transaction; as in Kafka, a marker follows them in each partition. */
+  #end(of: (e: Entry) => boolean, status: 'committed' | 'aborted'): void {
+    for (const [id, entries] of this.#partitions) {
+      const ended = entries.filter((e) => e.status === 'pending' && of(e));
+      for (const e of ended) e.status = status;
+      if (ended.length > 0) {
+        const [topic, partition] = [id.slice(0, id.lastIndexOf(':')), Number(id.slice(id.lastIndexOf(':') + 1))];
+        this.#append(topic, partition, { key: null, value: null }, 'marker', undefined);
+      }
+    }
+  }
+
   #log(): PartitionLog {
     // As read_committed: up to the first record of an open transaction.
     const stable = (topic: string, partition: number): Entry[] => {
@@ -107,7 +120,7 @@ export class FakeKafka {
       if (epoch !== this.#epochs.get(transactionalId)) throw new Error(`producer ${transactionalId} was fenced by a newer one`);
     };
     const end = (status: 'committed' | 'aborted'): void => {
-      for (const entries of this.#partitions.values()) for (const e of entries) if (e.txn === txn && e.status === 'pending') e.status = status;
+      this.#end((e) => e.txn === txn, status);
       txn = undefined;
     };
     return {
@@ -119,7 +132,7 @@ export class FakeKafka {
           // Initialising a transactional id fences older producers of it and aborts what they left open.
           epoch = (this.#epochs.get(transactionalId) ?? 0) + 1;
           this.#epochs.set(transactionalId, epoch);
-          for (const entries of this.#partitions.values()) for (const e of entries) if (e.status === 'pending' && (e.txn as { id?: string }).id === transactionalId) e.status = 'aborted';
+          this.#end((e) => (e.txn as { id?: string }).id === transactionalId, 'aborted');
         }
         live();
         txn = { id: transactionalId };
