@@ -18,6 +18,7 @@ import { exchangeSerde, type ExchangeRecord } from './exchange-record.js';
 import { recordGroup } from './group-members.js';
 import { ensureJobTopics, exchangeGroup, taskId } from './job-topics.js';
 import { DEFAULT_MAX_GROUPS } from './local-executor.js';
+import { idleCheck } from './idle-check.js';
 import { FatalJobError } from './member-failure.js';
 import type { MemberOptions } from './member-options.js';
 import { InputGate, savepointPhases } from './member-savepoint.js';
@@ -192,6 +193,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
   let cleanupTimedOut = false;
   const memory = new Map<string, number>();
   const tick = async (): Promise<void> => {
+    const idleNow = idleCheck((topic) => admin.offsets(topic));
     for (const [id, slot] of slots) {
       await runOn(slot, at(id, async (t) => {
         // Moved away while this tick went through the earlier tasks.
@@ -201,7 +203,8 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
           await finishPartition(slot, t);
         }
         await t.advanceTime(Date.now());
-        const idle = slot.stage.idleTimeoutMs > 0 && Date.now() - slot.lastRecordAt >= slot.stage.idleTimeoutMs;
+        // Only a source task's own idleness counts (after an exchange, its producers' decides).
+        const idle = kindOf(slot.stage) === 'source' && (await idleNow(slot, Date.now()));
         await table.commit(t, id, slot.next, idle);
         if (metrics) {
           const usage = await t.usage();
