@@ -70,15 +70,15 @@ export async function lookAtLocalState(store: StateBackend, at: Pick<LocalStateC
 /**
  * Checks a task's store and returns the store to use: the same one, or, when it is stale, the same
  * folder wiped and reopened empty (with why). Call it after the task has fenced its predecessor,
- * so that the changelog end in `check` is final; `look` is {@link lookAtLocalState}'s, taken now
- * when not given.
+ * so that the changelog end in `check` is final; `look` is {@link lookAtLocalState}'s, taken while
+ * the task fenced.
  *
  * @example
- * const { store, wiped } = await verifiedLocalState(await openLocalState(dir), { dir, partitions: ports.partitions, changelog: { topic: 'cp-changelog', partition: 3 }, group: 'cp', fingerprint, changelogEnd, savepoint: undefined });
+ * const { store, wiped } = await verifiedLocalState(store, { dir, partitions: ports.partitions, changelog: { topic: 'cp-changelog', partition: 3 }, group: 'cp', fingerprint, changelogEnd, savepoint: undefined }, look);
  * if (wiped) log(`${wiped}: rebuilding from the changelog`);
  */
-export async function verifiedLocalState(store: StateBackend, check: LocalStateCheck, look?: LocalStateLook): Promise<{ store: StateBackend; wiped?: string }> {
-  const { local, marker } = look ?? (await lookAtLocalState(store, check));
+export async function verifiedLocalState(store: StateBackend, check: LocalStateCheck, look: LocalStateLook): Promise<{ store: StateBackend; wiped?: string }> {
+  const { local, marker } = look;
   // A marker at or past the end (as the fence left it) is not there: the partition was recreated.
   const offset = local.builtFrom ? BigInt(local.builtFrom.markerOffset) : undefined;
   const markerThere = marker && offset !== undefined && offset < check.changelogEnd && check.savepoint === undefined ? await marker : undefined;
