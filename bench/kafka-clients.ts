@@ -27,7 +27,7 @@ import { CLIENTS, MODES, type ClientMeasure, type ClientName, type Mode } from '
 import { ROOT } from './harness/engines.js';
 import { machineFacts } from './harness/machine-facts.js';
 import { median } from './harness/report.js';
-import { benchOptions, runAsScript } from './harness/script.js';
+import { benchOptions, commandLine, runAsScript } from './harness/script.js';
 
 const Options = z.strictObject({
   brokers: z.string().default('127.0.0.1:9092'),
@@ -149,7 +149,7 @@ export async function runKafkaClientsBench(argv: string[], log: (l: string) => v
       };
     }),
   );
-  const result = { startedAt, command: `npm run bench:clients -- ${argv.join(' ')}`.trim(), machine: machineFacts(), events: o.events, summaries };
+  const result = { startedAt, command: commandLine('bench:clients', argv), machine: machineFacts(), events: o.events, summaries };
   mkdirSync(o.out, { recursive: true });
   writeFileSync(join(o.out, 'kafka-clients.json'), `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(join(o.out, 'kafka-clients.md'), markdown(result));

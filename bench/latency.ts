@@ -17,7 +17,7 @@ import { measureLatency } from './harness/latency-run.js';
 import { machineFacts } from './harness/machine-facts.js';
 import { brokerCpuMeter } from './harness/proc-stats.js';
 import { gitCommit, resultsFolder, writeResults } from './harness/results-folder.js';
-import { benchOptions, runAsScript } from './harness/script.js';
+import { benchOptions, commandLine, runAsScript } from './harness/script.js';
 
 const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
 
@@ -72,7 +72,7 @@ export async function runLatencyBench(argv: string[], log: (line: string) => voi
   const spec = { events: 0, items: o.items, zipf: o.zipf, partitions: o.partitions, seed: o.seed, windowMs: o.window, slideMs: o.slide, top: 10, outOfOrdernessMs: o.outOfOrderness };
   const { events: _events, ...workload } = spec;
   const results: LatencyResults = {
-    startedAt: new Date().toISOString(), commit: gitCommit(), command: `npm run bench:latency -- ${argv.join(' ')}`.trim(), machine: machineFacts(),
+    startedAt: new Date().toISOString(), commit: gitCommit(), command: commandLine('bench:latency', argv), machine: machineFacts(),
     workload, warmupMs: o.warmup, durationMs: o.duration, runs: [],
   };
   let round = 0;

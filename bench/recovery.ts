@@ -21,7 +21,7 @@ import { checkRecoveredOutput } from './harness/recovery-check.js';
 import { measureRecovery, preload, start, stop, trickle, until, type RecoveryHooks, type RecoveryMeasure, type RecoveryWorkload, type Started } from './harness/recovery-run.js';
 import { median } from './harness/report.js';
 import { gitCommit, resultsFolder } from './harness/results-folder.js';
-import { benchOptions, runAsScript } from './harness/script.js';
+import { benchOptions, commandLine, runAsScript } from './harness/script.js';
 
 const Options = z.strictObject({
   brokers: z.string().default('127.0.0.1:9092'),
@@ -195,7 +195,7 @@ export async function runRecoveryBench(argv: string[], log: (l: string) => void 
     const result = {
       startedAt,
       commit,
-      command: `npm run bench:recovery -- ${argv.join(' ')}`.trim(),
+      command: commandLine('bench:recovery', argv),
       machine,
       workload: { events: o.events, items: o.items, keys, spanMs: o.span, rate: o.rate, partitions: 8, checkpointIntervalMs: o.checkpointInterval, sessionTimeoutMs: o.sessionTimeout, settleMs: o.settle },
       engines: results,

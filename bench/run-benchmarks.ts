@@ -18,7 +18,7 @@ import { machineFacts } from './harness/machine-facts.js';
 import { brokerCpuMeter } from './harness/proc-stats.js';
 import { markdown, summarize, svgChart, type BenchResults, type MeasuredRun } from './harness/report.js';
 import { gitCommit, resultsFolder, writeResults } from './harness/results-folder.js';
-import { benchOptions, runAsScript } from './harness/script.js';
+import { benchOptions, commandLine, runAsScript } from './harness/script.js';
 import { benchRecords, expectedOutput, flushRecords, produceRecords, produceWorkload, type WorkloadSpec } from './harness/workload.js';
 
 const Options = z.strictObject({
@@ -128,7 +128,7 @@ export async function runBenchmarks(argv: string[], log: (line: string) => void 
   const results: BenchResults = {
     startedAt,
     commit,
-    command: `npm run bench -- ${argv.join(' ')}`.trim(),
+    command: commandLine('bench', argv),
     machine: machineFacts(),
     workload: spec,
     ...(broker.why ? { brokerCpuNote: broker.why } : {}),

@@ -83,7 +83,7 @@ const baseline = (name: string, folder = name, form?: string): Engine => {
 export const ENGINES: readonly Engine[] = [
   eddy('eddy', { backend: 'rocksdb', parallelism: 2, inputClient: 'kafkajs', memberThread: 'worker' }),
   eddy('eddy-memory', { backend: 'memory', parallelism: 2, inputClient: 'kafkajs', memberThread: 'worker' }),
-  // The client comparison (docs/benchmarks.md, "Eddy alone"): one member each; the Confluent client's runs on the
+  // The client comparison (docs/benchmarks.md, "Kafka clients"): one member each; the Confluent client's runs on the
   // main thread, which eddy-p1-main shows the cost of apart from the client.
   eddy('eddy-p1', { backend: 'rocksdb', parallelism: 1, inputClient: 'kafkajs', memberThread: 'worker' }),
   eddy('eddy-p1-main', { backend: 'rocksdb', parallelism: 1, inputClient: 'kafkajs', memberThread: 'main' }),

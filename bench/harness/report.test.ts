@@ -43,6 +43,15 @@ describe('benchmark report', () => {
     expect(md).not.toContain('NaN');
   });
 
+  it('lists each empty run with its CPU, and says so when one did not end as expected', () => {
+    const r = results();
+    r.emptyRuns = [
+      { ...run(1.9), engine: 'eddy', repetition: 0 },
+      { ...run(10.3, false), problems: ['group g did not commit the end of t'], engine: 'flink-tuned', repetition: 0 },
+    ];
+    expect(markdown(r)).toContain('eddy 1.9 s, flink-tuned 10.3 s (did not end as expected: group g did not commit the end of t).');
+  });
+
   it('charts the median throughput of correct engines only', () => {
     const svg = svgChart(results());
     expect(svg).toContain('>2,000 (1,000–4,000)<');

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
 import { numberFlag } from '../../engine/config/units.js';
-import { benchOptions } from './script.js';
+import { benchOptions, commandLine } from './script.js';
 
 const Options = z.strictObject({
   latencyRates: z.string().default('20000/min'),
@@ -25,5 +25,12 @@ describe('benchOptions', () => {
   it('names the flag of a bad value and refuses an unknown flag', () => {
     expect(() => benchOptions(['--events', '-3'], Options, '')).toThrow(/--events/);
     expect(() => benchOptions(['--latency-rate', '5/s'], Options, '')).toThrow(/--latency-rate/);
+  });
+});
+
+describe('commandLine', () => {
+  it('adds the flags after -- only when there are any', () => {
+    expect(commandLine('bench', [])).toBe('npm run bench');
+    expect(commandLine('bench:recovery', ['--engines', 'eddy'])).toBe('npm run bench:recovery -- --engines eddy');
   });
 });

@@ -37,3 +37,13 @@ export function benchOptions<S extends z.ZodObject>(argv: readonly string[], sch
   }
   return options;
 }
+
+/**
+ * The command that reruns a benchmark, as results record it: `npm run <script>`, with `-- <flags>` only when there are any.
+ *
+ * @example
+ * commandLine('bench:recovery', ['--engines', 'eddy']); // 'npm run bench:recovery -- --engines eddy'
+ */
+export function commandLine(script: string, argv: readonly string[]): string {
+  return argv.length === 0 ? `npm run ${script}` : `npm run ${script} -- ${argv.join(' ')}`;
+}

@@ -13,7 +13,7 @@ import { numberFlag } from '../../engine/config/units.js';
 import { measureRun } from '../harness/engine-run.js';
 import { machineFacts } from '../harness/machine-facts.js';
 import { gitCommit, resultsFolder, writeResults } from '../harness/results-folder.js';
-import { benchOptions, runAsScript } from '../harness/script.js';
+import { benchOptions, commandLine, runAsScript } from '../harness/script.js';
 import { Q5_OUT_OF_ORDERNESS_MS, Q5_WINDOW, type Bid } from './bid.js';
 import { BidGenerator } from './bid-generator.js';
 import { produceBids } from './bid-topic.js';
@@ -111,7 +111,7 @@ export async function runNexmark(argv: string[], log: (line: string) => void = c
   const ratios = ratiosOf(summary);
   const results: Q5Results = {
     startedAt,
-    command: `npm run bench:nexmark -- ${argv.join(' ')}`.trim(),
+    command: commandLine('bench:nexmark', argv),
     commit,
     machine: machineFacts(),
     workload: { bids: o.bids, partitions: o.partitions, seed: o.seed, windowMs: Q5_WINDOW.sizeMs, slideMs: Q5_WINDOW.slideMs, outOfOrdernessMs: Q5_OUT_OF_ORDERNESS_MS, windows, expectedRows: expected.hot.length },
