@@ -39,7 +39,7 @@ const Options = z.strictObject({
   outOfOrderness: durationMs.prefault('1s'),
   warmup: durationMs.prefault('30s'),
   duration: durationMs.prefault('2m'),
-  grace: durationMs.prefault('15s'),
+  grace: durationMs.prefault('60s'),
   out: z.string().default('bench/results'),
 });
 
@@ -54,7 +54,8 @@ commit/checkpoint interval; the output checked; engines that do not keep up repo
   --window D / --slide D  sliding window (default 10s / 1s: a window closes every second)
   --out-of-orderness D    the jobs' bounded out-of-orderness (default 1s; the input is in order)
   --warmup D              before measuring (default 30s), then --duration D measured (default 2m: 120 closes)
-  --grace D               how long rankings may still arrive after the input stops (default 15s)
+  --grace D               how long rankings may still arrive after the input stops (default 60s: longer than
+                          the slowest engine's delay, so a slow but steady engine is measured, not cut off)
   --items N / --zipf S    content ids and their skew (default 100000, 1.1); --partitions N (default 8); --seed N
   --brokers LIST          Kafka (default 127.0.0.1:9092)
   --out DIR               results go to DIR/latency-<day>-<commit>/ (default bench/results)
