@@ -128,7 +128,8 @@ export function markdown(r: BenchResults): string {
   }
   if (r.summary.some((s) => s.engine === 'ceiling')) lines.push('', '`ceiling`: kafkajs alone reading the same input (read_committed, Eddy\'s fetch settings), parsing each value as JSON and checking it against the watch-event schema; no engine.');
   if (r.brokerCpuNote) lines.push('', `Broker CPU not measured: ${r.brokerCpuNote}.`);
-  if (r.emptyRuns.length > 0) lines.push('', `Empty-run CPU (start-up and shutdown over an input of flush events only): ${r.emptyRuns.map((e) => `${e.engine} ${fmt(e.cpuSeconds)} s${e.correct ? '' : ` (did not end as expected: ${e.problems[0] ?? `exit code ${e.exitCode}`})`}`).join(', ')}.`);
+  const emptyRun = (e: MeasuredRun): string => `${e.engine} ${fmt(e.cpuSeconds)} s${e.correct ? '' : ` (did not end as expected: ${e.problems[0] ?? `exit code ${e.exitCode}`})`}`;
+  if (r.emptyRuns.length > 0) lines.push('', `Empty-run CPU (start-up and shutdown over an input of flush events only): ${r.emptyRuns.map(emptyRun).join(', ')}.`);
   const goals = throughputGoals(r.summary);
   if (goals.length > 0) {
     lines.push('', '| speed goal | figure | met |', '|---|---:|---|');

@@ -85,6 +85,18 @@ class Scanner {
     return n;
   }
 
+  /** The field named by `key` (its quoted name and colon, with what comes before it) holding a string; '' once the form failed. */
+  stringField(key: Buffer): string {
+    if (this.ok) this.literal(key);
+    return this.ok ? this.string() : '';
+  }
+
+  /** The same for a non-negative integer; 0 once the form failed. */
+  integerField(key: Buffer): number {
+    if (this.ok) this.literal(key);
+    return this.ok ? this.integer() : 0;
+  }
+
   #fail<T>(value: T): T {
     this.ok = false;
     return value;
@@ -104,22 +116,14 @@ export function decodePlainWatchEvent(value: Buffer): WatchEvent | undefined {
   const s = scanner;
   s.reset(value);
   // Each step only runs while the form held; after a miss the rest returns placeholders.
-  s.literal(EVENT_ID);
-  const eventId = s.ok ? s.string() : '';
-  if (s.ok) s.literal(CONTENT_ID);
-  const contentId = s.ok ? s.string() : '';
-  if (s.ok) s.literal(CATEGORY);
-  const category = s.ok ? s.string() : '';
-  if (s.ok) s.literal(USER_ID);
-  const userId = s.ok ? s.string() : '';
-  if (s.ok) s.literal(REGION);
-  const region = s.ok ? s.string() : '';
-  if (s.ok) s.literal(DEVICE);
-  const device = s.ok ? s.string() : '';
-  if (s.ok) s.literal(WATCH_SECONDS);
-  const watchSeconds = s.ok ? s.integer() : 0;
-  if (s.ok) s.literal(EVENT_TIME);
-  const eventTime = s.ok ? s.integer() : 0;
+  const eventId = s.stringField(EVENT_ID);
+  const contentId = s.stringField(CONTENT_ID);
+  const category = s.stringField(CATEGORY);
+  const userId = s.stringField(USER_ID);
+  const region = s.stringField(REGION);
+  const device = s.stringField(DEVICE);
+  const watchSeconds = s.integerField(WATCH_SECONDS);
+  const eventTime = s.integerField(EVENT_TIME);
   const whole = s.ok && s.at === value.length - 1 && value[s.at] === CLOSE;
   s.reset(NOTHING); // not to keep the fetch's buffer alive
   if (!whole) return undefined;
