@@ -26,4 +26,12 @@ describe('OutputCheck', () => {
     c.add('movies', record(10, 'all', 1));
     expect(c.problems.map((p) => p.split(' ')[0])).toEqual(['duplicate', 'wrong', 'unexpected', 'duplicate']);
   });
+
+  it('names the windows and categories still missing', () => {
+    const c = new OutputCheck({ maxEventTime: 100, rankings: new Map([['0|all', '[]'], ['0|news', '[]'], ['10|all', '[]'], ['20|news', '[]']]) });
+    c.add('news', Buffer.from(JSON.stringify({ windowStart: 0, category: 'news', rankings: [] })));
+    expect(c.progress()).toBe('1 of 4 rankings; missing from windows starting 0 (all), 10 (all), 20 (news)');
+    for (const [start, category] of [[0, 'all'], [10, 'all'], [20, 'news']] as const) c.add(category, Buffer.from(JSON.stringify({ windowStart: start, category, rankings: [] })));
+    expect(c.progress()).toBe('4 of 4 rankings');
+  });
 });

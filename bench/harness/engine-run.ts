@@ -65,10 +65,22 @@ export class OutputCheck implements OutputChecker {
     return this.seen.size >= this.expected.rankings.size;
   }
 
+  /** How many rankings were seen, and the first windows with one missing (start and the categories missing). */
   progress(): string {
-    return `${this.seen.size} of ${this.expected.rankings.size} rankings`;
+    const missing = new Map<string, string[]>();
+    for (const id of this.expected.rankings.keys()) {
+      if (this.seen.has(id)) continue;
+      const [start, category] = id.split('|') as [string, string];
+      missing.set(start, [...(missing.get(start) ?? []), category]);
+    }
+    const first = [...missing].slice(0, MISSING_SHOWN).map(([start, categories]) => `${start} (${categories.join(', ')})`);
+    const more = missing.size > MISSING_SHOWN ? `, … (${missing.size} windows in all)` : '';
+    return `${this.seen.size} of ${this.expected.rankings.size} rankings${missing.size > 0 ? `; missing from windows starting ${first.join(', ')}${more}` : ''}`;
   }
 }
+
+/** Windows named in an incomplete run's report: enough to tell the first or last window from a gap. */
+const MISSING_SHOWN = 6;
 
 /** How a run ends, besides the process exiting by itself. */
 export interface RunEnd {

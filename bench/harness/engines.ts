@@ -29,6 +29,11 @@ export interface EngineRunArgs {
   bounded: boolean;
   /** How soon the consumer group notices a dead process; the engine's default when undefined. */
   sessionTimeoutMs?: number;
+  /**
+   * The producers' transaction timeout, for engines whose default is shorter than the plain producer's
+   * 60 s (Kafka Streams: 10 s under exactly-once); the engine's default when undefined.
+   */
+  transactionTimeoutMs?: number;
 }
 
 export interface Engine {
@@ -65,8 +70,11 @@ const eddy = (name: string, s: EddySettings): Engine => ({
   ],
 });
 
-/** A baseline of bench/baselines/<folder>; `form` picks one of its jobs (`run --form …`) where it has several. */
-const baseline = (name: string, folder = name, form?: string): Engine => {
+/**
+ * A baseline of bench/baselines/<folder>; `form` picks one of its jobs (`run --form …`) where it has several;
+ * `transactionTimeout`: its `run` takes `--transaction-timeout-ms`.
+ */
+const baseline = (name: string, folder = name, form?: string, transactionTimeout = false): Engine => {
   const dir = join(ROOT, 'bench', 'baselines', folder);
   return {
     name,
@@ -75,7 +83,9 @@ const baseline = (name: string, folder = name, form?: string): Engine => {
       join(dir, 'run'), ...(form === undefined ? [] : ['--form', form]), '--brokers', a.brokers, '--input-topic', a.input, '--output-topic', a.output, '--group-id', a.groupId, '--state-dir', a.stateDir,
       '--window-ms', String(a.spec.windowMs), '--slide-ms', String(a.spec.slideMs), '--top', String(a.spec.top),
       '--out-of-orderness-ms', String(a.spec.outOfOrdernessMs), '--checkpoint-interval-ms', String(a.checkpointIntervalMs),
-      ...(a.sessionTimeoutMs === undefined ? [] : ['--session-timeout-ms', String(a.sessionTimeoutMs)]), ...(a.bounded ? ['--bounded'] : []),
+      ...(a.sessionTimeoutMs === undefined ? [] : ['--session-timeout-ms', String(a.sessionTimeoutMs)]),
+      ...(transactionTimeout && a.transactionTimeoutMs !== undefined ? ['--transaction-timeout-ms', String(a.transactionTimeoutMs)] : []),
+      ...(a.bounded ? ['--bounded'] : []),
     ],
   };
 };
@@ -93,7 +103,7 @@ export const ENGINES: readonly Engine[] = [
   baseline('flink-sql', 'flink', 'sql'),
   baseline('flink-tuned', 'flink', 'tuned'),
   baseline('flink-naive', 'flink', 'naive'),
-  baseline('kafka-streams'),
+  baseline('kafka-streams', 'kafka-streams', undefined, true),
   baseline('quix'),
 ];
 

@@ -16,6 +16,8 @@ export interface LatencyResults {
   workload: Omit<WorkloadSpec, 'events'>;
   warmupMs: number;
   durationMs: number;
+  /** Given to engines whose default transaction timeout is shorter (Kafka Streams); absent in older results. */
+  transactionTimeoutMs?: number;
   runs: LatencyRun[];
 }
 
@@ -37,7 +39,7 @@ export function latencyGoals(runs: readonly LatencyRun[]): Goal[] {
 export function latencyMarkdown(r: LatencyResults): string {
   const w = r.workload;
   const lines = [
-    `Latency at commit ${r.commit}: sliding ${w.windowMs / 1000} s / ${w.slideMs / 1000} s windows, top ${w.top}, ${w.items.toLocaleString('en-US')} content ids (Zipf ${w.zipf}), ${w.partitions} partitions, out-of-orderness ${w.outOfOrdernessMs / 1000} s; ${r.warmupMs / 1000} s warm-up, then ${r.durationMs / 1000} s measured; ${r.startedAt.slice(0, 10)}, ${r.machine.cpus} × ${r.machine.cpuModel}.`,
+    `Latency at commit ${r.commit}: sliding ${w.windowMs / 1000} s / ${w.slideMs / 1000} s windows, top ${w.top}, ${w.items.toLocaleString('en-US')} content ids (Zipf ${w.zipf}), ${w.partitions} partitions, out-of-orderness ${w.outOfOrdernessMs / 1000} s; ${r.warmupMs / 1000} s warm-up, then ${r.durationMs / 1000} s measured${r.transactionTimeoutMs === undefined ? '' : `; Kafka Streams' transaction timeout ${r.transactionTimeoutMs / 1000} s`}; ${r.startedAt.slice(0, 10)}, ${r.machine.cpus} × ${r.machine.cpuModel}.`,
     '',
     '| engine | input rate | commit interval | window closes | rankings | p50 ms | p99 ms | max ms | output correct | engine CPU (share of one core) | broker CPU | peak RSS MB |',
     '|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|',

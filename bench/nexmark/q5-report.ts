@@ -1,7 +1,7 @@
 /**
  * The q5 benchmark's results: per engine the min / median / max over its repetitions of wall
- * seconds, CPU seconds, bids per CPU-second and peak RSS, and Eddy ÷ Flink SQL of the medians; as
- * JSON and as a Markdown table.
+ * seconds, engine and broker CPU seconds, bids per CPU-second (engine alone, and engine + broker)
+ * and peak RSS, its empty run's CPU, and Eddy ÷ Flink SQL of the medians; as JSON and as a Markdown table.
  */
 import type { RunMeasure } from '../harness/engine-run.js';
 import { median } from '../harness/report.js';
@@ -12,7 +12,7 @@ export interface Spread {
   max: number;
 }
 
-const METRICS = ['wallSeconds', 'cpuSeconds', 'eventsPerCpuSecond', 'peakRssMb'] as const;
+const METRICS = ['wallSeconds', 'cpuSeconds', 'brokerCpuSeconds', 'eventsPerCpuSecond', 'eventsPerTotalCpuSecond', 'peakRssMb'] as const;
 type Metric = (typeof METRICS)[number];
 
 export interface Q5EngineSummary extends Record<Metric, Spread> {
@@ -21,6 +21,8 @@ export interface Q5EngineSummary extends Record<Metric, Spread> {
   /** Every run's output equal to the reference. */
   correct: boolean;
   problems: string[];
+  /** CPU of its run over only the flush bids: start-up and shutdown; absent without an empty run. */
+  emptyRunCpuSeconds?: number;
 }
 
 export interface Q5Results {
@@ -31,6 +33,10 @@ export interface Q5Results {
   workload: { bids: number; partitions: number; seed: number; windowMs: number; slideMs: number; outOfOrdernessMs: number; windows: number; expectedRows: number };
   /** Engines that could not run, and why. */
   skipped: Record<string, string>;
+  /** Why broker CPU is not measured (NaN in the runs), when it is not. */
+  brokerCpuNote?: string;
+  /** One run per engine over only the flush bids (absent in results older than 2026-12-05's second run). */
+  emptyRuns?: (RunMeasure & { engine: string })[];
   runs: (RunMeasure & { engine: string; repetition: number })[];
   summary: Q5EngineSummary[];
   /** Eddy ÷ Flink SQL of the medians; absent unless both ran with correct output every time. */
@@ -44,7 +50,7 @@ const spread = (xs: readonly number[]): Spread => ({ min: Math.min(...xs), media
  * summarizeQ5('eddy', [{ wallSeconds: 10, cpuSeconds: 8, peakRssMb: 300, correct: true, problems: [], exitCode: 0 }], 2_000_000).eventsPerCpuSecond
  * // { min: 250000, median: 250000, max: 250000 }
  */
-export function summarizeQ5(engine: string, runs: readonly RunMeasure[], events: number): Q5EngineSummary {
+export function summarizeQ5(engine: string, runs: readonly RunMeasure[], events: number, emptyRunCpuSeconds?: number): Q5EngineSummary {
   return {
     engine,
     runs: runs.length,
@@ -52,8 +58,11 @@ export function summarizeQ5(engine: string, runs: readonly RunMeasure[], events:
     problems: [...new Set(runs.flatMap((r) => r.problems))].slice(0, 5),
     wallSeconds: spread(runs.map((r) => r.wallSeconds)),
     cpuSeconds: spread(runs.map((r) => r.cpuSeconds)),
+    brokerCpuSeconds: spread(runs.map((r) => r.brokerCpuSeconds)),
     eventsPerCpuSecond: spread(runs.map((r) => Math.round(events / r.cpuSeconds))),
+    eventsPerTotalCpuSecond: spread(runs.map((r) => Math.round(events / (r.cpuSeconds + r.brokerCpuSeconds)))),
     peakRssMb: spread(runs.map((r) => r.peakRssMb)),
+    ...(emptyRunCpuSeconds === undefined ? {} : { emptyRunCpuSeconds }),
   };
 }
 
@@ -79,16 +88,18 @@ export function q5Markdown(r: Q5Results): string {
   const lines = [
     `Nexmark q5 (hot items): ${w.bids.toLocaleString('en-US')} bids, ${w.partitions} partitions, sliding ${w.windowMs / 1000} s every ${w.slideMs / 1000} s (${w.windows} windows, ${w.expectedRows} expected rows), seed ${w.seed}; ${r.startedAt.slice(0, 10)}, commit ${r.commit}, ${r.machine.cpus} × ${r.machine.cpuModel}.`,
     '',
-    '| engine | runs | output correct | wall s | engine CPU s | bids per CPU-s | peak RSS MB |',
-    '|---|---:|---|---:|---:|---:|---:|',
+    '| engine | runs | output correct | wall s | engine CPU s | broker CPU s | bids per engine CPU-s | bids per engine + broker CPU-s | peak RSS MB | empty run CPU s (share of the median) |',
+    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const s of r.summary) {
-    lines.push(`| ${s.engine} | ${s.runs} | ${s.correct ? 'yes' : `**no**: ${s.problems[0] ?? ''}`} | ${cell(s.wallSeconds, 1)} | ${cell(s.cpuSeconds, 1)} | ${cell(s.eventsPerCpuSecond, 0)} | ${cell(s.peakRssMb, 0)} |`);
+    const empty = s.emptyRunCpuSeconds === undefined ? '–' : `${num(s.emptyRunCpuSeconds, 1)} (${num((100 * s.emptyRunCpuSeconds) / s.cpuSeconds.median, 1)}%)`;
+    lines.push(`| ${s.engine} | ${s.runs} | ${s.correct ? 'yes' : `**no**: ${s.problems[0] ?? ''}`} | ${cell(s.wallSeconds, 1)} | ${cell(s.cpuSeconds, 1)} | ${cell(s.brokerCpuSeconds, 1)} | ${cell(s.eventsPerCpuSecond, 0)} | ${cell(s.eventsPerTotalCpuSecond, 0)} | ${cell(s.peakRssMb, 0)} | ${empty} |`);
   }
-  lines.push('', 'Each figure: median (min–max) over the runs.');
+  lines.push('', 'Each figure: median (min–max) over the runs. The empty run reads only the flush bids: what the engine spends to start and stop.');
+  if (r.brokerCpuNote) lines.push(`Broker CPU not measured: ${r.brokerCpuNote}.`);
   if (r.ratios) {
     const x = r.ratios;
-    lines.push(`Eddy ÷ Flink SQL, medians: wall ${num(x.wallSeconds, 2)}×, CPU ${num(x.cpuSeconds, 2)}×, bids per CPU-s ${num(x.eventsPerCpuSecond, 2)}×, peak RSS ${num(x.peakRssMb, 2)}×.`);
+    lines.push(`Eddy ÷ Flink SQL, medians: wall ${num(x.wallSeconds, 2)}×, CPU ${num(x.cpuSeconds, 2)}×, bids per engine CPU-s ${num(x.eventsPerCpuSecond, 2)}×, bids per engine + broker CPU-s ${num(x.eventsPerTotalCpuSecond, 2)}×, peak RSS ${num(x.peakRssMb, 2)}×.`);
   } else lines.push('No Eddy ÷ Flink SQL ratio: it needs both engines, each with correct output in every run.');
   for (const [engine, why] of Object.entries(r.skipped)) lines.push(`Not run: ${engine}: ${why}.`);
   lines.push('', `Command: \`${r.command}\``);

@@ -17,6 +17,7 @@ describe('npm run bench:nexmark flags', () => {
     [['--repetitions', '1.5'], /--repetitions/],
     [['--engines', 'eddy,spark'], /--engines/],
     [['--bid', '10'], /--bid/],
+    [['--empty-runs', 'maybe'], /--empty-runs/],
   ])('refuses %j before producing anything', async (argv, flag) => {
     const log = vi.fn();
     await expect(runNexmark(argv, log)).rejects.toThrow(flag);

@@ -1,24 +1,27 @@
 /**
  * Nexmark q5 side by side: Eddy (bench/nexmark/q5-job.ts) and Flink SQL (q5.sql) over the same bids
  * on the same broker, repetitions alternating engines, every run's output checked against the
- * naive reference. Writes results.json and results.md to --out. Flags: USAGE (`npm run bench:nexmark -- --help`).
+ * naive reference; engine and broker CPU per run, and one empty run per engine (only the flush bids)
+ * for its start-up cost. Writes results.json and results.md to --out. Flags: USAGE (`npm run bench:nexmark -- --help`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as z from 'zod';
 import { KafkaAdmin } from '../../connectors/kafka/admin.js';
-import { kafkaClientOptions } from '../../connectors/kafka/config.js';
+import { kafkaClientOptions, type KafkaClientOptions } from '../../connectors/kafka/config.js';
 import { numberFlag } from '../../engine/config/units.js';
-import { measureRun } from '../harness/engine-run.js';
+import { measureRun, type RunEnd } from '../harness/engine-run.js';
 import { machineFacts } from '../harness/machine-facts.js';
+import { brokerCpuMeter } from '../harness/proc-stats.js';
 import { gitCommit, resultsFolder, writeResults } from '../harness/results-folder.js';
 import { benchOptions, commandLine, runAsScript } from '../harness/script.js';
 import { Q5_OUT_OF_ORDERNESS_MS, Q5_WINDOW, type Bid } from './bid.js';
 import { BidGenerator } from './bid-generator.js';
-import { produceBids } from './bid-topic.js';
+import { flushBids, produceBids } from './bid-topic.js';
+import { KafkaSink } from '../../connectors/kafka/sink.js';
 import { Q5Check } from './q5-check.js';
-import { Q5_ENGINES } from './q5-engines.js';
+import { Q5_ENGINES, type Q5Engine as Engine } from './q5-engines.js';
 import { Q5Reference } from './q5-reference.js';
 import { q5Markdown, ratiosOf, summarizeQ5, type Q5Results } from './q5-report.js';
 
@@ -34,6 +37,7 @@ const Options = z.strictObject({
     .refine((names) => names.length > 0 && names.every((n) => Q5_ENGINES.some((e) => e.name === n)), { message: `must name engines among ${Q5_ENGINES.map((e) => e.name).join(', ')}` }),
   seed: numberFlag((n) => n.int().nonnegative()).default(1),
   timeout: numberFlag((n) => n.positive()).default(1_800),
+  emptyRuns: z.enum(['yes', 'no']).default('yes'),
   out: z.string().min(1).optional(),
 });
 
@@ -48,6 +52,7 @@ Flink SQL side by side on the same bids; every run's output checked against the 
   --engines LIST    eddy,flink-sql (default)
   --seed N          generator seed (default 1)
   --timeout S       seconds one engine run may take (default 1800)
+  --empty-runs yes|no  first run each engine once over only the flush bids, to report its start-up CPU (default yes)
   --brokers LIST    Kafka (default 127.0.0.1:9092)
   --out DIR         where results.json and results.md go (default bench/results/nexmark-q5-<date>-<commit>)
 `;
@@ -63,12 +68,25 @@ function* batches(gen: BidGenerator, count: number, ref: Q5Reference): Generator
   }
 }
 
+/** A topic of only the flush bids: an engine's run over it costs what starting and stopping costs. */
+async function produceFlushOnly(kafka: KafkaClientOptions, topic: string, partitions: number): Promise<void> {
+  const admin = new KafkaAdmin(kafka);
+  await admin.connect();
+  await admin.ensureTopics([{ name: topic, partitions }]).finally(() => admin.disconnect());
+  const sink = new KafkaSink(kafka);
+  await sink.connect();
+  // Flush bids timed as if after one real bid at BidGenerator's start: the same event time as after real input.
+  await sink.send(topic, flushBids(new BidGenerator({ seed: 0 }).take(1)[0]!.dateTime, partitions)).finally(() => sink.disconnect());
+}
+
 export async function runNexmark(argv: string[], log: (line: string) => void = console.log): Promise<Q5Results | undefined> {
   const o = benchOptions(argv, Options, USAGE);
   if (!o) return undefined;
   const kafka = kafkaClientOptions({ brokers: o.brokers, clientId: 'eddy-bench-nexmark', logLevel: 'nothing' });
   const startedAt = new Date().toISOString();
   const commit = gitCommit();
+  const broker = brokerCpuMeter(o.brokers);
+  if (broker.why) log(`broker CPU not measured: ${broker.why}`);
 
   const skipped: Record<string, string> = {};
   const engines = Q5_ENGINES.filter((e) => o.engines.includes(e.name)).filter((e) => {
@@ -87,27 +105,46 @@ export async function runNexmark(argv: string[], log: (line: string) => void = c
   const windows = new Set(expected.hot.map((h) => h.windowStart)).size;
   log(`expecting ${expected.hot.length.toLocaleString('en-US')} (window, auction, count) rows in ${windows} windows`);
 
+  const run = async (engine: Engine, topic: string, label: string, end: (id: string) => RunEnd) => {
+    const id = `nexmark-q5-${engine.name}-${label}-${Date.now()}`;
+    const stateDir = mkdtempSync(join(tmpdir(), `${id}-`));
+    // Created first, so the checker follows it from the start.
+    const admin = new KafkaAdmin(kafka);
+    await admin.connect();
+    await admin.ensureTopics([{ name: `${id}-out`, partitions: 1 }]).finally(() => admin.disconnect());
+    const m = await measureRun(engine.argv({ brokers: o.brokers, input: topic, output: `${id}-out`, groupId: id, stateDir, checkpointIntervalMs: 5_000 }), {
+      kafka, timeoutMs: o.timeout * 1000, log, ...(broker.cpuSeconds ? { brokerCpu: broker.cpuSeconds } : {}), ...end(id),
+    });
+    rmSync(stateDir, { recursive: true, force: true });
+    return { ...m, engine: engine.name };
+  };
+
+  const emptyRuns: NonNullable<Q5Results['emptyRuns']> = [];
+  if (o.emptyRuns === 'yes') {
+    // Only the flush bids; like the throughput script's, the run ends when the group has committed their end, or when
+    // the engine exits by itself (both run bounded; Flink commits group offsets only at checkpoints).
+    const empty = `${input}-empty`;
+    await produceFlushOnly(kafka, empty, o.partitions);
+    for (const engine of engines) {
+      log(`empty run: ${engine.name}…`);
+      const m = await run(engine, empty, 'empty', (id) => ({ caughtUp: { groupId: id, topic: empty } }));
+      emptyRuns.push(m);
+      log(`  ${m.correct ? '' : `FAILED (${m.problems[0]}): `}${m.cpuSeconds.toFixed(1)} CPU-s, ${m.wallSeconds.toFixed(1)} s wall`);
+    }
+  }
+
   const runs: Q5Results['runs'] = [];
   for (let rep = 1; rep <= o.repetitions; rep += 1) {
     // Alternate the order, so no engine always runs first (cold caches) or last.
     for (const engine of rep % 2 === 1 ? engines : [...engines].reverse()) {
-      const id = `nexmark-q5-${engine.name}-${rep}-${Date.now()}`;
-      const stateDir = mkdtempSync(join(tmpdir(), `${id}-`));
       log(`[${rep}/${o.repetitions}] ${engine.name}…`);
-      // Created first, so the checker follows it from the start.
-      const admin = new KafkaAdmin(kafka);
-      await admin.connect();
-      await admin.ensureTopics([{ name: `${id}-out`, partitions: 1 }]).finally(() => admin.disconnect());
-      const m = await measureRun(engine.argv({ brokers: o.brokers, input, output: `${id}-out`, groupId: id, stateDir, checkpointIntervalMs: 5_000 }), {
-        kafka, check: { output: `${id}-out`, checker: new Q5Check(expected) }, timeoutMs: o.timeout * 1000, log,
-      });
-      rmSync(stateDir, { recursive: true, force: true });
-      runs.push({ ...m, engine: engine.name, repetition: rep });
-      log(`  ${m.correct ? 'correct' : `WRONG (${m.problems[0]})`}: ${m.wallSeconds.toFixed(1)} s wall, ${m.cpuSeconds.toFixed(1)} CPU-s, ${Math.round(o.bids / m.cpuSeconds).toLocaleString('en-US')} bids/CPU-s, ${m.peakRssMb} MB`);
+      const m = await run(engine, input, String(rep), (id) => ({ check: { output: `${id}-out`, checker: new Q5Check(expected) } }));
+      runs.push({ ...m, repetition: rep });
+      log(`  ${m.correct ? 'correct' : `WRONG (${m.problems[0]})`}: ${m.wallSeconds.toFixed(1)} s wall, ${m.cpuSeconds.toFixed(1)} CPU-s (broker ${m.brokerCpuSeconds.toFixed(1)}), ${Math.round(o.bids / m.cpuSeconds).toLocaleString('en-US')} bids/CPU-s, ${m.peakRssMb} MB`);
     }
   }
 
-  const summary = engines.map((e) => summarizeQ5(e.name, runs.filter((r) => r.engine === e.name), o.bids));
+  const summary = engines.map((e) => summarizeQ5(e.name, runs.filter((r) => r.engine === e.name), o.bids, emptyRuns.find((r) => r.engine === e.name && (r.correct || r.exitCode === 0))?.cpuSeconds));
   const ratios = ratiosOf(summary);
   const results: Q5Results = {
     startedAt,
@@ -116,6 +153,8 @@ export async function runNexmark(argv: string[], log: (line: string) => void = c
     machine: machineFacts(),
     workload: { bids: o.bids, partitions: o.partitions, seed: o.seed, windowMs: Q5_WINDOW.sizeMs, slideMs: Q5_WINDOW.slideMs, outOfOrdernessMs: Q5_OUT_OF_ORDERNESS_MS, windows, expectedRows: expected.hot.length },
     skipped,
+    ...(broker.why ? { brokerCpuNote: broker.why } : {}),
+    emptyRuns,
     runs,
     summary,
     ...(ratios ? { ratios } : {}),

@@ -23,6 +23,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.Serdes;
@@ -62,17 +63,17 @@ import org.apache.kafka.streams.state.WindowStore;
  */
 public final class ContentPopularityApp {
   private static final String USAGE = "usage: run --brokers B --input-topic T --output-topic O --group-id G --state-dir DIR"
-      + " [--window-ms 600000] [--slide-ms 60000] [--top 10] [--out-of-orderness-ms 30000] [--checkpoint-interval-ms 5000] [--session-timeout-ms 45000] [--bounded]";
+      + " [--window-ms 600000] [--slide-ms 60000] [--top 10] [--out-of-orderness-ms 30000] [--checkpoint-interval-ms 5000] [--session-timeout-ms 45000] [--transaction-timeout-ms T] [--bounded]";
 
   private ContentPopularityApp() {}
 
   record Args(String brokers, String input, String output, String groupId, String stateDir, long windowMs, long slideMs, int top,
-              long outOfOrdernessMs, long checkpointIntervalMs, long sessionTimeoutMs) {}
+              long outOfOrdernessMs, long checkpointIntervalMs, long sessionTimeoutMs, Long transactionTimeoutMs) {}
 
   static Args parse(String[] argv) {
     Map<String, String> v = new LinkedHashMap<>();
     Set<String> valued = Set.of("--brokers", "--input-topic", "--output-topic", "--group-id", "--state-dir", "--window-ms", "--slide-ms",
-        "--top", "--out-of-orderness-ms", "--checkpoint-interval-ms", "--session-timeout-ms");
+        "--top", "--out-of-orderness-ms", "--checkpoint-interval-ms", "--session-timeout-ms", "--transaction-timeout-ms");
     for (int i = 0; i < argv.length; i++) {
       String a = argv[i];
       if (a.equals("--bounded")) continue; // Kafka Streams has no bounded mode: the harness stops us with SIGTERM
@@ -91,7 +92,8 @@ public final class ContentPopularityApp {
     if (slideMs > windowMs) throw new IllegalArgumentException("--slide-ms must be <= --window-ms");
     if (top > 100_000) throw new IllegalArgumentException("--top too large");
     return new Args(v.get("--brokers"), v.get("--input-topic"), v.get("--output-topic"), v.get("--group-id"), v.get("--state-dir"),
-        windowMs, slideMs, (int) top, ooo, positive(v, "--checkpoint-interval-ms", 5_000), positive(v, "--session-timeout-ms", 45_000));
+        windowMs, slideMs, (int) top, ooo, positive(v, "--checkpoint-interval-ms", 5_000), positive(v, "--session-timeout-ms", 45_000),
+        v.containsKey("--transaction-timeout-ms") ? positive(v, "--transaction-timeout-ms", 0) : null);
   }
 
   private static long positive(Map<String, String> v, String flag, long dflt) {
@@ -166,9 +168,13 @@ public final class ContentPopularityApp {
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 2);
     p.put(StreamsConfig.STATE_DIR_CONFIG, a.stateDir());
     p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 64L << 20);
-    // RocksDB and the transaction timeout stay at Kafka Streams' defaults (10 s under exactly-once):
-    // a longer timeout would keep a killed process's open transaction blocking the changelog
-    // restore for longer (README: "Why runs were wrong").
+    // RocksDB and, unless --transaction-timeout-ms is given, the transaction timeout stay at Kafka
+    // Streams' defaults (10 s under exactly-once): a longer timeout would keep a killed process's open
+    // transaction blocking the changelog restore for longer (README: "Wrong output at 1M events").
+    // The latency run gives 60 s: a thread's first transaction can outlast 10 s (README: "Fenced at start-up").
+    if (a.transactionTimeoutMs() != null) {
+      p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), a.transactionTimeoutMs().intValue());
+    }
     // onWindowClose checks for closed windows on every record (default: at most once a second of
     // wall-clock time, which would delay finals to a later record, and never emit the last ones).
     p.put(StreamsConfig.InternalConfig.EMIT_INTERVAL_MS_KSTREAMS_WINDOWED_AGGREGATION, 0L);
