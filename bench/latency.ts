@@ -93,7 +93,7 @@ export async function runLatencyBench(argv: string[], log: (line: string) => voi
       for (const engine of order) {
         const id = `bench-latency-${engine.name}-${Date.now()}`;
         const stateDir = mkdtempSync(join(tmpdir(), `${id}-`));
-        log(`latency at ${rate.label}, interval ${interval / 1000} s: ${engine.name} (${(o.warmup + o.duration) / 60_000} min)…`);
+        log(`latency at ${rate.label}, interval ${interval / 1000} s: ${engine.name} (${((o.warmup + o.duration) / 60_000).toFixed(1)} min)…`);
         const admin = new KafkaAdmin(kafka);
         await admin.connect();
         await admin.ensureTopics([{ name: `${id}-out`, partitions: 1 }, { name: `${id}-in`, partitions: o.partitions }]).finally(() => admin.disconnect());

@@ -3,7 +3,8 @@
  * sent, so a window [s, e) closes (the watermark passes e − 1) once every partition has an event at
  * or past e + out-of-orderness. The harness notes that moment per window end, and a read_committed
  * reader notes when each ranking becomes visible; the difference is the delay measured. Every
- * ranking of a closed window is checked against the reference over the events sent. An engine that
+ * ranking of a closed window is checked against the reference over the events sent; after the measured
+ * period the input keeps flowing while those rankings are awaited (up to the grace). An engine that
  * does not keep up (rankings of windows closed well before the end still missing, or delays growing
  * through the run) is reported as fallen behind, without percentiles. The engine's CPU share and
  * RSS, and the local broker's CPU share, are sampled from /proc over the measured period.
@@ -102,25 +103,32 @@ export async function measureLatency(
   let brokerAtStart: number | undefined;
   let peakRss = 0;
   const pid = child.pid!;
-  let endedAt = started;
+  let endedAt: number | undefined;
+  // Sends the events due by now; until the measured period ends, notes every window end the watermark
+  // passes with them. After it, input keeps flowing (as it would in production) while the rankings of
+  // the windows closed until then are awaited: engines whose later stages move on their own stream
+  // time close their last windows only on later records.
+  const produceDue = async (): Promise<void> => {
+    const due = Math.floor(((Date.now() - started) / 1000) * o.eventsPerSecond);
+    if (due <= sent.length) return;
+    const batch = gen.nextBatch(due - sent.length);
+    sent.push(...batch);
+    const out = batch.map((r) => {
+      const p = partitionOf(String(r.key));
+      const ts = (JSON.parse(r.value.toString()) as { eventTime: number }).eventTime;
+      maxTs[p] = Math.max(maxTs[p]!, ts);
+      return { key: r.key, value: r.value, partition: p };
+    });
+    await sink.send(o.input, out);
+    await sink.flush(); // the sink batches; at a fixed rate every event must leave now
+    if (endedAt !== undefined) return;
+    // Every window end the watermark has passed with this batch closes now.
+    const low = Math.min(...maxTs) - o.spec.outOfOrdernessMs;
+    for (let end = Math.ceil(started / o.spec.slideMs) * o.spec.slideMs; end <= low; end += o.spec.slideMs) if (!closedAt.has(end)) closedAt.set(end, Date.now());
+  };
   try {
     while (Date.now() - started < o.durationMs + o.warmupMs) {
-      const due = Math.floor(((Date.now() - started) / 1000) * o.eventsPerSecond);
-      if (due > sent.length) {
-        const batch = gen.nextBatch(due - sent.length);
-        sent.push(...batch);
-        const out = batch.map((r) => {
-          const p = partitionOf(String(r.key));
-          const ts = (JSON.parse(r.value.toString()) as { eventTime: number }).eventTime;
-          maxTs[p] = Math.max(maxTs[p]!, ts);
-          return { key: r.key, value: r.value, partition: p };
-        });
-        await sink.send(o.input, out);
-        await sink.flush(); // the sink batches; at a fixed rate every event must leave now
-        // Every window end the watermark has passed with this batch closes now.
-        const low = Math.min(...maxTs) - o.spec.outOfOrdernessMs;
-        for (let end = Math.ceil(started / o.spec.slideMs) * o.spec.slideMs; end <= low; end += o.spec.slideMs) if (!closedAt.has(end)) closedAt.set(end, Date.now());
-      }
+      await produceDue();
       if (cpuAtStart === undefined && Date.now() >= measuredFrom) [cpuAtStart, brokerAtStart] = [cpuSecondsOf(pid), o.brokerCpu?.()];
       if (Date.now() >= measuredFrom) peakRss = Math.max(peakRss, rssMbOf(pid, 'VmRSS') ?? 0);
       await new Promise((r) => setTimeout(r, TICK_MS));
@@ -129,18 +137,22 @@ export async function measureLatency(
     const seconds = (endedAt - Math.max(measuredFrom, started)) / 1000;
     const cpu = cpuSecondsOf(pid) - (cpuAtStart ?? 0);
     const brokerCpu = (o.brokerCpu?.() ?? NaN) - (brokerAtStart ?? NaN);
+    // Every ranking of a window the harness saw close is checked (warm-up ones too); later windows are not complete.
+    const lastClosed = Math.max(...closedAt.keys());
+    const expected = expectedOutput(o.spec, sent);
+    for (const id of [...expected.rankings.keys()]) if (Number(id.split('|')[0]) + o.spec.windowMs > lastClosed) expected.rankings.delete(id);
     // Rankings of windows closed near the end may still be on their way.
+    const awaited = [...expected.rankings.keys()].map((id) => { const [start, category] = id.split('|'); return `${Number(start) + o.spec.windowMs}|${category}`; });
     const drainUntil = Date.now() + o.graceMs;
-    while (Date.now() < drainUntil && [...closedAt.keys()].some((end) => !firstVisible.has(end))) await new Promise((r) => setTimeout(r, 200));
+    while (Date.now() < drainUntil && awaited.some((id) => !seen.has(id))) {
+      await produceDue();
+      await new Promise((r) => setTimeout(r, TICK_MS));
+    }
 
     const measured = [...closedAt].filter(([, at]) => at >= measuredFrom).map(([end, at]) => ({ end, closedAt: at, visibleAt: firstVisible.get(end) }));
     // One delay per ranking (window and category): when a reader of that category could see it.
     const delays = output.filter((r) => r.first && (closedAt.get(r.windowEnd) ?? 0) >= measuredFrom).map((r) => r.at - closedAt.get(r.windowEnd)!);
     const behind = fellBehind(measured, endedAt, o.graceMs);
-    // Every ranking of a window the harness saw close is checked (warm-up ones too); later windows are not complete.
-    const lastClosed = Math.max(...closedAt.keys());
-    const expected = expectedOutput(o.spec, sent);
-    for (const id of [...expected.rankings.keys()]) if (Number(id.split('|')[0]) + o.spec.windowMs > lastClosed) expected.rankings.delete(id);
     const check = new OutputCheck(expected);
     for (const r of output) if (r.windowEnd <= lastClosed) check.add(r.key, r.value);
     const problems = [...check.problems, ...(check.complete || behind ? [] : [`incomplete: ${check.progress()}`])];
