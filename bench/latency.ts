@@ -28,6 +28,9 @@ import { benchOptions, commandLine, runAsScript } from './harness/script.js';
  */
 const TRANSACTION_TIMEOUT_MS = 60_000;
 
+/** An engine without a ranking this long after the minimum warm-up is measured anyway (and shows as fallen behind). */
+const MAX_STARTUP_MS = 120_000;
+
 const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
 
 const Options = z.strictObject({
@@ -47,6 +50,7 @@ const Options = z.strictObject({
   slide: durationMs.prefault('1s'),
   outOfOrderness: durationMs.prefault('1s'),
   warmup: durationMs.prefault('30s'),
+  settle: durationMs.prefault('20s'),
   duration: durationMs.prefault('2m'),
   grace: durationMs.prefault('60s'),
   out: z.string().default('bench/results'),
@@ -62,7 +66,8 @@ commit/checkpoint interval; the output checked; engines that do not keep up repo
   --intervals LIST        commit/checkpoint intervals every engine runs at (default 5s,1s)
   --window D / --slide D  sliding window (default 10s / 1s: a window closes every second)
   --out-of-orderness D    the jobs' bounded out-of-orderness (default 1s; the input is in order)
-  --warmup D              before measuring (default 30s), then --duration D measured (default 2m: 120 closes)
+  --warmup D              before measuring at least this long (default 30s) and --settle D after the engine's
+                          first ranking (default 20s), then --duration D measured (default 2m: 120 closes)
   --grace D               how long rankings may still arrive after the input stops (default 60s: longer than
                           the slowest engine's delay, so a slow but steady engine is measured, not cut off)
   --items N / --zipf S    content ids and their skew (default 100000, 1.1); --partitions N (default 8); --seed N
@@ -83,8 +88,10 @@ export async function runLatencyBench(argv: string[], log: (line: string) => voi
   const { events: _events, ...workload } = spec;
   const results: LatencyResults = {
     startedAt: new Date().toISOString(), commit: gitCommit(), command: commandLine('bench:latency', argv), machine: machineFacts(),
-    workload, warmupMs: o.warmup, durationMs: o.duration, transactionTimeoutMs: TRANSACTION_TIMEOUT_MS, runs: [],
+    workload, warmupMs: o.warmup, settleMs: o.settle, durationMs: o.duration, transactionTimeoutMs: TRANSACTION_TIMEOUT_MS, runs: [],
   };
+  const dir = resultsFolder(o.out, 'latency', results.startedAt, results.commit);
+  const write = (print?: (line: string) => void): void => writeResults(dir, { json: results, markdown: latencyMarkdown(results), svg: latencySvg(results) }, print);
   let round = 0;
   for (const rate of rates) {
     for (const interval of o.intervals) {
@@ -93,23 +100,24 @@ export async function runLatencyBench(argv: string[], log: (line: string) => voi
       for (const engine of order) {
         const id = `bench-latency-${engine.name}-${Date.now()}`;
         const stateDir = mkdtempSync(join(tmpdir(), `${id}-`));
-        log(`latency at ${rate.label}, interval ${interval / 1000} s: ${engine.name} (${((o.warmup + o.duration) / 60_000).toFixed(1)} min)…`);
+        log(`latency at ${rate.label}, interval ${interval / 1000} s: ${engine.name} (at least ${((o.warmup + o.duration) / 60_000).toFixed(1)} min)…`);
         const admin = new KafkaAdmin(kafka);
         await admin.connect();
         await admin.ensureTopics([{ name: `${id}-out`, partitions: 1 }, { name: `${id}-in`, partitions: o.partitions }]).finally(() => admin.disconnect());
         const argvOf = engine.argv({ brokers: o.brokers, input: `${id}-in`, output: `${id}-out`, groupId: id, stateDir, spec, checkpointIntervalMs: interval, bounded: false, transactionTimeoutMs: TRANSACTION_TIMEOUT_MS });
         const l = await measureLatency(argvOf, {
-          kafka, input: `${id}-in`, output: `${id}-out`, spec, eventsPerSecond: rate.perSecond, durationMs: o.duration, warmupMs: o.warmup, graceMs: o.grace, log,
+          kafka, input: `${id}-in`, output: `${id}-out`, spec, eventsPerSecond: rate.perSecond, durationMs: o.duration, warmupMs: o.warmup, settleMs: o.settle, maxStartupMs: MAX_STARTUP_MS, graceMs: o.grace, log,
           ...(broker.cpuSeconds ? { brokerCpu: broker.cpuSeconds } : {}),
         });
         rmSync(stateDir, { recursive: true, force: true });
         results.runs.push({ ...l, engine: engine.name, rate: rate.label, checkpointIntervalMs: interval });
         const timing = l.fellBehind ? `fell behind (${l.fellBehind})` : `p50 ${Math.round(l.p50Ms)} ms, p99 ${Math.round(l.p99Ms)} ms, max ${Math.round(l.maxMs)} ms`;
-        log(`  ${l.closes} closes, ${l.rankings} rankings: ${timing}; ${l.correct ? 'correct' : `WRONG (${l.problems[0]})`}; CPU ${(l.cpuShareOfOneCore * 100).toFixed(1)}% of one core; RSS ${l.peakRssMb} MB`);
+        log(`  first ranking after ${l.firstRankingSeconds.toFixed(1)} s, measured from ${l.warmupSeconds.toFixed(1)} s; ${l.closes} closes, ${l.rankings} rankings: ${timing}; ${l.correct ? 'correct' : `WRONG (${l.problems[0]})`}; CPU ${(l.cpuShareOfOneCore * 100).toFixed(1)}% of one core; RSS ${l.peakRssMb} MB; input lag ${l.inputLagMs} ms`);
+        write(); // after each run, so a run stopped part-way keeps what it measured
       }
     }
   }
-  writeResults(resultsFolder(o.out, 'latency', results.startedAt, results.commit), { json: results, markdown: latencyMarkdown(results), svg: latencySvg(results) }, log);
+  write(log);
   return results;
 }
 

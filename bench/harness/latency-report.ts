@@ -14,7 +14,9 @@ export interface LatencyResults {
   command: string;
   machine: Record<string, string | number>;
   workload: Omit<WorkloadSpec, 'events'>;
+  /** The minimum warm-up; with `settleMs` (absent in older results) after the engine's first ranking. */
   warmupMs: number;
+  settleMs?: number;
   durationMs: number;
   /** Given to engines whose default transaction timeout is shorter (Kafka Streams); absent in older results. */
   transactionTimeoutMs?: number;
@@ -39,14 +41,14 @@ export function latencyGoals(runs: readonly LatencyRun[]): Goal[] {
 export function latencyMarkdown(r: LatencyResults): string {
   const w = r.workload;
   const lines = [
-    `Latency at commit ${r.commit}: sliding ${w.windowMs / 1000} s / ${w.slideMs / 1000} s windows, top ${w.top}, ${w.items.toLocaleString('en-US')} content ids (Zipf ${w.zipf}), ${w.partitions} partitions, out-of-orderness ${w.outOfOrdernessMs / 1000} s; ${r.warmupMs / 1000} s warm-up, then ${r.durationMs / 1000} s measured${r.transactionTimeoutMs === undefined ? '' : `; Kafka Streams' transaction timeout ${r.transactionTimeoutMs / 1000} s`}; ${r.startedAt.slice(0, 10)}, ${r.machine.cpus} × ${r.machine.cpuModel}.`,
+    `Latency at commit ${r.commit}: sliding ${w.windowMs / 1000} s / ${w.slideMs / 1000} s windows, top ${w.top}, ${w.items.toLocaleString('en-US')} content ids (Zipf ${w.zipf}), ${w.partitions} partitions, out-of-orderness ${w.outOfOrdernessMs / 1000} s; ${r.settleMs === undefined ? `${r.warmupMs / 1000} s warm-up` : `warm-up at least ${r.warmupMs / 1000} s and ${r.settleMs / 1000} s after the engine's first ranking`}, then ${r.durationMs / 1000} s measured${r.transactionTimeoutMs === undefined ? '' : `; Kafka Streams' transaction timeout ${r.transactionTimeoutMs / 1000} s`}; ${r.startedAt.slice(0, 10)}, ${r.machine.cpus} × ${r.machine.cpuModel}.`,
     '',
-    '| engine | input rate | commit interval | window closes | rankings | p50 ms | p99 ms | max ms | output correct | engine CPU (share of one core) | broker CPU | peak RSS MB |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|',
+    '| engine | input rate | commit interval | first ranking s | warm-up s | window closes | rankings | p50 ms | p99 ms | max ms | output correct | engine CPU (share of one core) | broker CPU | peak RSS MB | harness input lag ms |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|',
   ];
   for (const x of r.runs) {
     const [p50, p99, max] = x.fellBehind ? ['fell behind', '–', '–'] : [ms(x.p50Ms), ms(x.p99Ms), ms(x.maxMs)];
-    lines.push(`| ${x.engine} | ${x.rate} | ${x.checkpointIntervalMs / 1000} s | ${x.closes} | ${x.rankings} | ${p50} | ${p99} | ${max} | ${x.correct ? 'yes' : `**no**: ${x.problems[0] ?? ''}`} | ${fmt(x.cpuShareOfOneCore * 100)}% | ${fmt(x.brokerCpuShareOfOneCore * 100)}% | ${x.peakRssMb} |`);
+    lines.push(`| ${x.engine} | ${x.rate} | ${x.checkpointIntervalMs / 1000} s | ${fmt(x.firstRankingSeconds)} | ${fmt(x.warmupSeconds)} | ${x.closes} | ${x.rankings} | ${p50} | ${p99} | ${max} | ${x.correct ? 'yes' : `**no**: ${x.problems[0] ?? ''}`} | ${fmt(x.cpuShareOfOneCore * 100)}% | ${fmt(x.brokerCpuShareOfOneCore * 100)}% | ${x.peakRssMb} | ${x.inputLagMs ?? '–'} |`);
   }
   const behind = r.runs.filter((x) => x.fellBehind);
   if (behind.length > 0) lines.push('', ...behind.map((x) => `- ${x.engine} at ${x.rate}, ${x.checkpointIntervalMs / 1000} s: fell behind (${x.fellBehind}).`));

@@ -36,6 +36,15 @@ export interface LatencyMeasure {
   cpuShareOfOneCore: number;
   brokerCpuShareOfOneCore: number;
   peakRssMb: number;
+  /** From the engine's start to its first ranking visible to a reader (NaN: none came): its start-up. */
+  firstRankingSeconds: number;
+  /** From the engine's start to the measured period: the warm-up this engine needed (see measuringStarts). */
+  warmupSeconds: number;
+  /**
+   * The harness's own worst delay in sending input (events due, not yet sent, at one step): tens of
+   * milliseconds when it keeps its schedule; more means its closes and delays are off by that much.
+   */
+  inputLagMs: number;
 }
 
 const TICK_MS = 100;
@@ -59,13 +68,38 @@ export function fellBehind(closes: readonly { end: number; closedAt: number; vis
   return last > 2 * first && last - first > 2_000 ? `delays grew from a median of ${Math.round(first)} ms to ${Math.round(last)} ms` : undefined;
 }
 
+/** How long the warm-up lasts, from the engine's start. */
+export interface WarmUp {
+  /** At least this long. */
+  warmupMs: number;
+  /** And this long after the engine's first visible ranking. */
+  settleMs: number;
+  /** Unless no ranking came this long after the minimum warm-up: then measuring starts anyway. */
+  maxStartupMs: number;
+}
+
+/**
+ * Whether the measured period starts at `now`: after the minimum warm-up, and `settleMs` after the
+ * engine's first visible ranking. Engines take from seconds to tens of seconds to start (Kafka
+ * Streams' follow-up rebalance alone took 21 s in one run), and the period measures each in its
+ * steady state; every run reports its first ranking's time, so start-up is shown, not hidden.
+ *
+ * @example
+ * measuringStarts(0, 45_000, 20_000, { warmupMs: 30_000, settleMs: 20_000, maxStartupMs: 120_000 }) // true
+ */
+export function measuringStarts(startedAt: number, now: number, firstRankingAt: number | undefined, w: WarmUp): boolean {
+  if (now < startedAt + w.warmupMs) return false;
+  if (firstRankingAt === undefined) return now >= startedAt + w.warmupMs + w.maxStartupMs;
+  return now >= firstRankingAt + w.settleMs;
+}
+
 /**
  * @example
- * await measureLatency(argv, { kafka, input, output, spec, eventsPerSecond: 333, durationMs: 120_000, warmupMs: 30_000, graceMs: 15_000, log });
+ * await measureLatency(argv, { kafka, input, output, spec, eventsPerSecond: 333, durationMs: 120_000, warmupMs: 30_000, settleMs: 20_000, maxStartupMs: 120_000, graceMs: 15_000, log });
  */
 export async function measureLatency(
   argv: readonly string[],
-  o: { kafka: KafkaClientOptions; input: string; output: string; spec: WorkloadSpec; eventsPerSecond: number; durationMs: number; warmupMs: number; graceMs: number; brokerCpu?: () => number; log: (l: string) => void },
+  o: WarmUp & { kafka: KafkaClientOptions; input: string; output: string; spec: WorkloadSpec; eventsPerSecond: number; durationMs: number; graceMs: number; brokerCpu?: () => number; log: (l: string) => void },
 ): Promise<LatencyMeasure> {
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -77,7 +111,8 @@ export async function measureLatency(
   const output: { key: string | null; value: Buffer; windowEnd: number; at: number; first: boolean }[] = [];
   const seen = new Set<string>();
   const started = Date.now();
-  const measuredFrom = started + o.warmupMs;
+  let measuredFrom = Infinity;
+  let firstRankingAt: number | undefined;
   const reader = new KafkaSource(o.kafka, { groupId: `bench-latency-${randomUUID()}`, topics: [o.output], isolation: 'read_committed', maxWaitTimeMs: 50 }, bytesSerde, { write: async () => undefined });
   await reader.start(async (batch) => {
     const now = Date.now();
@@ -87,6 +122,7 @@ export async function measureLatency(
       output.push({ key: r.key?.toString() ?? null, value: r.value, windowEnd, at: now, first: !seen.has(id) });
       seen.add(id);
       if (!firstVisible.has(windowEnd)) firstVisible.set(windowEnd, now);
+      firstRankingAt ??= now;
     }
   });
 
@@ -104,6 +140,7 @@ export async function measureLatency(
   let peakRss = 0;
   const pid = child.pid!;
   let endedAt: number | undefined;
+  let inputLagMs = 0;
   // Sends the events due by now; until the measured period ends, notes every window end the watermark
   // passes with them. After it, input keeps flowing (as it would in production) while the rankings of
   // the windows closed until then are awaited: engines whose later stages move on their own stream
@@ -111,8 +148,9 @@ export async function measureLatency(
   const produceDue = async (): Promise<void> => {
     const due = Math.floor(((Date.now() - started) / 1000) * o.eventsPerSecond);
     if (due <= sent.length) return;
+    inputLagMs = Math.max(inputLagMs, ((due - sent.length) / o.eventsPerSecond) * 1000);
     const batch = gen.nextBatch(due - sent.length);
-    sent.push(...batch);
+    for (const r of batch) sent.push(r); // a spread would overflow the stack after a long pause
     const out = batch.map((r) => {
       const p = partitionOf(String(r.key));
       const ts = (JSON.parse(r.value.toString()) as { eventTime: number }).eventTime;
@@ -127,14 +165,17 @@ export async function measureLatency(
     for (let end = Math.ceil(started / o.spec.slideMs) * o.spec.slideMs; end <= low; end += o.spec.slideMs) if (!closedAt.has(end)) closedAt.set(end, Date.now());
   };
   try {
-    while (Date.now() - started < o.durationMs + o.warmupMs) {
+    while (Date.now() < measuredFrom + o.durationMs) {
       await produceDue();
-      if (cpuAtStart === undefined && Date.now() >= measuredFrom) [cpuAtStart, brokerAtStart] = [cpuSecondsOf(pid), o.brokerCpu?.()];
+      if (cpuAtStart === undefined && measuringStarts(started, Date.now(), firstRankingAt, o)) {
+        measuredFrom = Date.now();
+        [cpuAtStart, brokerAtStart] = [cpuSecondsOf(pid), o.brokerCpu?.()];
+      }
       if (Date.now() >= measuredFrom) peakRss = Math.max(peakRss, rssMbOf(pid, 'VmRSS') ?? 0);
       await new Promise((r) => setTimeout(r, TICK_MS));
     }
     endedAt = Date.now();
-    const seconds = (endedAt - Math.max(measuredFrom, started)) / 1000;
+    const seconds = (endedAt - measuredFrom) / 1000;
     const cpu = cpuSecondsOf(pid) - (cpuAtStart ?? 0);
     const brokerCpu = (o.brokerCpu?.() ?? NaN) - (brokerAtStart ?? NaN);
     // Every ranking of a window the harness saw close is checked (warm-up ones too); later windows are not complete.
@@ -169,6 +210,9 @@ export async function measureLatency(
       cpuShareOfOneCore: cpu / seconds,
       brokerCpuShareOfOneCore: brokerCpu / seconds,
       peakRssMb: Math.round(peakRss),
+      firstRankingSeconds: firstRankingAt === undefined ? NaN : (firstRankingAt - started) / 1000,
+      warmupSeconds: (measuredFrom - started) / 1000,
+      inputLagMs: Math.round(inputLagMs),
     };
   } finally {
     await sink.disconnect();

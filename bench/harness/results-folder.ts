@@ -33,16 +33,17 @@ export function resultsFolder(base: string, measure: string, startedAt: string, 
 
 /**
  * Writes a run's results into its folder (results.json, results.md, and chart.svg when there is one)
- * and prints the Markdown.
+ * and, given `log`, prints the Markdown (without: a script writing what it has after each step).
  *
  * @example
  * writeResults(dir, { json: results, markdown: markdown(results), svg: svgChart(results) }, console.log);
  */
-export function writeResults(dir: string, r: { json: unknown; markdown: string; svg?: string }, log: (line: string) => void): void {
+export function writeResults(dir: string, r: { json: unknown; markdown: string; svg?: string }, log?: (line: string) => void): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'results.json'), `${JSON.stringify(r.json, null, 2)}\n`);
   writeFileSync(join(dir, 'results.md'), r.markdown);
   if (r.svg !== undefined) writeFileSync(join(dir, 'chart.svg'), r.svg);
+  if (!log) return;
   log('');
   log(r.markdown);
   log(`results: ${dir}`);
