@@ -41,8 +41,9 @@ export interface LatencyMeasure {
   /** From the engine's start to the measured period: the warm-up this engine needed (see measuringStarts). */
   warmupSeconds: number;
   /**
-   * The harness's own worst delay in sending input (events due, not yet sent, at one step): tens of
-   * milliseconds when it keeps its schedule; more means its closes and delays are off by that much.
+   * The harness's own worst delay in sending input during the measured period (events due, not yet
+   * sent, at one step): about a tick (100 ms) when it keeps its schedule; more means it paused, and
+   * the closes and delays around that moment are off by up to that much.
    */
   inputLagMs: number;
 }
@@ -148,7 +149,7 @@ export async function measureLatency(
   const produceDue = async (): Promise<void> => {
     const due = Math.floor(((Date.now() - started) / 1000) * o.eventsPerSecond);
     if (due <= sent.length) return;
-    inputLagMs = Math.max(inputLagMs, ((due - sent.length) / o.eventsPerSecond) * 1000);
+    if (Date.now() >= measuredFrom && endedAt === undefined) inputLagMs = Math.max(inputLagMs, ((due - sent.length) / o.eventsPerSecond) * 1000);
     const batch = gen.nextBatch(due - sent.length);
     for (const r of batch) sent.push(r); // a spread would overflow the stack after a long pause
     const out = batch.map((r) => {
