@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import * as z from 'zod';
 import { KafkaAdmin } from '../../connectors/kafka/admin.js';
 import { kafkaClientOptions, type KafkaClientOptions } from '../../connectors/kafka/config.js';
+import { KafkaSink } from '../../connectors/kafka/sink.js';
 import { numberFlag } from '../../engine/config/units.js';
 import { measureRun, type RunEnd } from '../harness/engine-run.js';
 import { machineFacts } from '../harness/machine-facts.js';
@@ -19,7 +20,6 @@ import { benchOptions, commandLine, runAsScript } from '../harness/script.js';
 import { Q5_OUT_OF_ORDERNESS_MS, Q5_WINDOW, type Bid } from './bid.js';
 import { BidGenerator } from './bid-generator.js';
 import { flushBids, produceBids } from './bid-topic.js';
-import { KafkaSink } from '../../connectors/kafka/sink.js';
 import { Q5Check } from './q5-check.js';
 import { Q5_ENGINES, type Q5Engine as Engine } from './q5-engines.js';
 import { Q5Reference } from './q5-reference.js';
@@ -75,7 +75,7 @@ async function produceFlushOnly(kafka: KafkaClientOptions, topic: string, partit
   await admin.ensureTopics([{ name: topic, partitions }]).finally(() => admin.disconnect());
   const sink = new KafkaSink(kafka);
   await sink.connect();
-  // Flush bids timed as if after one real bid at BidGenerator's start: the same event time as after real input.
+  // Timed after the generator's first bid, as they would follow an input of that one bid.
   await sink.send(topic, flushBids(new BidGenerator({ seed: 0 }).take(1)[0]!.dateTime, partitions)).finally(() => sink.disconnect());
 }
 
