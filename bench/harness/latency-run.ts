@@ -118,8 +118,9 @@ export async function measureLatency(
   await reader.start(async (batch) => {
     const now = Date.now();
     for (const r of batch.records) {
-      const { windowEnd, category } = JSON.parse(r.value.toString()) as { windowEnd: number; category: string };
-      const id = `${windowEnd}|${category}`;
+      const { windowStart, windowEnd, category } = JSON.parse(r.value.toString()) as { windowStart: number; windowEnd: number; category: string };
+      // The reference's id of a ranking (window start and category).
+      const id = `${windowStart}|${category}`;
       output.push({ key: r.key?.toString() ?? null, value: r.value, windowEnd, at: now, first: !seen.has(id) });
       seen.add(id);
       if (!firstVisible.has(windowEnd)) firstVisible.set(windowEnd, now);
@@ -136,8 +137,8 @@ export async function measureLatency(
   });
   const sent: GeneratedRecord[] = [];
   const maxTs = new Array<number>(o.spec.partitions).fill(-Infinity);
-  let cpuAtStart: number | undefined;
-  let brokerAtStart: number | undefined;
+  let cpuAtStart = 0;
+  let brokerAtStart = NaN;
   let peakRss = 0;
   const pid = child.pid!;
   let endedAt: number | undefined;
@@ -168,23 +169,23 @@ export async function measureLatency(
   try {
     while (Date.now() < measuredFrom + o.durationMs) {
       await produceDue();
-      if (cpuAtStart === undefined && measuringStarts(started, Date.now(), firstRankingAt, o)) {
+      if (measuredFrom === Infinity && measuringStarts(started, Date.now(), firstRankingAt, o)) {
         measuredFrom = Date.now();
-        [cpuAtStart, brokerAtStart] = [cpuSecondsOf(pid), o.brokerCpu?.()];
+        [cpuAtStart, brokerAtStart] = [cpuSecondsOf(pid), o.brokerCpu?.() ?? NaN];
       }
       if (Date.now() >= measuredFrom) peakRss = Math.max(peakRss, rssMbOf(pid, 'VmRSS') ?? 0);
       await new Promise((r) => setTimeout(r, TICK_MS));
     }
     endedAt = Date.now();
     const seconds = (endedAt - measuredFrom) / 1000;
-    const cpu = cpuSecondsOf(pid) - (cpuAtStart ?? 0);
-    const brokerCpu = (o.brokerCpu?.() ?? NaN) - (brokerAtStart ?? NaN);
+    const cpu = cpuSecondsOf(pid) - cpuAtStart;
+    const brokerCpu = (o.brokerCpu?.() ?? NaN) - brokerAtStart;
     // Every ranking of a window the harness saw close is checked (warm-up ones too); later windows are not complete.
     const lastClosed = Math.max(...closedAt.keys());
     const expected = expectedOutput(o.spec, sent);
     for (const id of [...expected.rankings.keys()]) if (Number(id.split('|')[0]) + o.spec.windowMs > lastClosed) expected.rankings.delete(id);
     // Rankings of windows closed near the end may still be on their way.
-    const awaited = [...expected.rankings.keys()].map((id) => { const [start, category] = id.split('|'); return `${Number(start) + o.spec.windowMs}|${category}`; });
+    const awaited = [...expected.rankings.keys()];
     const drainUntil = Date.now() + o.graceMs;
     while (Date.now() < drainUntil && awaited.some((id) => !seen.has(id))) {
       await produceDue();

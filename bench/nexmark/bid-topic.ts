@@ -45,9 +45,7 @@ export function flushBids(maxDateTime: number, partitions: number): OutRecord[] 
  * const maxDateTime = await produceBids(kafka, 'bids', 8, [gen.take(10_000)]);
  */
 export async function produceBids(kafka: KafkaClientOptions, topic: string, partitions: number, batches: Iterable<readonly Bid[]>): Promise<number> {
-  const admin = new KafkaAdmin(kafka);
-  await admin.connect();
-  await admin.ensureTopics([{ name: topic, partitions }]).finally(() => admin.disconnect());
+  await ensureTopic(kafka, topic, partitions);
   const partitionOf = partitionerFor(partitions);
   const sink = new KafkaSink(kafka);
   await sink.connect();
@@ -67,4 +65,24 @@ export async function produceBids(kafka: KafkaClientOptions, topic: string, part
     await sink.disconnect();
   }
   return maxDateTime;
+}
+
+/**
+ * Creates `topic` (if missing) holding only the flush bids of an input whose last bid is at
+ * `maxDateTime`: an engine's run over it costs what starting and stopping costs.
+ *
+ * @example
+ * await produceFlushOnly(kafka, 'bids-empty', 8, new BidGenerator({ seed: 0 }).take(1)[0]!.dateTime);
+ */
+export async function produceFlushOnly(kafka: KafkaClientOptions, topic: string, partitions: number, maxDateTime: number): Promise<void> {
+  await ensureTopic(kafka, topic, partitions);
+  const sink = new KafkaSink(kafka);
+  await sink.connect();
+  await sink.send(topic, flushBids(maxDateTime, partitions)).finally(() => sink.disconnect());
+}
+
+async function ensureTopic(kafka: KafkaClientOptions, topic: string, partitions: number): Promise<void> {
+  const admin = new KafkaAdmin(kafka);
+  await admin.connect();
+  await admin.ensureTopics([{ name: topic, partitions }]).finally(() => admin.disconnect());
 }

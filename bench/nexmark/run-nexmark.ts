@@ -9,8 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as z from 'zod';
 import { KafkaAdmin } from '../../connectors/kafka/admin.js';
-import { kafkaClientOptions, type KafkaClientOptions } from '../../connectors/kafka/config.js';
-import { KafkaSink } from '../../connectors/kafka/sink.js';
+import { kafkaClientOptions } from '../../connectors/kafka/config.js';
 import { numberFlag } from '../../engine/config/units.js';
 import { measureRun, type RunEnd } from '../harness/engine-run.js';
 import { machineFacts } from '../harness/machine-facts.js';
@@ -19,7 +18,7 @@ import { gitCommit, resultsFolder, writeResults } from '../harness/results-folde
 import { benchOptions, commandLine, runAsScript } from '../harness/script.js';
 import { Q5_OUT_OF_ORDERNESS_MS, Q5_WINDOW, type Bid } from './bid.js';
 import { BidGenerator } from './bid-generator.js';
-import { flushBids, produceBids } from './bid-topic.js';
+import { produceBids, produceFlushOnly } from './bid-topic.js';
 import { Q5Check } from './q5-check.js';
 import { Q5_ENGINES, type Q5Engine as Engine } from './q5-engines.js';
 import { Q5Reference } from './q5-reference.js';
@@ -68,17 +67,6 @@ function* batches(gen: BidGenerator, count: number, ref: Q5Reference): Generator
   }
 }
 
-/** A topic of only the flush bids: an engine's run over it costs what starting and stopping costs. */
-async function produceFlushOnly(kafka: KafkaClientOptions, topic: string, partitions: number): Promise<void> {
-  const admin = new KafkaAdmin(kafka);
-  await admin.connect();
-  await admin.ensureTopics([{ name: topic, partitions }]).finally(() => admin.disconnect());
-  const sink = new KafkaSink(kafka);
-  await sink.connect();
-  // Timed after the generator's first bid, as they would follow an input of that one bid.
-  await sink.send(topic, flushBids(new BidGenerator({ seed: 0 }).take(1)[0]!.dateTime, partitions)).finally(() => sink.disconnect());
-}
-
 export async function runNexmark(argv: string[], log: (line: string) => void = console.log): Promise<Q5Results | undefined> {
   const o = benchOptions(argv, Options, USAGE);
   if (!o) return undefined;
@@ -124,7 +112,8 @@ export async function runNexmark(argv: string[], log: (line: string) => void = c
     // Only the flush bids; like the throughput script's, the run ends when the group has committed their end, or when
     // the engine exits by itself (both run bounded; Flink commits group offsets only at checkpoints).
     const empty = `${input}-empty`;
-    await produceFlushOnly(kafka, empty, o.partitions);
+    // Timed after the generator's first bid, as they would follow an input of that one bid.
+    await produceFlushOnly(kafka, empty, o.partitions, new BidGenerator({ seed: 0 }).take(1)[0]!.dateTime);
     for (const engine of engines) {
       log(`empty run: ${engine.name}…`);
       const m = await run(engine, empty, 'empty', (id) => ({ caughtUp: { groupId: id, topic: empty } }));
