@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTopics, uniqueName, useBroker } from '../../connectors/kafka/testing/fixtures.js';
 import { LocalBroker, brokerPaths } from '../../deploy/local/local-broker.js';
-import { freeBrokerPort } from '../../deploy/local/testing/fresh-broker.js';
+import { brokerLogDigest, freeBrokerPort } from '../../deploy/local/testing/fresh-broker.js';
 import { expectExactTrending, produceWatchEvents } from '../../jobs/content-popularity/testing/trending-fixtures.js';
 import { WINDOW, startContentPopularity } from '../cli/testing/eddy-process.js';
+import { logDigest } from '../log/testing/log-capture.js';
 
 // Its own data and log; the jars of the usual local broker.
 const home = mkdtempSync(join(tmpdir(), 'eddy-fault-home-'));
@@ -41,7 +42,9 @@ describe('broker fault', () => {
     const result = await Promise.race([runner.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 240_000))]);
     if (result === 'timeout') runner.kill();
     const ended = result === 'timeout' ? await runner.exited : result;
-    expect(result === 'timeout' ? 'timeout' : ended.code, ended.stderr).toBe(0);
+    // What the runner and the broker were doing, should it not have finished.
+    const diagnosis = `the runner:\n${logDigest(runner.stderr())}\nthe broker: ${brokerLogDigest(brokerPaths(home).log)}`;
+    expect(result === 'timeout' ? 'timeout' : ended.code, diagnosis).toBe(0);
     await expectExactTrending(produced, { output, dlq: `${input}-dlq` }, WINDOW);
   }, 400_000);
 });

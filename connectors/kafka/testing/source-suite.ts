@@ -279,6 +279,37 @@ export function describeSource(label: string, make: SourceFactory): void {
       expect(letter!.value.toString()).toBe(heavy.value);
     });
 
+    it('stays in its group while one batch is handled for longer than the session timeout (a restore, a slow function)', async () => {
+      const topic = uniqueName('t-slow');
+      await createTopics([{ name: topic, partitions: 1 }]);
+      const out = await sink();
+      const send = async (from: number): Promise<void> => {
+        await out.send(topic, [from, from + 1, from + 2].map((i) => ({ key: `k${i}`, value: String(i) })));
+        await out.flush();
+      };
+      await send(0);
+      const joins: number[] = [];
+      const handled: string[] = [];
+      const source: RecordSource<Buffer> = make(
+        testClient('eddy-itest-source'),
+        { groupId: uniqueName('g-slow'), topics: [topic], sessionTimeoutMs: 2_000, heartbeatIntervalMs: 200, autoCommit: false, maxWaitTimeMs: 100 },
+        bytesSerde,
+        noDeadLetters,
+        { onAssignment: (owned) => joins.push(owned.length) },
+      );
+      await source.start(async (batch) => {
+        // The first batch takes three session timeouts.
+        if (handled.length === 0) await new Promise((r) => setTimeout(r, 6_000));
+        handled.push(...batch.records.map((r) => r.value.toString()));
+      });
+      cleanups.push(() => source.stop());
+      await waitFor('the slow first batch', () => handled.length === 3, 30_000);
+      await send(3);
+      await waitFor('the records after it', () => handled.length >= 6, 30_000);
+      // A member whose session ended would have joined again, and read the uncommitted records again.
+      expect({ joins, handled }).toEqual({ joins: [1], handled: ['0', '1', '2', '3', '4', '5'] });
+    }, 60_000);
+
     it('tells its owner of a rebalance while it still owns its partitions, before giving them up (the moment to commit)', async () => {
       const topic = uniqueName('t-rebalance');
       await createTopics([{ name: topic, partitions: 4 }]);

@@ -2,7 +2,7 @@
  * Test helpers for a broker of a test's own, never the shared one: a free port pair, and an
  * EDDY_HOME of its own whose Kafka jars are the usual local broker's (linked, not fetched again).
  */
-import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { brokerPaths, portIsFree } from '../local-broker.js';
@@ -20,4 +20,18 @@ export function freshEddyHome(): string {
   mkdirSync(join(home, 'kafka'));
   symlinkSync(jars, join(home, 'kafka', basename(jars)));
   return home;
+}
+
+/**
+ * A broker log's last warnings and errors (and every line about fencing, which stalls every client),
+ * short enough for a failure message.
+ *
+ * @example
+ * expect(ok, brokerLogDigest(brokerPaths(home).log)).toBe(true);
+ */
+export function brokerLogDigest(logFile: string, maxLines = 20): string {
+  if (!existsSync(logFile)) return `${logFile}: missing`;
+  const lines = readFileSync(logFile, 'utf8').split('\n');
+  const notable = lines.filter((l) => / (WARN|ERROR) /.test(l) || /fenc/i.test(l));
+  return [`${logFile} (last ${Math.min(maxLines, notable.length)} of ${notable.length} warnings, errors and fencing lines):`, ...notable.slice(-maxLines).map((l) => l.slice(0, 300))].join('\n');
 }

@@ -24,6 +24,8 @@ export function runEddy(args: string[]): Promise<{ code: number; stdout: string;
 
 export interface EddyProcess {
   exited: Promise<{ code: number | null; signal: string | null; stderr: string }>;
+  /** Everything it wrote to stderr so far (`exited` has the last 3,000 characters). */
+  stderr(): string;
   kill(): void;
 }
 
@@ -43,6 +45,7 @@ export function startBoundedRun(job: string, jobArgs: readonly string[], o: { br
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   return {
     exited: new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr: stderr.slice(-3_000) }))),
+    stderr: () => stderr,
     kill: () => child.kill('SIGKILL'),
   };
 }

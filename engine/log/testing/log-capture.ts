@@ -39,3 +39,35 @@ function parseLogLine(line: string): JsonLogLine | undefined {
     return undefined;
   }
 }
+
+/**
+ * What a process logged, short enough for a failure message: its own lines (not the Kafka client's)
+ * at info and above, the last `maxLines` of them, then the client's warnings and errors counted by
+ * message, most frequent first. A test that gives up on a process says with this what it was doing.
+ *
+ * @example
+ * expect(result, logDigest(runner.stderr())).not.toBe('timeout');
+ */
+export function logDigest(stderr: string, maxLines = 40): string {
+  const { logs, other } = splitStderr(stderr);
+  const own = logs.filter((l) => l.component !== 'kafkajs' && l.level !== 'debug');
+  const line = (l: JsonLogLine): string => `${l.time.slice(11, 23)} ${l.level} ${typeof l.member === 'string' ? `${l.member} ` : ''}${l.msg}`;
+  const counts = new Map<string, { n: number; first: string; last: string }>();
+  for (const l of logs) {
+    if (l.component !== 'kafkajs' || (l.level !== 'warn' && l.level !== 'error')) continue;
+    const what = `${l.level} ${l.msg}${typeof l.error === 'string' ? `: ${l.error}` : ''}`.slice(0, 160);
+    const at = l.time.slice(11, 23);
+    const c = counts.get(what) ?? { n: 0, first: at, last: at };
+    c.n += 1;
+    c.last = at;
+    counts.set(what, c);
+  }
+  const client = [...counts].sort((a, b) => b[1].n - a[1].n).slice(0, 12).map(([what, c]) => `${c.n}× (${c.first}–${c.last}) ${what}`);
+  return [
+    `its own log (last ${Math.min(maxLines, own.length)} of ${own.length} lines at info and above):`,
+    ...own.slice(-maxLines).map(line),
+    ...other.slice(-5),
+    'Kafka client warnings and errors, by message:',
+    ...client,
+  ].join('\n');
+}
