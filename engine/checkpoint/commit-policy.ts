@@ -4,10 +4,11 @@
  *
  * - at the checkpoint interval (`tick`), before partitions move (`rebalance`), when a bounded
  *   partition ends (`end`) and in a savepoint's phases (`savepoint`): always;
- * - after a batch: only when the task fired windows, or has not committed since it opened (a
- *   restore), and it has read all its partition has. Results then show within milliseconds of the
- *   watermark passing (and a recovery is confirmed at once), while a catch-up commits only at the
- *   interval: a transaction per fired window cost 40% of the CPU of a catch-up.
+ * - after a batch: only when the task fired windows, or has not yet committed the input its
+ *   partition held when it opened (a restore), and it has read all its partition has. Results then
+ *   show within milliseconds of the watermark passing (and a recovery is confirmed at once), while a
+ *   catch-up commits only at the interval: a transaction per fired window cost 40% of the CPU of a
+ *   catch-up.
  */
 
 export type CommitMoment =

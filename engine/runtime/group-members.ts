@@ -149,12 +149,13 @@ export async function evictPreviousMembers(stateDir: string, admin: () => Promis
   if (!token || groups.length === 0) return 0;
   const from = Date.now();
   const broker = await admin();
+  const connectedMs = Date.now() - from;
   const removed = await Promise.all(
     groups.map(async (groupId) => {
       const ids = (await broker.groupMembers(groupId)).filter((m) => m.clientId.endsWith(`-${token}`)).map((m) => m.memberId);
       return ids.length > 0 ? broker.removeMembers(groupId, ids) : 0;
     }),
   ).then((ns) => ns.reduce((a, b) => a + b, 0));
-  if (removed > 0) logger.info(`removed ${removed} group member(s) of the previous process from their groups in ${Date.now() - from} ms`);
+  if (removed > 0) logger.info(`removed ${removed} group member(s) of the previous process from their groups in ${Date.now() - from} ms (${connectedMs} ms to connect)`);
   return removed;
 }

@@ -80,6 +80,25 @@ describe('a task on an in-memory Kafka', () => {
     expect(outputs(kafka)).toEqual(reference(views));
   });
 
+  it('after a restore, stays due for a commit until one reaches the input its partition held at the open (a partial one at the interval does not count)', async () => {
+    const kafka = new FakeKafka();
+    const built = job('input');
+    const [stage] = layoutStages(built.graph, 'g', new Map([['in', 1]]));
+    kafka.produce('in', 0, views.map((v) => ({ key: v.k, value: JSON.stringify(v) })));
+    const first = await Task.open(config(built, stage!, 0), kafka.ports());
+    await first.processRecords(asInput(views.slice(0, 30)));
+    await first.commit(30n);
+    // Opened again with 60 records in the partition, 30 of them committed.
+    const second = await Task.open(config(built, stage!, 0), kafka.ports());
+    expect(second.commitDue).toBe(true);
+    await second.processRecords(asInput(views.slice(30, 40), 30));
+    await second.commit(40n);
+    expect(second.commitDue).toBe(true);
+    await second.processRecords(asInput(views.slice(40), 40));
+    await second.commit(60n);
+    expect(second.commitDue).toBe(false);
+  });
+
   it('sends keyed records to the task of the next stage owning their key, with watermark markers: one count per key and window', async () => {
     const kafka = new FakeKafka();
     const built = job('repartition');

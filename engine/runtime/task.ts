@@ -6,22 +6,20 @@
  * at an exchange is written in the task's transaction, so exactly-once holds across stages. The
  * commit order is in checkpoint/commit-protocol.ts; the numbered steps below refer to it.
  */
-import { join } from 'node:path';
 import { KafkaDeadLetterQueue, type DeadLetterReason, type RejectedRecord } from '../../connectors/kafka/dead-letter.js';
 import type { OutRecord } from '../../connectors/kafka/sink.js';
 import type { SourceRecord } from '../../connectors/kafka/source.js';
 import { graphFingerprint, portableEntries, readEntries, replaceState, type SavepointTask } from '../checkpoint/savepoint.js';
 import type { StreamRecord } from '../operators/operator.js';
-import type { StateBackend, StateUsage } from '../state/state-backend.js';
+import type { StateUsage } from '../state/state-backend.js';
 import { resumePoint } from '../state/state-identity.js';
 import { TransactionalState } from '../state/transactional-state.js';
 import { recoverFromChangelog } from './changelog-recovery.js';
 import { LocalExecutor } from './local-executor.js';
-import { lookAtLocalState, verifiedLocalState } from './local-state.js';
 import { FatalJobError } from './member-failure.js';
 import { exchangeRecordsOf, type ExchangeRecord } from './exchange-record.js';
 import { TaskClock } from './task-clock.js';
-import { fenceAndLocate } from './task-fence.js';
+import { openTaskParts } from './task-open.js';
 import type { Output, TaskPorts, TransactionalOutput } from './task-ports.js';
 import { taskId } from './job-topics.js';
 import type { TaskConfig } from './task-config.js';
@@ -35,7 +33,9 @@ export class Task {
   /** Inside an advance of the watermark (what it emits are fired windows). */
   #advancing = false;
   #fired = false;
-  #committedSinceOpen = false;
+  /** Its input partition's end when it opened: a restore is confirmed once a commit reaches it. */
+  #endAtOpen = -1n;
+  #restoreCommitted = false;
   #stateClosed = false;
   #closing = false;
   readonly #outputs: Record<string, number> = {};
@@ -64,50 +64,22 @@ export class Task {
    * group and job graph (else wipes it), replays the changelog into it, restores.
    */
   static async open(config: TaskConfig, ports: TaskPorts): Promise<Task> {
-    const { job, stage: layout, partition } = config;
-    const dir = config.stateBackend === 'memory' ? undefined : join(config.stateDir, `${layout.stage.id}-${partition}`);
-    // What is open so far, closed again if opening fails (the broker gone mid-fence, say): an open
-    // RocksDB keeps its folder locked for the whole process, so the member's restart could not open it.
-    // The store opens first: when the task moves between this process's members, its lock waits for
-    // the former owner to close it, so the fence below cannot cut into that owner's last commit.
-    const held: { store: StateBackend; sink?: TransactionalOutput; direct?: Output; task?: Task } = { store: await ports.openStore(dir) };
-    const changelog = { topic: layout.changelog, partition };
+    const { job, stage: layout } = config;
+    const parts = await openTaskParts(config, ports);
+    const sinkTopics = new Map(job.graph.nodes.flatMap((n) => (n.kind === 'sink' ? [[n.id, n.config.topic] as const] : [])));
+    const dlq = new KafkaDeadLetterQueue(parts.sink, layout.deadLetterTopic, config.deadLetterMaxBytes);
+    const task = new Task(config, ports, new TransactionalState(parts.store), parts.sink, sinkTopics, dlq, parts.direct);
     try {
-      // The store is looked at (its marker read) while the producer connects and fences: after a
-      // kill these are a restart's slowest steps, and neither needs the other's result.
-      const [looked, fenced] = await Promise.allSettled([
-        lookAtLocalState(held.store, { partitions: ports.partitions, changelog }),
-        // Fence first (task-fence.ts): what is read next is final.
-        ports.output(config.transactionalId).then(async (s) => ({ sink: (held.sink = s), at: await fenceAndLocate(s, ports.partitions, layout, partition) })),
-      ]);
-      if (looked.status === 'rejected') throw looked.reason;
-      if (fenced.status === 'rejected') throw fenced.reason;
-      const { sink, at: { groupOffset, changelogEnd, inputEnd } } = fenced.value;
-      // As before: a savepoint seeds only a task whose group has no progress (the CLI checks the group).
-      const seeding = config.savepoint !== undefined && groupOffset < 0n ? config.savepoint : undefined;
-      const { store, wiped } = await verifiedLocalState(held.store, {
-        dir, partitions: ports.partitions, changelog, changelogEnd,
-        group: layout.groupId, fingerprint: graphFingerprint(job.graph), savepoint: seeding?.dir,
-      }, looked.value);
-      held.store = store;
-      if (wiped) config.logger.warn(`${wiped}: wiped ${dir ?? 'its memory'}, rebuilding from the changelog`);
-      const state = new TransactionalState(store);
-      const sinkTopics = new Map(job.graph.nodes.flatMap((n) => (n.kind === 'sink' ? [[n.id, n.config.topic] as const] : [])));
-      const dlq = new KafkaDeadLetterQueue(sink, layout.deadLetterTopic, config.deadLetterMaxBytes);
-      if (config.guarantee === 'at-least-once') held.direct = await ports.direct();
-      const task = (held.task = new Task(config, ports, state, sink, sinkTopics, dlq, held.direct));
-      task.#committedOffset = groupOffset >= 0n ? groupOffset : undefined;
-      await task.#recover(changelogEnd);
-      if (seeding) await task.#seed(seeding);
-      else await task.#resume(inputEnd);
+      task.#committedOffset = parts.groupOffset >= 0n ? parts.groupOffset : undefined;
+      task.#endAtOpen = parts.inputEnd;
+      await task.#recover(parts.changelogEnd).then(parts.done('recover'));
+      if (parts.seeding) await task.#seed(parts.seeding);
+      else await task.#resume(parts.inputEnd);
+      task.openSteps = parts.done<Record<string, number>>('resume')(parts.steps);
+      task.openedAt = Date.now();
       return task;
     } catch (e) {
-      if (held.task) await held.task.close().catch(() => undefined);
-      else {
-        await held.sink?.disconnect().catch(() => undefined);
-        await held.direct?.disconnect().catch(() => undefined);
-        await held.store.close().catch(() => undefined);
-      }
+      await task.close().catch(() => undefined);
       throw e;
     }
   }
@@ -135,6 +107,11 @@ export class Task {
     if (this.#dirty) throw new Error(`task ${this.id}: a savepoint needs the task committed first`);
     return { offset: this.config.stage.source ? this.#committedOffset : undefined, entries: await portableEntries(this.state.base) };
   }
+
+  /** When each step of its open ended, in ms after the open began: `store`, `marker`, `producer`, `fence`, `verify`, `recover`, `resume`. */
+  openSteps: Readonly<Record<string, number>> = {};
+  /** When its open ended (epoch ms). */
+  openedAt = 0;
 
   /**
    * The input offset the task resumes at (undefined: none yet): the one its state was committed with
@@ -273,11 +250,13 @@ export class Task {
   }
 
   /**
-   * Results of fired windows (or of exchanges) wait, or the task has not committed since it opened
-   * (a restore): checkpoint/commit-policy.ts commits such a task as soon as it has caught up.
+   * Results of fired windows (or of exchanges) wait, or the task has not yet committed the input its
+   * partition held when it opened (a restore, confirmed only then): checkpoint/commit-policy.ts
+   * commits such a task as soon as it has caught up. A commit before that (at the interval, with
+   * part of the backlog) does not count, or the rest would wait a whole interval.
    */
   get commitDue(): boolean {
-    return this.#fired || !this.#committedSinceOpen;
+    return this.#fired || !this.#restoreCommitted;
   }
 
   /** Moves event time; at +∞ (the input ended) pending processing-time timers fire too, once. */
@@ -372,8 +351,8 @@ export class Task {
     await this.state.apply(reached === undefined ? {} : { changelog: (reached + 1n).toString() });
     this.#dirty = false;
     this.#fired = false;
-    this.#committedSinceOpen = true;
     this.#committedOffset = nextInputOffset ?? this.#committedOffset;
+    this.#restoreCommitted ||= (this.#committedOffset ?? -1n) >= this.#endAtOpen;
     if (marker) this.#clock.sent(marker);
     return { sizeBytes };
   }
@@ -410,3 +389,4 @@ export class Task {
   }
 
 }
+

@@ -1,7 +1,7 @@
 /**
  * RocksDB state (Level's `rocksdb` binding): the default backend. Batched reads (`getMany`), atomic
- * write batches, ordered iterators for key-group scans. The memory budget is split between the block
- * cache and the write buffer.
+ * write batches, ordered iterators for key-group scans. The memory budget goes to the block cache,
+ * less a small write buffer.
  */
 import { mkdirSync } from 'node:fs';
 import RocksDB from 'rocksdb';
@@ -15,6 +15,7 @@ function call<T>(fn: (cb: (err: Error | undefined | null, value?: T) => void) =>
 
 /** The smallest key after every 3-byte-prefixed state key: the end of the whole key space. */
 const KEY_SPACE_END = Buffer.from([0xff, 0xff, 0xff, 0xff]);
+const WRITE_BUFFER_BYTES = 4 << 20;
 
 /**
  * @example
@@ -33,7 +34,11 @@ export class RocksDbStateBackend implements StateBackend {
   static async open(dir: string, opts: StateBackendOptions = {}): Promise<RocksDbStateBackend> {
     mkdirSync(dir, { recursive: true });
     const budget = opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
-    const writeBufferSize = Math.min(64 << 20, Math.floor(budget / 2));
+    // Small memtables keep the write-ahead log small, and a reopen after kill -9 replays all of it:
+    // with half the budget (32 MiB) a task's share of 1M keys never left the log, and each store
+    // took 0.4-1.1 s to open on 2 cores; with 4 MiB 0.1-0.2 s, catch-up throughput the same within
+    // noise (bench/results/eddy-profile.md, "Recovery: the store's open").
+    const writeBufferSize = Math.min(WRITE_BUFFER_BYTES, Math.floor(budget / 2));
     const db = RocksDB(dir);
     await call<void>((cb) => db.open({ createIfMissing: true, cacheSize: budget - writeBufferSize, writeBufferSize, compression: true }, cb));
     return new RocksDbStateBackend(db, dir, budget);

@@ -1,5 +1,5 @@
 /** One behaviour suite, run against every state backend. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -141,5 +141,22 @@ describe('rocksdb state backend persistence', () => {
     const again = await RocksDbStateBackend.open(dir);
     open.push(again);
     expect((await again.getMany([b('durable')]))[0]?.toString()).toBe('yes');
+  });
+
+  it('keeps its write-ahead log small as state grows, so that a restart after kill -9 has little to replay', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eddy-rocks-'));
+    dirs.push(dir);
+    const s = await RocksDbStateBackend.open(dir);
+    open.push(s);
+    // 24 MB of distinct keys, as a 1M-key window state holds per task.
+    const value = Buffer.alloc(200, 7);
+    for (let batch = 0; batch < 120; batch += 1) {
+      await s.write({ puts: Array.from({ length: 1_000 }, (_, i): [Buffer, Buffer] => [b(`key-${batch}-${i}`), value]), deletes: [] });
+    }
+    // What a reopen would replay: the .log files (flushed ones are deleted in the background).
+    const walBytes = (): number => readdirSync(dir).filter((f) => f.endsWith('.log')).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+    const deadline = Date.now() + 10_000;
+    while (walBytes() > 10 * 1024 * 1024 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(walBytes()).toBeLessThanOrEqual(10 * 1024 * 1024);
   });
 });
