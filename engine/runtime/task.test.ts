@@ -55,22 +55,29 @@ const reference = (vs: readonly View[]): string[] => {
 const outputs = (kafka: FakeKafka): string[] =>
   kafka.committed('out').map((r) => JSON.parse(r.value!.toString()) as { k: string; end: number; n: number }).map((o) => `${o.k}@${o.end}=${o.n}`).sort();
 
+/** Every view in one input partition, and a task that has processed and committed the first 30 of them. */
+async function firstThirtyCommitted(): Promise<{ kafka: FakeKafka; open: () => Promise<Task>; first: Task; committed: unknown }> {
+  const kafka = new FakeKafka();
+  const built = job('input');
+  const [stage] = layoutStages(built.graph, 'g', new Map([['in', 1]]));
+  kafka.produce('in', 0, views.map((v) => ({ key: v.k, value: JSON.stringify(v) })));
+  const open = (): Promise<Task> => Task.open(config(built, stage!, 0), kafka.ports());
+  const first = await open();
+  await first.processRecords(asInput(views.slice(0, 30)));
+  return { kafka, open, first, committed: await first.commit(30n) };
+}
+
 describe('a task on an in-memory Kafka', () => {
   it('commits outputs, state and offset together; its successor fences a dead one and finishes exactly once', async () => {
-    const kafka = new FakeKafka();
-    const built = job('input');
-    const [stage] = layoutStages(built.graph, 'g', new Map([['in', 1]]));
-    kafka.produce('in', 0, views.map((v) => ({ key: v.k, value: JSON.stringify(v) })));
-    const first = await Task.open(config(built, stage!, 0), kafka.ports());
-    await first.processRecords(asInput(views.slice(0, 30)));
-    expect(await first.commit(30n)).toBeDefined();
+    const { kafka, open, first, committed } = await firstThirtyCommitted();
+    expect(committed).toBeDefined();
     const committedFirst = outputs(kafka);
     // Windows the watermark closed are out, with their state deleted and the offset in one commit.
     expect(committedFirst.length).toBeGreaterThan(0);
     await first.processRecords(asInput(views.slice(30, 45), 30));
 
     // The member dies before committing: a new owner fences it and resumes at the committed offset.
-    const second = await Task.open(config(built, stage!, 0), kafka.ports());
+    const second = await open();
     expect(second.resumeOffset).toBe(30n);
     await expect(first.commit(45n)).rejects.toThrow(/fenced/);
     expect(outputs(kafka)).toEqual(committedFirst);
@@ -81,15 +88,9 @@ describe('a task on an in-memory Kafka', () => {
   });
 
   it('after a restore, stays due for a commit until one reaches the input its partition held at the open (a partial one at the interval does not count)', async () => {
-    const kafka = new FakeKafka();
-    const built = job('input');
-    const [stage] = layoutStages(built.graph, 'g', new Map([['in', 1]]));
-    kafka.produce('in', 0, views.map((v) => ({ key: v.k, value: JSON.stringify(v) })));
-    const first = await Task.open(config(built, stage!, 0), kafka.ports());
-    await first.processRecords(asInput(views.slice(0, 30)));
-    await first.commit(30n);
+    const { open } = await firstThirtyCommitted();
     // Opened again with 60 records in the partition, 30 of them committed.
-    const second = await Task.open(config(built, stage!, 0), kafka.ports());
+    const second = await open();
     expect(second.commitDue).toBe(true);
     await second.processRecords(asInput(views.slice(30, 40), 30));
     await second.commit(40n);
