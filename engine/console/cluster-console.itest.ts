@@ -88,6 +88,8 @@ describe('the console of the job manager', () => {
     await c.page.click('[data-action="Cancel"]');
     expect(await c.page.textContent('dialog')).toMatch(/Cancel the job/);
     await c.page.click('[data-confirm="Cancel"]');
+    // The answer replaces "waiting for the answer…" once the request is back.
+    await c.page.waitForSelector('.action-result .error, .action-result .notice');
     expect(await c.page.textContent('.action-result')).toMatch(/Cancel: done/);
     await waitFor('the job to be cancelled', async () => ((await (await fetch(`${url}/v1/jobs/${jobId}`)).json()) as { state: string }).state === 'cancelled', 60_000);
   });
