@@ -50,7 +50,6 @@ export class TaskTable {
   readonly #byTopic: Map<string, StageLayout>;
   readonly #ports: TaskPorts;
   #assignments = 0;
-  readonly #committedOnce = new WeakSet<Task>();
 
   constructor(private readonly o: TaskTableOptions) {
     this.#byTopic = new Map(o.layout.stages.map((s) => [s.topic, s]));
@@ -105,11 +104,6 @@ export class TaskTable {
       const done = await t.commit(next, idle);
       if (!done) return;
       const durationMs = Date.now() - begun;
-      // After a restart, the moment its input at the kill is safe again (what recovery is measured by).
-      if (!this.#committedOnce.has(t)) {
-        this.#committedOnce.add(t);
-        t.config.logger.debug(`first commit ${Date.now() - t.openedAt} ms after its open`, { resumeOffset: t.resumeOffset, next, commitMs: durationMs });
-      }
       metrics?.checkpoint(id, 'completed', durationMs, done.sizeBytes);
       onCheckpoint?.({ task: id, completedAt: Date.now(), durationMs, sizeBytes: done.sizeBytes, outcome: 'completed' });
     } catch (e) {

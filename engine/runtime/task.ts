@@ -36,6 +36,8 @@ export class Task {
   /** Its input partition's end when it opened: a restore is confirmed once a commit reaches it. */
   #endAtOpen = -1n;
   #restoreCommitted = false;
+  /** When its open ended (epoch ms). */
+  #openedAt = 0;
   #stateClosed = false;
   #closing = false;
   readonly #outputs: Record<string, number> = {};
@@ -76,7 +78,7 @@ export class Task {
       if (parts.seeding) await task.#seed(parts.seeding);
       else await task.#resume(parts.inputEnd);
       task.openSteps = parts.done<Record<string, number>>('resume')(parts.steps);
-      task.openedAt = Date.now();
+      task.#openedAt = Date.now();
       return task;
     } catch (e) {
       await task.close().catch(() => undefined);
@@ -110,8 +112,6 @@ export class Task {
 
   /** When each step of its open ended, in ms after the open began: `store`, `marker`, `producer`, `fence`, `verify`, `recover`, `resume`. */
   openSteps: Readonly<Record<string, number>> = {};
-  /** When its open ended (epoch ms). */
-  openedAt = 0;
 
   /**
    * The input offset the task resumes at (undefined: none yet): the one its state was committed with
@@ -352,7 +352,11 @@ export class Task {
     this.#dirty = false;
     this.#fired = false;
     this.#committedOffset = nextInputOffset ?? this.#committedOffset;
-    this.#restoreCommitted ||= (this.#committedOffset ?? -1n) >= this.#endAtOpen;
+    if (!this.#restoreCommitted && (this.#committedOffset ?? -1n) >= this.#endAtOpen) {
+      this.#restoreCommitted = true;
+      // After a restart: the input at the kill is safe again (what recovery is measured by).
+      this.config.logger.debug(`restore committed ${Date.now() - this.#openedAt} ms after its open`, { resumeOffset: this.resumeOffset, next: nextInputOffset });
+    }
     if (marker) this.#clock.sent(marker);
     return { sizeBytes };
   }
