@@ -15,6 +15,8 @@ export interface Spread {
 
 export interface EngineSummary {
   engine: string;
+  /** Events the engine read: the workload's, or the first this many of them (`--events-for`). */
+  events: number;
   runs: number;
   correct: boolean;
   wallSeconds: Spread;
@@ -61,6 +63,7 @@ export function summarize(engine: string, runs: readonly RunMeasure[], events: n
   const cpu = spread(runs.map((r) => r.cpuSeconds));
   return {
     engine,
+    events,
     runs: runs.length,
     correct: runs.length > 0 && runs.every((r) => r.correct),
     wallSeconds: spread(runs.map((r) => r.wallSeconds)),
@@ -113,8 +116,9 @@ export function markdown(r: BenchResults): string {
   const w = r.workload;
   const reps = Math.max(0, ...r.summary.map((s) => s.runs));
   const flink = bestFlink(r.summary);
+  const prefixes = r.summary.filter((s) => s.events !== w.events).map((s) => `${s.engine} the first ${s.events.toLocaleString('en-US')}`);
   const lines = [
-    `Catch-up at commit ${r.commit}: ${w.events.toLocaleString('en-US')} events, ${w.items.toLocaleString('en-US')} content ids (Zipf ${w.zipf}), ${w.partitions} partitions, sliding ${w.windowMs / 60_000} min / ${w.slideMs / 60_000} min, top ${w.top}; ${reps} repetitions alternating engines, median (min–max); ${r.startedAt.slice(0, 10)}, ${r.machine.cpus} × ${r.machine.cpuModel}.`,
+    `Catch-up at commit ${r.commit}: ${w.events.toLocaleString('en-US')} events${prefixes.length > 0 ? ` (${prefixes.join(', ')})` : ''}, ${w.items.toLocaleString('en-US')} content ids (Zipf ${w.zipf}), ${w.partitions} partitions, sliding ${w.windowMs / 60_000} min / ${w.slideMs / 60_000} min, top ${w.top}; ${reps} repetitions alternating engines, median (min–max); ${r.startedAt.slice(0, 10)}, ${r.machine.cpus} × ${r.machine.cpuModel}.`,
     '',
     '| engine | output correct | events per CPU-s | events per (engine + broker) CPU-s | engine CPU s | broker CPU s | wall s | peak RSS MB | start-up share | ÷ best Flink |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',

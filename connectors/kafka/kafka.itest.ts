@@ -63,6 +63,35 @@ describe('Kafka connectors against a real broker', () => {
     expect(await admin.committedOffsets(groupId, input)).toEqual(new Map([[0, 7n], [1, 3n]]));
   });
 
+  it('a transactional producer looks its coordinators up once, not before each of its requests, and its commits land', async () => {
+    const input = uniqueName('t-in');
+    const output = uniqueName('t-out');
+    const groupId = uniqueName('g-coord');
+    await createTopics([{ name: input, partitions: 1 }, { name: output, partitions: 1 }]);
+    const producer = createKafka(testClient('eddy-itest-coord')).producer({ transactionalId: uniqueName('txn'), idempotent: true, maxInFlightRequests: 1 });
+    const requests: string[] = [];
+    producer.on(producer.events.REQUEST, (e) => requests.push(e.payload.apiName));
+    await producer.connect();
+    cleanups.push(() => producer.disconnect());
+    for (let i = 1; i <= 3; i += 1) {
+      const txn = await producer.transaction();
+      await txn.send({ topic: output, messages: [{ value: `v${i}` }] });
+      await txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input, partitions: [{ partition: 0, offset: String(i * 10) }] }] });
+      await txn.commit();
+    }
+    // kafkajs names FindCoordinator "GroupCoordinator". Unpatched: one for InitProducerId, then four per
+    // transaction (AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit, EndTxn), 13 in all.
+    expect(requests.filter((r) => r === 'GroupCoordinator'), requests.join(' ')).toHaveLength(2);
+    expect(requests.filter((r) => r === 'EndTxn')).toHaveLength(3);
+    const admin = new KafkaAdmin(testClient());
+    await admin.connect();
+    cleanups.push(() => admin.disconnect());
+    expect(await admin.committedOffsets(groupId, input)).toEqual(new Map([[0, 30n]]));
+    const { byPartition } = await collect(output, bytesSerde);
+    await waitFor('the committed records', () => total(byPartition) >= 3);
+    expect([...byPartition.values()].flat().map((r) => r.value.toString())).toEqual(['v1', 'v2', 'v3']);
+  });
+
   it('a transaction far over the broker\'s 1 MiB batch limit, sent to one partition in one call, commits whole', async () => {
     const topic = uniqueName('t-big');
     await createTopics([{ name: topic, partitions: 1 }]);

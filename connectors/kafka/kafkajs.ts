@@ -15,6 +15,9 @@
  *    kill -9. The correct filter goes into the require cache the same way as 1.
  * 4. Its record decoder does 64-bit (BigInt) arithmetic per record for offsets and timestamps; the
  *    one in record-decoder.ts adds numbers where they are exact, and goes in the same way as 1.
+ * 5. Its transaction manager looks the coordinators up again before each of its requests, four
+ *    FindCoordinator per commit; a transactional producer's remembers them (coordinator-cache.ts),
+ *    put in place of the module the same way as 1.
  *
  * It also reaches one thing kafkajs has but does not expose: LeaveGroup for a member other than
  * the caller ({@link leaveGroupFor}), which Java's admin client offers as `removeMembersFromConsumerGroup`.
@@ -26,6 +29,7 @@
 import { createRequire } from 'node:module';
 import type * as KafkaJs from 'kafkajs';
 import { filterAbortedMessages } from './aborted-records.js';
+import { withCachedCoordinators, type EosCluster } from './coordinator-cache.js';
 import { decodeRecord } from './record-decoder.js';
 
 interface GroupArgs {
@@ -56,6 +60,16 @@ export const ABORTED_FILTER_MODULE_PATH = require.resolve('kafkajs/src/consumer/
 /** Where kafkajs keeps its record decoder; its record batch decoder requires it by this path. */
 export const RECORD_DECODER_MODULE_PATH = require.resolve('kafkajs/src/protocol/recordBatch/record/v0/decoder.js');
 
+/** Where kafkajs keeps its transaction manager's factory; its producer requires it by this path. */
+export const EOS_MANAGER_MODULE_PATH = require.resolve('kafkajs/src/producer/eosManager/index.js');
+
+type EosManagerFactory = (options: { cluster: EosCluster; transactional?: boolean }) => unknown;
+
+/** kafkajs' transaction manager factory, given a cluster that remembers coordinators when transactional. */
+function cachingEosManager(original: EosManagerFactory): EosManagerFactory {
+  return (options) => original(options.transactional ? { ...options, cluster: withCachedCoordinators(options.cluster) } : options);
+}
+
 /** Puts `exports` in Node's require cache as the module at `path`, before anything requires it. */
 function replaceModule(path: string, exports: unknown): void {
   require.cache[path] = { id: path, filename: path, loaded: true, exports, children: [], paths: [] } as unknown as NodeJS.Module;
@@ -69,6 +83,7 @@ function load(): typeof KafkaJs {
   replaceModule(GROUPING_MODULE_PATH, groupMessagesPerPartition);
   replaceModule(ABORTED_FILTER_MODULE_PATH, filterAbortedMessages);
   replaceModule(RECORD_DECODER_MODULE_PATH, decodeRecord);
+  replaceModule(EOS_MANAGER_MODULE_PATH, cachingEosManager(require(EOS_MANAGER_MODULE_PATH) as EosManagerFactory));
   const kafkajs = require('kafkajs') as typeof KafkaJs;
   const queue = (require('kafkajs/src/network/requestQueue/index.js') as { prototype: PendingQueue }).prototype;
   queue.scheduleCheckPendingRequests = scheduleCheckPendingRequests;

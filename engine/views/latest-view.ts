@@ -122,8 +122,9 @@ export class LatestView<T> {
     this.#latest = new LatestByKey(opts);
     this.#source = new KafkaSource(
       kafkaClientOptions({ clientId: 'eddy-view', ...opts.kafka }),
-      // A group of its own: every view sees every record; it starts from the oldest kept.
-      { groupId: `eddy-view-${randomUUID()}`, topics: [opts.topic], isolation: 'read_committed', maxWaitTimeMs: 200 },
+      // A group of its own: every view sees every record; it starts from the oldest kept. The broker
+      // answers its fetch as soon as a byte is there, so the source's 500 ms wait only paces idle polls.
+      { groupId: `eddy-view-${randomUUID()}`, topics: [opts.topic], isolation: 'read_committed' },
       jsonSerde(opts.schema),
       { write: async (bad) => void (this.#invalid += bad.length) },
     );
