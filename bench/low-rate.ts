@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from 'zod';
-import { KafkaAdmin } from '../connectors/kafka/admin.js';
+import { KafkaAdmin, recordsBehind } from '../connectors/kafka/admin.js';
 import { kafkaClientOptions } from '../connectors/kafka/config.js';
 import { durationMs, formatDuration, numberFlag, ratePerSecond } from '../engine/config/units.js';
 import { ROOT } from './harness/engines.js';
@@ -97,11 +97,7 @@ export async function runLowRateBench(argv: string[], log: (line: string) => voi
       await sleep(o.measure);
       const cpuPercent = ((cpuSecondsOf(runner.pid!) - before) / (o.measure / 1000)) * 100;
       const peakRssMb = Math.round(rssMbOf(runner.pid!, 'VmHWM') ?? NaN);
-      const ends = await admin.offsets(topic);
-      const committed = await admin.committedOffsets(topic, topic);
-      let lagRecords = 0;
-      // Kafka answers -1 for a partition the group has not committed yet: all of it is behind.
-      for (const { partition, low, high } of ends) lagRecords += Number(high - ((committed.get(partition) ?? -1n) < 0n ? low : committed.get(partition)!));
+      const lagRecords = await recordsBehind(admin, topic, topic);
       const run = { cpuPercent, peakRssMb, lagRecords, keptUp: lagRecords <= perSecond * KEPT_UP_SECONDS };
       runs.push(run);
       log(`[${rep}/${o.repetitions}] ${fmt(cpuPercent, 2)}% of a core, peak RSS ${peakRssMb} MB, ${lagRecords} input records not committed${run.keptUp ? '' : ' (fell behind)'}`);

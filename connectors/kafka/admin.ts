@@ -193,3 +193,20 @@ export class KafkaAdmin {
     return new Map((entry?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
   }
 }
+
+/**
+ * Records of `topic` from where `groupId` resumes (its committed offset, else the partition's first)
+ * to the end: what the group has yet to read.
+ *
+ * @example
+ * const behind = await recordsBehind(admin, 'content-popularity', 'watch-events');
+ */
+export async function recordsBehind(admin: Pick<KafkaAdmin, 'offsets' | 'committedOffsets'>, groupId: string, topic: string): Promise<number> {
+  const committed = await admin.committedOffsets(groupId, topic);
+  let total = 0n;
+  for (const o of await admin.offsets(topic)) {
+    const from = (committed.get(o.partition) ?? -1n) >= o.low ? committed.get(o.partition)! : o.low;
+    if (o.high > from) total += o.high - from;
+  }
+  return Number(total);
+}

@@ -45,7 +45,7 @@ describe('withCachedCoordinators', () => {
     const cluster = fakeCluster(brokers);
     const cached = withCachedCoordinators(cluster);
     expect(await (await cached.findGroupCoordinator({ groupId: 'txn-1', coordinatorType: 1 })).endTxn()).toBe('ended on 0');
-    // The coordinator moves: broker 0 answers NOT_COORDINATOR.
+    // The coordinator moves to broker 1; broker 0 first answers something else, then NOT_COORDINATOR.
     cluster.coordinator = 1;
     brokers[0]!.failWith = Object.assign(new Error('busy'), { type: 'CONCURRENT_TRANSACTIONS' });
     const stale = await cached.findGroupCoordinator({ groupId: 'txn-1', coordinatorType: 1 });

@@ -14,7 +14,7 @@
 const MOVED = new Set(['NOT_COORDINATOR_FOR_GROUP', 'GROUP_COORDINATOR_NOT_AVAILABLE']);
 
 /** Whether `e` may mean the coordinator moved: a broker said so, or no broker answered at all. */
-export function coordinatorMayHaveMoved(e: unknown): boolean {
+function coordinatorMayHaveMoved(e: unknown): boolean {
   const type = (e as { type?: unknown } | null)?.type;
   return typeof type !== 'string' || MOVED.has(type);
 }

@@ -3,7 +3,7 @@
  * read so far against those before the end offsets found at start (where a bounded run stops).
  * Progress is a courtesy: a failure to measure it never touches the run.
  */
-import type { KafkaAdmin } from '../../connectors/kafka/admin.js';
+import { recordsBehind, type KafkaAdmin } from '../../connectors/kafka/admin.js';
 import type { JobGraph } from '../graph/job-graph.js';
 import type { MemberMetricsJson } from '../metrics/runner-metrics.js';
 
@@ -25,16 +25,9 @@ export function progressLine(read: number, total: number, elapsedMs: number): st
  * group resumes (its committed offset, else the partition's first offset).
  */
 export async function recordsToEnd(admin: KafkaAdmin, graph: JobGraph, groupId: string): Promise<number> {
-  let total = 0n;
-  for (const node of graph.nodes) {
-    if (node.kind !== 'source') continue;
-    const committed = await admin.committedOffsets(groupId, node.config.topic);
-    for (const o of await admin.offsets(node.config.topic)) {
-      const from = (committed.get(o.partition) ?? -1n) >= o.low ? committed.get(o.partition)! : o.low;
-      if (o.high > from) total += o.high - from;
-    }
-  }
-  return Number(total);
+  let total = 0;
+  for (const node of graph.nodes) if (node.kind === 'source') total += await recordsBehind(admin, groupId, node.config.topic);
+  return total;
 }
 
 /** Input records read by the members, from their metrics: source stages only (a source's id is its stage's). */
