@@ -49,6 +49,15 @@ const WORKER = join(dirname(fileURLToPath(import.meta.url)), 'member-worker.js')
 export const DEFAULT_RESTART_LIMIT = 5;
 /** How long a member whose thread ended before its result came may take to deliver its last messages. */
 const LAST_WORDS_MS = 5_000;
+/**
+ * A member thread's young generation: 64 MiB semi-spaces instead of V8's 16 for a worker. A member
+ * allocates per record (fetched buffers, decoded events, accumulators) while holding open windows'
+ * slices: with small semi-spaces every scavenge copies those survivors again, and garbage collection
+ * took about a fifth of a member's CPU at full speed (bench/results/eddy-profile.md, "Young
+ * generation"). V8 grows the space only as the allocation rate needs it, so a slow member keeps a
+ * small one.
+ */
+const MEMBER_YOUNG_GENERATION_MB = 3 * 64;
 
 /** The previous process on this state folder, if killed, leaves its groups now (group-members.ts). */
 async function evictDeadMembers(kafka: KafkaClientOptions, stateDir: string, logger: Logger): Promise<void> {
@@ -91,7 +100,9 @@ export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
     // Loaded only here: with worker threads this thread need not load the engine at all.
     runTask = (await import('./member-worker.js')).default;
   } else {
-    const threads = new Piscina({ filename: WORKER, minThreads: parallelism, maxThreads: parallelism, idleTimeout: Infinity, concurrentTasksPerWorker: 1 });
+    const threads = new Piscina({ filename: WORKER, minThreads: parallelism, maxThreads: parallelism, idleTimeout: Infinity, concurrentTasksPerWorker: 1,
+      resourceLimits: { maxYoungGenerationSizeMb: MEMBER_YOUNG_GENERATION_MB },
+    });
     runTask = (task) => threads.run(task, { transferList: [task.port as never] }) as Promise<MemberOutcome>;
     pool = threads;
   }
