@@ -25,18 +25,21 @@ export interface LatencyResults {
 
 const ms = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
 
-/** Eddy at its default commit interval (5 s) against the goals: p99 < 500 ms at every rate; at 20,000 events/min < 3% of a core and < 200 MB RSS. */
+/**
+ * Eddy at its default commit interval (5 s) against the latency goal: p99 < 500 ms at every rate.
+ * The runner's CPU and memory goal at 20,000 events/min is not judged here: it is stated for `eddy
+ * run` with default flags, which `npm run bench:low-rate` measures; these runs have two members and
+ * windows firing every second.
+ */
 export function latencyGoals(runs: readonly LatencyRun[]): Goal[] {
-  const goals: Goal[] = [];
-  for (const r of runs.filter((x) => x.engine === 'eddy' && x.checkpointIntervalMs === 5_000)) {
-    goals.push({ goal: `eddy p99 close → visible < 500 ms at ${r.rate}`, figure: r.fellBehind ? 'fell behind' : `${ms(r.p99Ms)} ms`, met: !r.fellBehind && r.correct && r.p99Ms < 500 });
-    if (r.rate === '20000/min') {
-      goals.push({ goal: 'eddy < 3% of one core at 20000/min', figure: `${fmt(r.cpuShareOfOneCore * 100)}%`, met: r.cpuShareOfOneCore < 0.03 });
-      goals.push({ goal: 'eddy < 200 MB RSS at 20000/min', figure: `${r.peakRssMb} MB`, met: r.peakRssMb < 200 });
-    }
-  }
-  return goals;
+  return runs
+    .filter((x) => x.engine === 'eddy' && x.checkpointIntervalMs === 5_000)
+    .map((r) => ({ goal: `eddy p99 close → visible < 500 ms at ${r.rate}`, figure: r.fellBehind ? 'fell behind' : `${ms(r.p99Ms)} ms`, met: !r.fellBehind && r.correct && r.p99Ms < 500 }));
 }
+
+/** Where the CPU and RSS columns stand against the runner goal, which these runs do not measure. */
+const RUNNER_GOAL_NOTE =
+  "The CPU and RSS columns are of this setting (two members, windows firing every second); the goal for a runner at 20,000 events/min (< 3% of a core, < 200 MB) is judged by `npm run bench:low-rate` on `eddy run`'s defaults.";
 
 export function latencyMarkdown(r: LatencyResults): string {
   const w = r.workload;
@@ -54,6 +57,7 @@ export function latencyMarkdown(r: LatencyResults): string {
   if (behind.length > 0) lines.push('', ...behind.map((x) => `- ${x.engine} at ${x.rate}, ${x.checkpointIntervalMs / 1000} s: fell behind (${x.fellBehind}).`));
   const goals = latencyGoals(r.runs);
   if (goals.length > 0) lines.push('', '| speed goal | figure | met |', '|---|---:|---|', ...goals.map((g) => `| ${g.goal} | ${g.figure} | ${g.met ? 'yes' : '**no**'} |`));
+  lines.push('', RUNNER_GOAL_NOTE);
   lines.push('', `Command: \`${r.command}\``);
   return `${lines.join('\n')}\n`;
 }

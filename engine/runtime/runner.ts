@@ -50,14 +50,14 @@ export const DEFAULT_RESTART_LIMIT = 5;
 /** How long a member whose thread ended before its result came may take to deliver its last messages. */
 const LAST_WORDS_MS = 5_000;
 /**
- * A member thread's young generation: 64 MiB semi-spaces instead of V8's 16 for a worker. A member
- * allocates per record (fetched buffers, decoded events, accumulators) while holding open windows'
- * slices: with small semi-spaces every scavenge copies those survivors again, and garbage collection
- * took about a fifth of a member's CPU at full speed (bench/results/eddy-profile.md, "Young
- * generation"). V8 grows the space only as the allocation rate needs it, so a slow member keeps a
- * small one.
+ * A member thread's young generation: 32 MiB semi-spaces instead of V8's 16 for a worker. At full
+ * speed a member allocates per record while a batch's decoded records, accumulators and pending
+ * changelog entries are live: each scavenge copied a few MiB of them again, and garbage collection
+ * took a third of the process's CPU. 32 MiB cut a catch-up run's CPU by about a sixth; 64 MiB saved
+ * a little more but grew a runner at 20,000 events/min past 200 MB (V8 grows the space to its
+ * maximum over a long run at any rate). bench/results/eddy-profile.md, "Young generation".
  */
-const MEMBER_YOUNG_GENERATION_MB = 3 * 64;
+const MEMBER_YOUNG_GENERATION_MB = 3 * 32;
 
 /** The previous process on this state folder, if killed, leaves its groups now (group-members.ts). */
 async function evictDeadMembers(kafka: KafkaClientOptions, stateDir: string, logger: Logger): Promise<void> {
