@@ -100,7 +100,8 @@ export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
     // Loaded only here: with worker threads this thread need not load the engine at all.
     runTask = (await import('./member-worker.js')).default;
   } else {
-    const threads = new Piscina({ filename: WORKER, minThreads: parallelism, maxThreads: parallelism, idleTimeout: Infinity, concurrentTasksPerWorker: 1,
+    const threads = new Piscina({
+      filename: WORKER, minThreads: parallelism, maxThreads: parallelism, idleTimeout: Infinity, concurrentTasksPerWorker: 1,
       resourceLimits: { maxYoungGenerationSizeMb: MEMBER_YOUNG_GENERATION_MB },
     });
     runTask = (task) => threads.run(task, { transferList: [task.port as never] }) as Promise<MemberOutcome>;
