@@ -92,6 +92,33 @@ describe('Kafka connectors against a real broker', () => {
     expect([...byPartition.values()].flat().map((r) => r.value.toString())).toEqual(['v1', 'v2', 'v3']);
   });
 
+  it('a source given a fetch wait asks it before each fetch, and the broker holds each fetch that long', async () => {
+    const topic = uniqueName('t-paced');
+    await createTopics([{ name: topic, partitions: 2 }]);
+    let wait = 1_000;
+    let fetches = 0;
+    const source = new KafkaSource(testClient('eddy-itest-paced'), { groupId: uniqueName('g-paced'), topics: [topic], maxWaitTimeMs: 50 }, bytesSerde, { write: async () => undefined }, {
+      fetchWaitMs: () => {
+        fetches += 1;
+        return wait;
+      },
+    });
+    await source.start(async () => undefined);
+    cleanups.push(() => source.stop());
+    await waitFor('the first fetch', () => fetches > 0, 30_000);
+    // An empty topic: each fetch returns when its wait is over. At the 50 ms it was made with, three
+    // seconds would hold about sixty.
+    fetches = 0;
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(fetches).toBeGreaterThanOrEqual(2);
+    expect(fetches).toBeLessThanOrEqual(5);
+    wait = 50;
+    await new Promise((r) => setTimeout(r, 1_200));
+    fetches = 0;
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(fetches).toBeGreaterThanOrEqual(15);
+  }, 60_000);
+
   it('a transaction far over the broker\'s 1 MiB batch limit, sent to one partition in one call, commits whole', async () => {
     const topic = uniqueName('t-big');
     await createTopics([{ name: topic, partitions: 1 }]);

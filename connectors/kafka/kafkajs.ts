@@ -18,6 +18,8 @@
  * 5. Its transaction manager looks the coordinators up again before each of its requests, four
  *    FindCoordinator per commit; a transactional producer's remembers them (coordinator-cache.ts),
  *    put in place of the module the same way as 1.
+ * 6. Its consumer's fetch wait (`maxWaitTimeInMs`) is fixed when the consumer is made; a consumer
+ *    group given a pace ({@link paceFetches}) asks it before each fetch instead.
  *
  * It also reaches one thing kafkajs has but does not expose: LeaveGroup for a member other than
  * the caller ({@link leaveGroupFor}), which Java's admin client offers as `removeMembersFromConsumerGroup`.
@@ -87,7 +89,38 @@ function load(): typeof KafkaJs {
   const kafkajs = require('kafkajs') as typeof KafkaJs;
   const queue = (require('kafkajs/src/network/requestQueue/index.js') as { prototype: PendingQueue }).prototype;
   queue.scheduleCheckPendingRequests = scheduleCheckPendingRequests;
+  const group = (require('kafkajs/src/consumer/consumerGroup.js') as { prototype: PacedGroup }).prototype;
+  const fetch = group.fetch;
+  group.fetch = function pacedFetch(this: PacedGroup, nodeId: number) {
+    const pace = paces.get(this.groupId);
+    if (pace) this.maxWaitTime = pace();
+    return fetch.call(this, nodeId);
+  };
   return kafkajs;
+}
+
+/** The part of kafkajs' ConsumerGroup the pacing touches. */
+interface PacedGroup {
+  groupId: string;
+  maxWaitTime: number;
+  fetch(nodeId: number): Promise<unknown>;
+}
+
+/** Per consumer group of this thread: its fetch wait, asked before each fetch. */
+const paces = new Map<string, () => number>();
+
+/**
+ * From now on the consumers of `groupId` in this thread ask `waitMs` how long the broker may hold
+ * each fetch (kafkajs' `maxWaitTimeInMs`, otherwise fixed). Returns the undo.
+ *
+ * @example
+ * const undo = paceFetches('my-group', () => (windowCloseNear() ? 100 : 500));
+ */
+export function paceFetches(groupId: string, waitMs: () => number): () => void {
+  paces.set(groupId, waitMs);
+  return () => {
+    if (paces.get(groupId) === waitMs) paces.delete(groupId);
+  };
 }
 
 /** The part of kafkajs' RequestQueue the fix touches. */

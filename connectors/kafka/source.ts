@@ -7,6 +7,7 @@
 import type { Consumer, EachBatchPayload, IHeaders, KafkaMessage } from 'kafkajs';
 import * as z from 'zod';
 import { createKafka, type KafkaClientOptions } from './config.js';
+import { paceFetches } from './kafkajs.js';
 import type { DeadLetterWriter, RejectedRecord } from './dead-letter.js';
 import type { Serde } from '../../engine/api/serde.js';
 import { byteLength } from './record-bytes.js';
@@ -162,6 +163,12 @@ export interface SourceHooks {
    * the rebalance; when kafkajs finds it first (between fetches), the member rejoins without it.
    */
   onRebalance?: () => Promise<void>;
+  /**
+   * Asked before each fetch: how long the broker may hold it, in place of `maxWaitTimeMs`
+   * (runtime/input-pacing.ts). The Confluent source keeps `maxWaitTimeMs`: librdkafka fetches on its
+   * own threads.
+   */
+  fetchWaitMs?: () => number;
 }
 
 /** The per-partition counters behind {@link RecordSource.stats}, as both sources keep them. */
@@ -222,6 +229,7 @@ export class KafkaSource<T> implements RecordSource<T> {
   readonly #consumer: Consumer;
   readonly #stats = new PartitionCounters();
   #owned: TopicPartition[] = [];
+  #unpace = (): void => undefined;
 
   constructor(
     client: KafkaClientOptions,
@@ -276,6 +284,7 @@ export class KafkaSource<T> implements RecordSource<T> {
 
   /** Joins the group and starts handing batches to `handler`; resolves once running. */
   async start(handler: BatchHandler<T>): Promise<void> {
+    if (this.hooks.fetchWaitMs) this.#unpace = paceFetches(this.#opts.groupId, this.hooks.fetchWaitMs);
     await this.#consumer.connect();
     await this.#consumer.subscribe({ topics: this.#opts.topics, fromBeginning: this.#opts.startFrom === 'earliest' });
     await this.#consumer.run({
@@ -305,6 +314,7 @@ export class KafkaSource<T> implements RecordSource<T> {
   /** Leaves the group and closes connections. */
   async stop(): Promise<void> {
     await this.#consumer.disconnect();
+    this.#unpace();
   }
 
   #onJoin(assignment: Record<string, number[]>): void {

@@ -92,9 +92,10 @@ Runner options:
                          the transactions (a crash can repeat some); state stays exact
   --session-timeout D    how soon the group notices a dead process (default 30s; broker minimum 1s)
   --fetch-min-bytes N    the broker answers an input fetch once N bytes are there (default 65536) …
-  --fetch-max-wait D     … or after D (default 100ms): a trickle is read ten times a second, for up
-                         to D more delay; 1 and 500ms (Kafka's) read each record as it comes, for
-                         twice the CPU at 20,000 events/min (docs/cli.md)
+  --fetch-max-wait D     … or after D (default 100ms) near a window close, 500ms between closes: a
+                         trickle is read ten times a second, for up to D more delay; 1 and 500ms
+                         (Kafka's) read each record as it comes, for twice the CPU at 20,000 events/min
+                         (docs/cli.md)
   --input-client C       kafkajs (default) or confluent: read the input with librdkafka instead, for
                          comparison (installed on first use; runs on the main thread; docs/benchmarks.md)
   --member-thread T      worker (default; main with --input-client confluent): where the member runs;

@@ -10,7 +10,7 @@ import { loadConfluentClient } from '../../connectors/kafka/confluent-client.js'
 import { ConfluentSource, type RdKafkaModule } from '../../connectors/kafka/confluent-source.js';
 import type { RejectedRecord } from '../../connectors/kafka/dead-letter.js';
 import type { Serde } from '../api/serde.js';
-import { KafkaSource, type PartitionBatch, type RecordSource, type SourceHooks, type SourceOptions } from '../../connectors/kafka/source.js';
+import { KafkaSource, SourceOptionsSchema, type PartitionBatch, type RecordSource, type SourceHooks, type SourceOptions } from '../../connectors/kafka/source.js';
 import { commitNow } from '../checkpoint/commit-policy.js';
 import { DEFAULT_MAX_FUTURE_SKEW_MS } from '../time/event-time.js';
 import { inputEnds, jobFinished } from './bounded-end.js';
@@ -19,6 +19,7 @@ import { recordGroup } from './group-members.js';
 import { ensureJobTopics, exchangeGroup, taskId } from './job-topics.js';
 import { DEFAULT_MAX_GROUPS } from './local-executor.js';
 import { idleCheck } from './idle-check.js';
+import { firingSchedule, inputFetchWaitMs, type FiringSchedule } from './input-pacing.js';
 import { FatalJobError } from './member-failure.js';
 import type { MemberOptions } from './member-options.js';
 import { InputGate, savepointPhases } from './member-savepoint.js';
@@ -94,7 +95,16 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     ...(opts.limits?.maxRecordBytes !== undefined ? { maxRecordBytes: opts.limits.maxRecordBytes } : {}),
     ...opts.inputFetch, ...session(opts.sessionTimeoutMs),
   };
+  // At-least-once output is written as it is made, so every fetch's wait is in its latency.
+  const schedule: FiringSchedule = opts.guarantee === 'at-least-once' ? { kind: 'any' } : firingSchedule(job.graph);
+  /** Each source task's watermark after its last batch (by slot: a partition that comes back starts afresh). */
+  const watermarks = new WeakMap<TableSlot, number>();
+  const sourceWatermarks = function* (): Iterable<number> {
+    for (const slot of slots.values()) if (kindOf(slot.stage) === 'source') yield watermarks.get(slot) ?? -Infinity;
+  };
+  const nearWaitMs = SourceOptionsSchema.parse(inputOptions).maxWaitTimeMs;
   const hooksFor = (kind: 'source' | 'exchange'): SourceHooks => ({
+    ...(kind === 'source' ? { fetchWaitMs: () => inputFetchWaitMs(schedule, sourceWatermarks(), nearWaitMs) } : {}),
     onAssignment: (owned) => table.reconcile(kind, owned),
     onRebalance: commitBeforeRebalance(kind),
     onCrash: fail,
@@ -139,6 +149,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
       stats.records += records.length;
       metrics?.sourceRecords(id, records.length);
       metrics?.watermark(id, t.watermark);
+      watermarks.set(slot, t.watermark);
       advanceTo(slot, batch.nextOffset);
       slot.lastRecordAt = Date.now();
       if (opts.bounded && batch.nextOffset >= end) await finishPartition(slot, t);
