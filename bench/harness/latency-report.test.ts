@@ -39,5 +39,6 @@ describe('latency report', () => {
     expect(md).not.toMatch(/\| eddy < 3% of one core/);
     expect(md).not.toMatch(/\| eddy < 200 MB/);
     expect(md).toContain('`npm run bench:low-rate`');
+    expect(md).toContain('a window closing every 5 s');
   });
 });

@@ -29,7 +29,7 @@ const ms = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleSt
  * Eddy at its default commit interval (5 s) against the latency goal: p99 < 500 ms at every rate.
  * The runner's CPU and memory goal at 20,000 events/min is not judged here: it is stated for `eddy
  * run` with default flags, which `npm run bench:low-rate` measures; these runs have two members and
- * windows firing every second.
+ * the harness's windows (by default closing every second).
  */
 export function latencyGoals(runs: readonly LatencyRun[]): Goal[] {
   return runs
@@ -38,8 +38,8 @@ export function latencyGoals(runs: readonly LatencyRun[]): Goal[] {
 }
 
 /** Where the CPU and RSS columns stand against the runner goal, which these runs do not measure. */
-const RUNNER_GOAL_NOTE =
-  "The CPU and RSS columns are of this setting (two members, windows firing every second); the goal for a runner at 20,000 events/min (< 3% of a core, < 200 MB) is judged by `npm run bench:low-rate` on `eddy run`'s defaults.";
+const runnerGoalNote = (slideMs: number): string =>
+  `The CPU and RSS columns are of this setting (two members, a window closing every ${slideMs / 1000} s); the goal for a runner at 20,000 events/min (< 3% of a core, < 200 MB) is judged by \`npm run bench:low-rate\` on \`eddy run\`'s defaults.`;
 
 export function latencyMarkdown(r: LatencyResults): string {
   const w = r.workload;
@@ -57,7 +57,7 @@ export function latencyMarkdown(r: LatencyResults): string {
   if (behind.length > 0) lines.push('', ...behind.map((x) => `- ${x.engine} at ${x.rate}, ${x.checkpointIntervalMs / 1000} s: fell behind (${x.fellBehind}).`));
   const goals = latencyGoals(r.runs);
   if (goals.length > 0) lines.push('', '| speed goal | figure | met |', '|---|---:|---|', ...goals.map((g) => `| ${g.goal} | ${g.figure} | ${g.met ? 'yes' : '**no**'} |`));
-  lines.push('', RUNNER_GOAL_NOTE);
+  lines.push('', runnerGoalNote(w.slideMs));
   lines.push('', `Command: \`${r.command}\``);
   return `${lines.join('\n')}\n`;
 }
