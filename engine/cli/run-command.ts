@@ -175,7 +175,7 @@ export const runCommand: Command = {
       logger.info(`serving ${http.url} (metrics, status${http.views.map((v) => `, ${v}`).join('')})`, { url: http.url });
       // A job manager's runner (job-process.ts) tells it where it serves whatever the log level.
       process.send?.({ type: 'serving', url: http.url }, undefined, undefined, () => undefined);
-      progress = options.bounded ? boundedProgress({ admin: () => new KafkaAdmin(kafka), graph: built.graph, groupId, collect: () => monitor.collect() }) : undefined;
+      progress = options.bounded ? await boundedProgress({ admin: () => new KafkaAdmin(kafka), graph: built.graph, groupId, collect: () => monitor.collect() }) : undefined;
       const summary = await runRunner({
         jobModule: path,
         jobOptions: jobInput,
