@@ -36,4 +36,4 @@ export function keepAlive(payload: EachBatchPayload, intervalMs: number, forMs: 
 }
 
 /** Heartbeat answers after which kafkajs rejoins the group (when the batch handler throws them). */
-const REJOIN = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'NOT_COORDINATOR_FOR_GROUP', 'UNKNOWN_MEMBER_ID']);
+export const REJOIN: ReadonlySet<string> = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'NOT_COORDINATOR_FOR_GROUP', 'UNKNOWN_MEMBER_ID']);

@@ -119,6 +119,40 @@ describe('Kafka connectors against a real broker', () => {
     expect(fetches).toBeGreaterThanOrEqual(15);
   }, 60_000);
 
+  it('once a batch meets a rebalance, the fetch\'s other batches go back unread and the member rejoins; the hook runs once', async () => {
+    const topic = uniqueName('t-rejoin');
+    const groupId = uniqueName('g-rejoin');
+    await createTopics([{ name: topic, partitions: 4 }]);
+    const s = await sink();
+    await s.send(topic, [0, 1, 2, 3].flatMap((p) => [0, 1, 2].map((i) => ({ key: `k${p}-${i}`, value: `v${i}`, partition: p }))));
+    await s.flush();
+    const events: string[] = [];
+    const source = (name: string): KafkaSource<Buffer> =>
+      new KafkaSource(testClient(`eddy-itest-${name}`), { groupId, topics: [topic], heartbeatIntervalMs: 200, maxWaitTimeMs: 100 }, bytesSerde, { write: async () => undefined }, {
+        onAssignment: (owned) => name === 'first' && events.push(`assigned ${owned.length}`),
+        onRebalance: async () => void events.push('rebalance'),
+      });
+    const first = source('first');
+    let second: KafkaSource<Buffer> | undefined;
+    // One fetch brings all four partitions' batches; the second member joins during the first batch.
+    await first.start(async (batch) => {
+      events.push(`batch ${batch.partition}`);
+      if (!second) {
+        second = source('second');
+        cleanups.push(() => second!.stop());
+        await second.start(async () => undefined);
+      }
+      await new Promise((r) => setTimeout(r, 1_500));
+    });
+    cleanups.push(() => first.stop());
+    await waitFor('the first member to rejoin', () => events.filter((e) => e.startsWith('assigned')).length >= 2, 45_000);
+    const rebalance = events.indexOf('rebalance');
+    expect(rebalance, events.join(', ')).toBeGreaterThan(0);
+    // Without the fix kafkajs hands over the three other batches first, each meeting the rebalance again.
+    expect(events[rebalance + 1], events.join(', ')).toMatch(/^assigned/);
+    expect(events.filter((e) => e === 'rebalance'), events.join(', ')).toHaveLength(1);
+  }, 60_000);
+
   it('a transaction far over the broker\'s 1 MiB batch limit, sent to one partition in one call, commits whole', async () => {
     const topic = uniqueName('t-big');
     await createTopics([{ name: topic, partitions: 1 }]);

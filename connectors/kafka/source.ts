@@ -11,7 +11,7 @@ import { paceFetches } from './kafkajs.js';
 import type { DeadLetterWriter, RejectedRecord } from './dead-letter.js';
 import type { Serde } from '../../engine/api/serde.js';
 import { byteLength } from './record-bytes.js';
-import { keepAlive } from './batch-heartbeat.js';
+import { REJOIN, keepAlive } from './batch-heartbeat.js';
 
 /** One serde for every topic read, or one per topic (a consumer reading several sources). */
 export type SerdeFor<T> = Serde<T> | ((topic: string) => Serde<T>);
@@ -230,6 +230,8 @@ export class KafkaSource<T> implements RecordSource<T> {
   readonly #stats = new PartitionCounters();
   #owned: TopicPartition[] = [];
   #unpace = (): void => undefined;
+  /** The rebalance a batch met since the last join. */
+  #rejoin: Error | undefined;
 
   constructor(
     client: KafkaClientOptions,
@@ -318,6 +320,7 @@ export class KafkaSource<T> implements RecordSource<T> {
   }
 
   #onJoin(assignment: Record<string, number[]>): void {
+    this.#rejoin = undefined;
     this.#owned = Object.entries(assignment)
       .flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })))
       .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
@@ -332,6 +335,9 @@ export class KafkaSource<T> implements RecordSource<T> {
   async #handle(payload: EachBatchPayload, handler: BatchHandler<T>): Promise<void> {
     const { batch } = payload;
     if (batch.isEmpty() || payload.isStale() || !payload.isRunning()) return;
+    // kafkajs rejoins only once every batch of the fetch is handled: after one met the rebalance,
+    // the rest go back unread (the group is waiting for this member; the partitions may move).
+    if (this.#rejoin) throw this.#rejoin;
     const { records, rejected } = decodeRecords(batch, batch.messages.map(toRaw), this.serde, this.#opts.maxRecordBytes);
     const lastOffset = batch.lastOffset();
     const nextOffset = BigInt(lastOffset) + 1n;
@@ -359,7 +365,11 @@ export class KafkaSource<T> implements RecordSource<T> {
       await payload.heartbeat();
     } catch (e) {
       // Rethrown: kafkajs rejoins the group when its handler fails with this.
-      if ((e as { type?: string }).type === 'REBALANCE_IN_PROGRESS') await this.hooks.onRebalance?.();
+      const type = (e as { type?: string }).type;
+      if (type !== undefined && REJOIN.has(type) && !this.#rejoin) {
+        this.#rejoin = e as Error;
+        if (type === 'REBALANCE_IN_PROGRESS') await this.hooks.onRebalance?.();
+      }
       throw e;
     }
   }
