@@ -159,7 +159,7 @@ function client(name: ClientName, brokers: string[], confluentDir: string | unde
   const transactionalId = `bench-clients-${randomUUID()}`;
   if (name === 'kafkajs') {
     const kafka = new kafkajs.Kafka({ brokers, clientId: 'bench-kafkajs', logLevel: kafkajs.logLevel.NOTHING }) as unknown as KafkaJsLike;
-    // Eddy's source and sink settings (connectors/kafka/source.ts, sink.ts).
+    // Eddy's source and sink settings (connectors/kafka/record-source.ts, sink.ts).
     return kafkaJsStyle(
       kafka,
       { groupId, readUncommitted: false, maxBytesPerPartition: 1_048_576, maxWaitTimeInMs: 500 },

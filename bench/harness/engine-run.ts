@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
 import { bytesSerde } from '../../engine/api/serde.js';
 import { KafkaAdmin } from '../../connectors/kafka/admin.js';
-import { KafkaSource } from '../../connectors/kafka/source.js';
+import { KafkaSource } from '../../connectors/kafka/kafka-source.js';
 import { rssMbOf } from './proc-stats.js';
 import type { Expected } from './workload.js';
 

@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { WatchEventGenerator, type GeneratedRecord } from '../../connectors/generator/watch-event-generator.js';
 import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
 import { KafkaSink } from '../../connectors/kafka/sink.js';
-import { KafkaSource } from '../../connectors/kafka/source.js';
+import { KafkaSource } from '../../connectors/kafka/kafka-source.js';
 import { bytesSerde } from '../../engine/api/serde.js';
 import { OutputCheck } from './engine-run.js';
 import { cpuSecondsOf, rssMbOf } from './proc-stats.js';

@@ -9,7 +9,7 @@ import type { GeneratedRecord } from '../../connectors/generator/watch-event-gen
 import { KafkaAdmin } from '../../connectors/kafka/admin.js';
 import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
 import { KafkaSink } from '../../connectors/kafka/sink.js';
-import { KafkaSource } from '../../connectors/kafka/source.js';
+import { KafkaSource } from '../../connectors/kafka/kafka-source.js';
 import { bytesSerde } from '../../engine/api/serde.js';
 import { OutputCheck } from './engine-run.js';
 import { expectedOutput, flushRecords, type WorkloadSpec } from './workload.js';

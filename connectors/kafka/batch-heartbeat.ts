@@ -1,4 +1,4 @@
-/** The kafkajs source's heartbeats while one batch is handled (source.ts). */
+/** The kafkajs source's heartbeats while one batch is handled (kafka-source.ts). */
 import type { EachBatchPayload } from 'kafkajs';
 
 /**

@@ -29,7 +29,7 @@ import {
   type SourceHooks,
   type SourceOptions,
   type TopicPartition,
-} from './source.js';
+} from './record-source.js';
 
 type RdCallback<T> = (err: RdError | null | undefined, value: T) => void;
 interface RdError extends Error {

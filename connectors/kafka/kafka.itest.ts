@@ -7,7 +7,7 @@ import { kafkajs } from './kafkajs.js';
 import { bytesSerde } from '../../engine/api/serde.js';
 import { readPartition } from './partition-reader.js';
 import { KafkaSink } from './sink.js';
-import { KafkaSource } from './source.js';
+import { KafkaSource } from './kafka-source.js';
 import { createTopics, testClient, uniqueName, waitFor } from './testing/fixtures.js';
 import { collector, describeSource, total, type SourceFactory } from './testing/source-suite.js';
 

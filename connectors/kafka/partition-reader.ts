@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { KafkaAdmin } from './admin.js';
 import type { KafkaClientOptions } from './config.js';
 import { bytesSerde } from '../../engine/api/serde.js';
-import { KafkaSource, type SourceRecord } from './source.js';
+import { KafkaSource } from './kafka-source.js';
+import { type SourceRecord } from './record-source.js';
 
 /**
  * @example

@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { KafkaAdmin } from '../../connectors/kafka/admin.js';
 import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
 import { DLQ_HEADERS } from '../../connectors/kafka/dead-letter.js';
-import { KafkaSource, type SourceRecord } from '../../connectors/kafka/source.js';
+import { KafkaSource } from '../../connectors/kafka/kafka-source.js';
+import { type SourceRecord } from '../../connectors/kafka/record-source.js';
 import { bytesSerde } from '../api/serde.js';
 
 /** A dead letter as the console shows it; `value` is the start of the original bytes, as text. */

@@ -10,7 +10,8 @@ import { loadConfluentClient } from '../../connectors/kafka/confluent-client.js'
 import { ConfluentSource, type RdKafkaModule } from '../../connectors/kafka/confluent-source.js';
 import type { RejectedRecord } from '../../connectors/kafka/dead-letter.js';
 import type { Serde } from '../api/serde.js';
-import { KafkaSource, SourceOptionsSchema, type PartitionBatch, type RecordSource, type SourceHooks, type SourceOptions } from '../../connectors/kafka/source.js';
+import { KafkaSource } from '../../connectors/kafka/kafka-source.js';
+import type { PartitionBatch, RecordSource, SourceHooks, SourceOptions } from '../../connectors/kafka/record-source.js';
 import { commitNow } from '../checkpoint/commit-policy.js';
 import { DEFAULT_MAX_FUTURE_SKEW_MS } from '../time/event-time.js';
 import { inputEnds, jobFinished } from './bounded-end.js';
@@ -102,9 +103,8 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
   const sourceWatermarks = function* (): Iterable<number> {
     for (const slot of slots.values()) if (kindOf(slot.stage) === 'source') yield watermarks.get(slot) ?? -Infinity;
   };
-  const nearWaitMs = SourceOptionsSchema.parse(inputOptions).maxWaitTimeMs;
   const hooksFor = (kind: 'source' | 'exchange'): SourceHooks => ({
-    ...(kind === 'source' ? { fetchWaitMs: () => inputFetchWaitMs(schedule, sourceWatermarks(), nearWaitMs) } : {}),
+    ...(kind === 'source' ? { fetchWaitMs: (configuredMs: number) => inputFetchWaitMs(schedule, sourceWatermarks(), configuredMs) } : {}),
     onAssignment: (owned) => table.reconcile(kind, owned),
     onRebalance: commitBeforeRebalance(kind),
     onCrash: fail,

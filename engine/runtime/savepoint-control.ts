@@ -12,7 +12,7 @@ import * as z from 'zod';
 import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
 import { describeZodIssue, type Serde } from '../api/serde.js';
 import { KafkaSink } from '../../connectors/kafka/sink.js';
-import { KafkaSource } from '../../connectors/kafka/source.js';
+import { KafkaSource } from '../../connectors/kafka/kafka-source.js';
 import { SavepointTaskSchema } from '../checkpoint/savepoint.js';
 import type { Logger } from '../log/logger.js';
 import { controlTopic } from './job-topics.js';

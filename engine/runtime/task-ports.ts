@@ -8,7 +8,7 @@ import { KafkaAdmin } from '../../connectors/kafka/admin.js';
 import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
 import { readPartition, readRecordAt } from '../../connectors/kafka/partition-reader.js';
 import { KafkaSink, type OutRecord, type TransactionOffsets } from '../../connectors/kafka/sink.js';
-import type { SourceRecord } from '../../connectors/kafka/source.js';
+import type { SourceRecord } from '../../connectors/kafka/record-source.js';
 import { MemoryStateBackend } from '../state/memory-backend.js';
 import type { StateBackend } from '../state/state-backend.js';
 import { openLocalState } from './local-state.js';

@@ -5,7 +5,7 @@
  */
 import type { BuiltJob } from '../api/job-builder.js';
 import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
-import type { TopicPartition } from '../../connectors/kafka/source.js';
+import type { TopicPartition } from '../../connectors/kafka/record-source.js';
 import { taskId, type JobLayout, type StageLayout } from './job-topics.js';
 import { atPosition } from './member-failure.js';
 import type { MemberOptions } from './member-options.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import type { SourceRecord } from '../../connectors/kafka/source.js';
+import type { SourceRecord } from '../../connectors/kafka/record-source.js';
 import { count } from '../aggregate/aggregate-function.js';
 import { JobBuilder, type BuiltJob } from '../api/job-builder.js';
 import { jsonSerde } from '../api/serde.js';

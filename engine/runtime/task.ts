@@ -8,7 +8,7 @@
  */
 import { KafkaDeadLetterQueue, type DeadLetterReason, type RejectedRecord } from '../../connectors/kafka/dead-letter.js';
 import type { OutRecord } from '../../connectors/kafka/sink.js';
-import type { SourceRecord } from '../../connectors/kafka/source.js';
+import type { SourceRecord } from '../../connectors/kafka/record-source.js';
 import { graphFingerprint, portableEntries, readEntries, replaceState, type SavepointTask } from '../checkpoint/savepoint.js';
 import type { StreamRecord } from '../operators/operator.js';
 import type { StateUsage } from '../state/state-backend.js';

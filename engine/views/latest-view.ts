@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type * as z from 'zod';
 import { kafkaClientOptions, type KafkaClientInput } from '../../connectors/kafka/config.js';
 import { jsonSerde } from '../api/serde.js';
-import { KafkaSource } from '../../connectors/kafka/source.js';
+import { KafkaSource } from '../../connectors/kafka/kafka-source.js';
 import { CappedSet } from '../operators/capped-set.js';
 
 /** Keys a view holds when nothing else is said: the runner's `--max-groups` default. */

@@ -8,7 +8,8 @@ import { inject } from 'vitest';
 import { KafkaAdmin, type TopicSpec } from '../admin.js';
 import { kafkaClientOptions, type KafkaClientOptions } from '../config.js';
 import type { Serde } from '../../../engine/api/serde.js';
-import { KafkaSource, type SourceRecord } from '../source.js';
+import { KafkaSource } from '../kafka-source.js';
+import { type SourceRecord } from '../record-source.js';
 
 let ownBroker: string | undefined;
 

@@ -10,7 +10,7 @@ import { DLQ_HEADERS, ensureDeadLetterTopic, KafkaDeadLetterQueue, type DeadLett
 import { kafkajs } from '../kafkajs.js';
 import { bytesSerde, jsonSerde, type Serde } from '../../../engine/api/serde.js';
 import { KafkaSink } from '../sink.js';
-import type { PartitionBatch, RecordSource, SourceHooks, SourceOptions, SourceRecord, TopicPartition } from '../source.js';
+import type { PartitionBatch, RecordSource, SourceHooks, SourceOptions, SourceRecord, TopicPartition } from '../record-source.js';
 import { createTopics, testClient, uniqueName, waitFor } from './fixtures.js';
 
 /** Builds a source (the constructor both implementations share). */

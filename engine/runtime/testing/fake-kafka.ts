@@ -6,7 +6,7 @@
  * every task that opens rebuilds from its changelog.
  */
 import type { OutRecord, TransactionOffsets } from '../../../connectors/kafka/sink.js';
-import type { SourceRecord } from '../../../connectors/kafka/source.js';
+import type { SourceRecord } from '../../../connectors/kafka/record-source.js';
 import { MemoryStateBackend } from '../../state/memory-backend.js';
 import type { Output, PartitionLog, TaskPorts, TransactionalOutput } from '../task-ports.js';
 
