@@ -4,9 +4,12 @@
  * counted; the partition keeps flowing. Partitions can be paused and resumed one by one
  * (backpressure) and can start from given offsets (a checkpoint's) instead of the group's committed ones.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, IHeaders, KafkaMessage } from 'kafkajs';
 import type * as z from 'zod';
 import { createKafka, type KafkaClientOptions } from './config.js';
+import { heldRoundRobin } from './held-assigner.js';
+import { gateJoins } from './join-gate.js';
 import { paceFetches } from './kafkajs.js';
 import type { DeadLetterWriter } from './dead-letter.js';
 import { REJOIN, keepAlive } from './batch-heartbeat.js';
@@ -36,6 +39,7 @@ export class KafkaSource<T> implements RecordSource<T> {
   readonly #stats = new PartitionCounters();
   #owned: TopicPartition[] = [];
   #unpace = (): void => undefined;
+  #ungate = (): void => undefined;
   /** The rebalance a batch met since the last join. */
   #rejoin: Error | undefined;
 
@@ -56,6 +60,7 @@ export class KafkaSource<T> implements RecordSource<T> {
       sessionTimeout: this.#opts.sessionTimeoutMs,
       rebalanceTimeout: this.#opts.rebalanceTimeoutMs,
       heartbeatInterval: this.#opts.heartbeatIntervalMs,
+      partitionAssigners: [heldRoundRobin],
       ...(this.#opts.restartOnCrash ? {} : { retry: { restartOnFailure: async () => false } }),
     });
     this.#consumer.on(this.#consumer.events.GROUP_JOIN, (e) => {
@@ -94,6 +99,11 @@ export class KafkaSource<T> implements RecordSource<T> {
   async start(handler: BatchHandler<T>): Promise<void> {
     const { fetchWaitMs } = this.hooks;
     if (fetchWaitMs) this.#unpace = paceFetches(this.#opts.groupId, () => fetchWaitMs(this.#opts.maxWaitTimeMs));
+    const { beforeJoin } = this.hooks;
+    if (beforeJoin) {
+      const cap = this.#opts.sessionTimeoutMs / 2;
+      this.#ungate = gateJoins(this.#opts.groupId, (memberId) => Promise.race([beforeJoin(memberId), sleep(cap, [], { ref: false })]));
+    }
     await this.#consumer.connect();
     await this.#consumer.subscribe({ topics: this.#opts.topics, fromBeginning: this.#opts.startFrom === 'earliest' });
     await this.#consumer.run({
@@ -124,6 +134,7 @@ export class KafkaSource<T> implements RecordSource<T> {
   async stop(): Promise<void> {
     await this.#consumer.disconnect();
     this.#unpace();
+    this.#ungate();
   }
 
   #onJoin(assignment: Record<string, number[]>): void {

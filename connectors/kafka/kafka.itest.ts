@@ -153,6 +153,60 @@ describe('Kafka connectors against a real broker', () => {
     expect(events.filter((e) => e === 'rebalance'), events.join(', ')).toHaveLength(1);
   }, 60_000);
 
+  it('members gated between getting their id and joining are in the group\'s first generation together, though one asked a second later', async () => {
+    const topic = uniqueName('t-gate');
+    const groupId = uniqueName('g-gate');
+    await createTopics([{ name: topic, partitions: 4 }]);
+    const ids: string[] = [];
+    let releaseAll = (): void => undefined;
+    const all = new Promise<string[]>((resolve) => (releaseAll = () => resolve(ids)));
+    const firstAssignment = new Map<string, number>();
+    const source = (name: string): KafkaSource<Buffer> => {
+      const s = new KafkaSource(testClient(`eddy-itest-${name}`), { groupId, topics: [topic], maxWaitTimeMs: 100 }, bytesSerde, { write: async () => undefined }, {
+        beforeJoin: (memberId) => {
+          if (ids.push(memberId) === 2) releaseAll();
+          return all;
+        },
+        onAssignment: (owned) => void (firstAssignment.has(name) || firstAssignment.set(name, owned.length)),
+      });
+      cleanups.push(() => s.stop());
+      return s;
+    };
+    const joined = source('first').start(async () => undefined);
+    await new Promise((r) => setTimeout(r, 1_000));
+    // It has its id and waits: without the gate it would own all four partitions by now.
+    expect(ids).toHaveLength(1);
+    expect(firstAssignment.size).toBe(0);
+    await Promise.all([joined, source('second').start(async () => undefined)]);
+    expect(Object.fromEntries(firstAssignment)).toEqual({ first: 2, second: 2 });
+  });
+
+  it('a member let in together with one that is not in the group yet takes only its own share of the partitions', async () => {
+    const topic = uniqueName('t-held');
+    const groupId = uniqueName('g-held');
+    await createTopics([{ name: topic, partitions: 4 }]);
+    const assignments: number[] = [];
+    const source = new KafkaSource(testClient('eddy-itest-held'), { groupId, topics: [topic], maxWaitTimeMs: 100 }, bytesSerde, { write: async () => undefined }, {
+      // As if a second member of the process had its id too, but its join has not reached the broker.
+      // (The second source below, in this thread and group, passes this gate too: it is let in alone.)
+      beforeJoin: async (memberId) => (assignments.length === 0 ? [memberId, 'eddy-itest-held-on-its-way'] : [memberId]),
+      onAssignment: (owned) => void assignments.push(owned.length),
+    });
+    cleanups.push(() => source.stop());
+    await source.start(async () => undefined);
+    expect(assignments).toEqual([2]);
+    // The share is held for that one assignment only: the next rebalance shares among those present.
+    const other = new KafkaSource(testClient('eddy-itest-held-2'), { groupId, topics: [topic], maxWaitTimeMs: 100 }, bytesSerde, { write: async () => undefined });
+    cleanups.push(() => other.stop());
+    const asked = Date.now();
+    // Its join completes once the first member has rejoined, which learns of the rebalance from a
+    // heartbeat: just after its own join, one every 250 ms (kafkajs.ts, patch 8), not every 3 s.
+    await other.start(async () => undefined);
+    expect(Date.now() - asked).toBeLessThan(1_500);
+    await waitFor('the first member\'s second assignment', () => assignments.length >= 2, 5_000);
+    expect(assignments).toEqual([2, 2]);
+  });
+
   it('a transaction far over the broker\'s 1 MiB batch limit, sent to one partition in one call, commits whole', async () => {
     const topic = uniqueName('t-big');
     await createTopics([{ name: topic, partitions: 1 }]);

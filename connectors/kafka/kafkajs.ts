@@ -20,6 +20,12 @@
  *    put in place of the module the same way as 1.
  * 6. Its consumer's fetch wait (`maxWaitTimeInMs`) is fixed when the consumer is made; a consumer
  *    group given a pace ({@link paceFetches}) asks it before each fetch instead.
+ * 7. A new member of a gated group (join-gate.ts) waits between getting its member id and joining
+ *    with it, so that the members of one process join in the same rebalance.
+ * 8. Its consumers heartbeat every 3 s (`heartbeatInterval`), and a member learns of a rebalance
+ *    only from a heartbeat. For a few seconds after each join they heartbeat at least every
+ *    {@link SETTLING_HEARTBEAT_MS}: a member that joined just before others learns of the rebalance
+ *    their joins start at once, not 3 s later with every partition opened meanwhile.
  *
  * It also reaches one thing kafkajs has but does not expose: LeaveGroup for a member other than
  * the caller ({@link leaveGroupFor}), which Java's admin client offers as `removeMembersFromConsumerGroup`.
@@ -32,6 +38,7 @@ import { createRequire } from 'node:module';
 import type * as KafkaJs from 'kafkajs';
 import { filterAbortedMessages } from './aborted-records.js';
 import { withCachedCoordinators, type EosCluster } from './coordinator-cache.js';
+import { gatedJoinGroup, type JoiningBroker } from './join-gate.js';
 import { decodeRecord } from './record-decoder.js';
 
 interface GroupArgs {
@@ -96,15 +103,40 @@ function load(): typeof KafkaJs {
     if (pace) this.maxWaitTime = pace();
     return fetch.call(this, nodeId);
   };
+  const joinAndSync = group.joinAndSync;
+  group.joinAndSync = async function joinAndSyncNoted(this: PacedGroup) {
+    await joinAndSync.call(this);
+    this.joinedAt = Date.now();
+  };
+  const heartbeat = group.heartbeat;
+  group.heartbeat = function settlingHeartbeat(this: PacedGroup, { interval }: { interval: number }) {
+    const settling = Date.now() - (this.joinedAt ?? -Infinity) < SETTLING_MS;
+    return heartbeat.call(this, { interval: settling ? Math.min(interval, SETTLING_HEARTBEAT_MS) : interval });
+  };
+  const broker = (require('kafkajs/src/broker/index.js') as { prototype: JoiningBroker }).prototype;
+  const send = Object.getOwnPropertySymbols(broker).find((s) => s.description === 'private:Broker:sendRequest');
+  if (!send) throw new Error('kafkajs changed: no request method on its Broker');
+  const { requests } = require('kafkajs/src/protocol/requests/index.js') as { requests: Record<string, unknown> };
+  const apiKeys = require('kafkajs/src/protocol/requests/apiKeys.js') as Record<string, number>;
+  broker.joinGroup = gatedJoinGroup(broker.joinGroup, send, apiKeys.JoinGroup!, requests.JoinGroup);
   return kafkajs;
 }
 
-/** The part of kafkajs' ConsumerGroup the pacing touches. */
+/** The part of kafkajs' ConsumerGroup patches 6 and 8 touch. */
 interface PacedGroup {
   groupId: string;
   maxWaitTime: number;
+  /** Set by patch 8: when the member's last join completed. */
+  joinedAt?: number;
   fetch(nodeId: number): Promise<unknown>;
+  joinAndSync(): Promise<void>;
+  heartbeat(args: { interval: number }): Promise<void>;
 }
+
+/** How long after a join a consumer heartbeats often (patch 8). */
+export const SETTLING_MS = 5_000;
+/** The longest gap between heartbeats then (the interval a member asks for is kept when shorter). */
+export const SETTLING_HEARTBEAT_MS = 250;
 
 /** Per consumer group of this thread: its fetch wait, asked before each fetch. */
 const paces = new Map<string, () => number>();

@@ -165,6 +165,13 @@ export interface SourceHooks {
    * own threads.
    */
   fetchWaitMs?: (configuredMs: number) => number;
+  /**
+   * Asked when this member has its member id and is about to join the group for the first time:
+   * it joins once this resolves with the ids of the members joining with it, or after half the
+   * session timeout (the broker forgets a member id not used within it). How the members of one
+   * process join in one rebalance (join-gate.ts). The Confluent source joins as librdkafka does.
+   */
+  beforeJoin?: (memberId: string) => Promise<readonly string[]>;
 }
 
 /** The per-partition counters behind {@link RecordSource.stats}, as both sources keep them. */

@@ -56,6 +56,26 @@ describe('eddy run / plan / jobs', () => {
     expect(await readTopic(`${input}-dlq`, bad)).toHaveLength(bad);
   });
 
+  it('runs two member threads that join each group in one rebalance and, finished, open nothing more: every task opens once', async () => {
+    const input = uniqueName('run-in');
+    const output = uniqueName('run-out');
+    await createTopics([{ name: input, partitions: 4 }]);
+    const produced = await produceWatchEvents(input, 8_000, { seed: 17, badFraction: 0.01 });
+    const run = await runEddy([
+      'run', 'content-popularity', '--brokers', inject('kafkaBrokers'), '--input-topic', input, '--output-topic', output, '--bounded',
+      '--window', '1m', '--slide', '20s', '--top', String(WINDOW.k), '--out-of-orderness', '5s', '--idle-timeout', '0ms', '--metrics-port', '0',
+      '--state-dir', mkdtempSync(join(tmpdir(), 'eddy-run-')), '--group-id', uniqueName('g'), '--parallelism', '2', '--log-level', 'debug',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const opens = run.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string; member?: string; task?: string })
+      .filter((r) => /^open in \d+ ms$/.test(r.msg)).map((r) => `${r.member} ${r.task}`);
+    // Four input tasks and the one top-K task. A member that joined alone would own everything first
+    // and hand half of it over (opened twice); one that opened a finished member's tasks, too.
+    expect(opens.map((o) => o.split(' ')[1]).sort(), opens.join(', ')).toEqual(['top-k:0', 'watch-events:0', 'watch-events:1', 'watch-events:2', 'watch-events:3']);
+    expect(new Set(opens.filter((o) => o.includes('watch-events')).map((o) => o.split(' ')[0])).size, opens.join(', ')).toBe(2);
+    await expectExactTrending(produced, { output, dlq: `${input}-dlq` }, WINDOW);
+  });
+
   it('lists jobs and prints a plan', async () => {
     const jobs = await runEddy(['jobs']);
     expect(jobs.stdout).toMatch(/^content-popularity\s+top-K content/m);

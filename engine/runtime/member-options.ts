@@ -41,6 +41,19 @@ export interface MemberOptions {
   savepoint?: { dir: string; tasks: SavepointTask[] };
   /** Receives the member's handler of savepoint phases (the runner drives them). */
   onSavepointControl?: (handler: (p: SavepointPhase) => Promise<SavepointReply>) => void;
+  /** Bounded: called when this member finds the whole job finished, before it leaves the group. */
+  onFinished?: () => void;
+  /**
+   * Bounded: resolves when another member of this process has found the whole job finished; this
+   * member then ends too, opening no task for the partitions the finished members give up.
+   */
+  finishedElsewhere?: Promise<void>;
+  /**
+   * Called when the member has its id in consumer group `group` and is about to join it for the
+   * first time; it joins once this resolves with the ids of the process's members joining with it
+   * (the runner lets them join together: join-barrier.ts).
+   */
+  joinGate?: (group: string, memberId: string) => Promise<readonly string[]>;
   /** Called with true once every task the member owns is open (restored) and with false when new ones start opening. */
   onReady?: (ready: boolean) => void;
 }

@@ -37,8 +37,19 @@ export default async function memberWorker(start: MemberStart): Promise<MemberOu
     ...((isMainThread ? undefined : await jobMetrics?.collect()) ?? []),
   ];
   let savepoints: ((p: SavepointPhase) => Promise<SavepointReply>) | undefined;
+  /** Joins waiting for the runner's word, by group. */
+  const joins = new Map<string, (members: readonly string[]) => void>();
+  const joinGate = (group: string, memberId: string): Promise<readonly string[]> =>
+    new Promise((resolve) => {
+      joins.set(group, resolve);
+      post({ type: 'joining', group, memberId });
+    });
+  let finishedElsewhere = (): void => undefined;
+  const finished = new Promise<void>((resolve) => (finishedElsewhere = resolve));
   port.on('message', (m: ToMember) => {
     if (m.type === 'stop') abort.abort();
+    else if (m.type === 'join') joins.get(m.group)?.(m.members);
+    else if (m.type === 'finished') finishedElsewhere();
     else if (m.type === 'collect') void collect().then((json) => post({ type: 'metrics', id: m.id, metrics: json }));
     else {
       const { type: _t, id, ...phase } = m;
@@ -63,6 +74,8 @@ export default async function memberWorker(start: MemberStart): Promise<MemberOu
       onCheckpoint: (event) => post({ type: 'checkpoint', ...event }),
       onSavepointControl: (handler) => (savepoints = handler),
       onReady: (ready) => post({ type: 'ready', ready }),
+      joinGate,
+      ...(start.bounded ? { onFinished: () => post({ type: 'finished' }), finishedElsewhere: finished } : {}),
     });
     return { ok: true, stats };
   } catch (e) {

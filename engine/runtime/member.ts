@@ -107,6 +107,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     ...(kind === 'source' ? { fetchWaitMs: (configuredMs: number) => inputFetchWaitMs(schedule, sourceWatermarks(), configuredMs) } : {}),
     onAssignment: (owned) => table.reconcile(kind, owned),
     onRebalance: commitBeforeRebalance(kind),
+    ...(opts.joinGate ? { beforeJoin: (memberId: string) => opts.joinGate!(kind === 'source' ? opts.groupId : exchangeGroup(opts.groupId), memberId) } : {}),
     onCrash: fail,
     // A retained partition continues where its task is (the group only knows the committed offset).
     startOffset: (tp) => table.slotOf(tp)?.next,
@@ -183,7 +184,9 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
 
   opts.onSavepointControl?.(savepointPhases({ table, gate, admin, failed: () => fatal !== undefined }));
 
-  await inputSource.start(onInput);
+  // The exchange group first: its members join while no input keeps their threads busy, so the
+  // join gate lets them in together (join-barrier.ts); a member late by a few milliseconds would
+  // wait for a heartbeat, seconds, to get its share.
   await exchangeSource?.start(async (batch) => {
     const slot = table.slotOf(batch);
     if (!slot || fatal) return;
@@ -196,6 +199,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
       if (commitNow({ kind: 'batch', caughtUp: batch.nextOffset >= batch.highWatermark }, t)) await table.commit(t, id, slot.next);
     })).catch(fail);
   });
+  await inputSource.start(onInput);
 
   // Bounded partitions that are empty (or already read to the end) end without any batch.
   const committed = new Map<string, bigint>();
@@ -226,13 +230,26 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
       })).catch(fail);
     }
     if (metrics && opts.stateBackend === 'rocksdb') metrics.rocksDbMemory([...memory.entries()].filter(([id]) => slots.has(id)).reduce((a, [, b]) => a + b, 0));
-    if (opts.bounded && !finished) finished = await jobFinished(admin, layout, ends);
+    if (opts.bounded && !finished && (await jobFinished(admin, layout, ends))) {
+      finished = true;
+      opts.onFinished?.();
+    }
   };
+  // Bounded: another member of this process found the job finished; it leaves the group soon.
+  let wake = (): void => undefined;
+  void opts.finishedElsewhere?.then(() => {
+    table.finish();
+    finished = true;
+    wake();
+  });
 
   try {
     while (!finished && !opts.signal?.aborted && !fatal) {
-      await new Promise((r) => setTimeout(r, opts.commitIntervalMs));
-      await tick();
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, opts.commitIntervalMs);
+        wake = () => (clearTimeout(timer), r());
+      });
+      if (!finished) await tick();
     }
   } finally {
     gate.open();

@@ -13,7 +13,7 @@ import type { MemberOptions } from './member-options.js';
  * What a member thread is started with (piscina task argument): the member's options, with the job
  * as a module path and the logger as its level (the member logs through the runner: `log` below).
  */
-export interface MemberStart extends Omit<MemberOptions, 'job' | 'logger' | 'signal' | 'metrics' | 'onCheckpoint' | 'onSavepointControl' | 'onReady'> {
+export interface MemberStart extends Omit<MemberOptions, 'job' | 'logger' | 'signal' | 'metrics' | 'onCheckpoint' | 'onSavepointControl' | 'onReady' | 'joinGate' | 'onFinished' | 'finishedElsewhere'> {
   jobModule: string;
   jobOptions: unknown;
   logLevel: LogLevel;
@@ -36,8 +36,17 @@ export interface SavepointReply {
   tasks: SavepointTask[];
 }
 
-/** Runner → member: stop gracefully, answer with the member's metrics, or run a savepoint phase. */
-export type ToMember = { type: 'stop' } | { type: 'collect'; id: number } | ({ type: 'savepoint'; id: number } & SavepointPhase);
+/**
+ * Runner → member: stop gracefully, answer with the member's metrics, run a savepoint phase, join
+ * `group` now (the answer to `joining`, see join-barrier.ts), or (bounded) end: another member found
+ * the job finished.
+ */
+export type ToMember =
+  | { type: 'stop' }
+  | { type: 'collect'; id: number }
+  | ({ type: 'savepoint'; id: number } & SavepointPhase)
+  | { type: 'join'; group: string; members: string[] }
+  | { type: 'finished' };
 
 /** What a member processed in this run (records re-read after a restart count again). */
 export interface MemberStats {
@@ -70,5 +79,9 @@ export type FromMember =
   | ({ type: 'checkpoint' } & CheckpointEvent)
   /** Every task the member owns is open (restored) and it is processing; false while tasks open after an assignment. */
   | { type: 'ready'; ready: boolean }
+  /** Bounded: the member found the whole job finished (the runner tells the others). */
+  | { type: 'finished' }
+  /** The member has its id in consumer group `group` and waits for the runner's `join`, which lists who joins with it (join-barrier.ts). */
+  | { type: 'joining'; group: string; memberId: string }
   /** Posted just before the member's error reaches the runner: what the runner needs to decide on a restart. */
   | ({ type: 'failed' } & FailureInfo);

@@ -21,6 +21,7 @@ import type { KafkaClientOptions } from '../../connectors/kafka/config.js';
 import type { Logger } from '../log/logger.js';
 import { threadLogger } from '../log/thread-logger.js';
 import { claimStateDir, evictPreviousMembers, processClientId } from './group-members.js';
+import { JoinBarrier } from './join-barrier.js';
 import { failureInfo, type FailureInfo } from './member-failure.js';
 import type { FromMember, MemberOutcome, MemberStart, MemberStats, ToMember } from './protocol.js';
 import { RestartPolicy, describePosition, describeStop, type StoppedMember } from './restart-policy.js';
@@ -108,6 +109,7 @@ export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
     pool = threads;
   }
   const ports: MessagePort[] = [];
+  const joins = new JoinBarrier((member, group, members) => ports[member]?.postMessage({ type: 'join', group, members } satisfies ToMember));
   let restarts = 0;
   const crashLoops: StoppedMember[] = [];
   const totals: MemberStats = { records: 0, deadLettered: 0, outputs: {} };
@@ -129,6 +131,8 @@ export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
     channel.port1.on('message', (m: FromMember) => {
       if (m.type === 'log') return logger.forward(m.record);
       if (m.type === 'ready') readySince = m.ready ? (readySince ?? Date.now()) : undefined;
+      if (m.type === 'joining') joins.arrived(index, m.group, m.memberId);
+      if (m.type === 'finished') for (const [i, port] of ports.entries()) if (i !== index) port.postMessage({ type: 'finished' } satisfies ToMember);
       if (m.type === 'failed') {
         const { type: _type, ...failure } = m;
         lastWords = failure;
@@ -137,6 +141,7 @@ export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
     });
     ports[index] = channel.port1;
     monitor?.attach(index, channel.port1);
+    joins.started(index);
     try {
       const outcome = await runTask({ ...start, name: `member-${index}`, port: channel.port2 }).catch(async (e: unknown): Promise<MemberOutcome> => {
         // The thread ended before piscina handed its result over (member-worker.ts ends a thread whose
@@ -146,6 +151,7 @@ export async function runRunner(opts: RunnerOptions): Promise<RunnerResult> {
       });
       return { outcome, readyMs: readySince === undefined ? 0 : Date.now() - readySince };
     } finally {
+      joins.ended(index);
       monitor?.detach(index);
       channel.port1.close();
     }

@@ -50,6 +50,8 @@ export class TaskTable {
   readonly #byTopic: Map<string, StageLayout>;
   readonly #ports: TaskPorts;
   #assignments = 0;
+  /** Bounded and the job has finished: partitions still handed over are done, nothing opens. */
+  #finished = false;
 
   constructor(private readonly o: TaskTableOptions) {
     this.#byTopic = new Map(o.layout.stages.map((s) => [s.topic, s]));
@@ -81,13 +83,21 @@ export class TaskTable {
       this.o.member.metrics?.forget(id);
       void runOn(slot, (t) => this.#close(t)).catch((e: unknown) => this.o.member.logger.warn(`closing the task failed: ${(e as Error).message}`, { task: id, partition: slot.partition }));
     }
-    for (const tp of owned) {
+    for (const tp of this.#finished ? [] : owned) {
       const stage = this.stageOf(tp.topic);
       const id = taskId(stage.stage.id, tp.partition);
       if (!this.slots.has(id)) this.slots.set(id, this.#open(stage, tp.partition));
     }
     this.o.member.metrics?.tasks(this.slots.size);
     this.#announceReadiness();
+  }
+
+  /**
+   * Bounded, the whole job has finished: from now on an assignment opens no task. A member that
+   * leaves first hands its partitions to the others, and restoring their state would only cost.
+   */
+  finish(): void {
+    this.#finished = true;
   }
 
   /** Commits every task matching `which`, each after the work queued before. */

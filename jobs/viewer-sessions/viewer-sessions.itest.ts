@@ -74,7 +74,8 @@ describe('viewer-sessions on a real broker', () => {
       await expectOutput(killed.args[3]!);
 
       const three = run(uniqueName('vs-multi-out'), uniqueName('vs-multi'));
-      await killOneOfThree(() => startBoundedRun('viewer-sessions', three.args, { ...three.o, stateDir: mkdtempSync(join(tmpdir(), 'eddy-vs-multi-')) }));
+      // Killed with a fifth of the input committed: all three have joined and work by then.
+      await killOneOfThree(() => startBoundedRun('viewer-sessions', three.args, { ...three.o, stateDir: mkdtempSync(join(tmpdir(), 'eddy-vs-multi-')) }), () => committedOn(admin, three.o.groupId, [input]), events.length / 5);
       await expectOutput(three.args[3]!);
     });
   });

@@ -76,7 +76,8 @@ describe('watch-time-by-region on a real broker', () => {
       await expectOutput(killed.args[3]!);
 
       const three = run(uniqueName('wtr-multi-out'), uniqueName('wtr-multi'));
-      await killOneOfThree(() => startBoundedRun('watch-time-by-region', three.args, { ...three.o, stateDir: mkdtempSync(join(tmpdir(), 'eddy-wtr-multi-')) }));
+      // Killed with a fifth of the input committed: all three have joined and work by then.
+      await killOneOfThree(() => startBoundedRun('watch-time-by-region', three.args, { ...three.o, stateDir: mkdtempSync(join(tmpdir(), 'eddy-wtr-multi-')) }), () => committedOn(admin, three.o.groupId, [input]), produced.length / 5);
       await expectOutput(three.args[3]!);
     });
   });

@@ -57,11 +57,15 @@ export async function committedOn(admin: KafkaAdmin, groupId: string, topics: re
 
 /**
  * Three runs of a job side by side (one group, each its own state folder): the second is killed
- * with SIGKILL after `afterMs`, the other two must finish (exit 0) with its partitions.
+ * with SIGKILL once `committed()` reaches `killAt` (mid-run, whatever the machine's speed), the
+ * other two must finish (exit 0) with its partitions.
  */
-export async function killOneOfThree(start: () => EddyProcess, afterMs = 3_000): Promise<void> {
+export async function killOneOfThree(start: () => EddyProcess, committed: () => Promise<number>, killAt: number): Promise<void> {
   const runners = [0, 1, 2].map(() => start());
-  await new Promise((r) => setTimeout(r, afterMs));
+  const exited = Promise.race(runners.map((r) => r.exited));
+  let ended = false;
+  void exited.then(() => (ended = true));
+  while (!ended && (await committed()) < killAt) await new Promise((r) => setTimeout(r, 50));
   runners[1]!.kill();
   const results = await Promise.all(runners.map((r) => r.exited));
   expect(results[1]!.signal).toBe('SIGKILL');
