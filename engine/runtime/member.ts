@@ -231,6 +231,7 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     }
     if (metrics && opts.stateBackend === 'rocksdb') metrics.rocksDbMemory([...memory.entries()].filter(([id]) => slots.has(id)).reduce((a, [, b]) => a + b, 0));
     if (opts.bounded && !finished && (await jobFinished(admin, layout, ends))) {
+      table.finish();
       finished = true;
       opts.onFinished?.();
     }
