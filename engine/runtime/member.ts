@@ -231,18 +231,20 @@ export async function runMember(opts: MemberOptions): Promise<MemberStats> {
     }
     if (metrics && opts.stateBackend === 'rocksdb') metrics.rocksDbMemory([...memory.entries()].filter(([id]) => slots.has(id)).reduce((a, [, b]) => a + b, 0));
     if (opts.bounded && !finished && (await jobFinished(admin, layout, ends))) {
-      table.finish();
-      finished = true;
+      finish();
       opts.onFinished?.();
     }
   };
-  // Bounded: another member of this process found the job finished; it leaves the group soon.
+  /** Wakes the loop below from its wait between ticks. */
   let wake = (): void => undefined;
-  void opts.finishedElsewhere?.then(() => {
+  /** Bounded, the job has finished: no task opens any more, and the loop ends. */
+  const finish = (): void => {
     table.finish();
     finished = true;
     wake();
-  });
+  };
+  // Another member of this process found the job finished; it leaves the group soon.
+  void opts.finishedElsewhere?.then(finish);
 
   try {
     while (!finished && !opts.signal?.aborted && !fatal) {
