@@ -34,7 +34,7 @@ describe('exactly-once under kill -9', () => {
     await createTopics([{ name: input, partitions: 4 }]);
     // A run reads 100–180k events a second once started (well under a second): kills land in
     // start-up and mid-run alike, and a run gets up to ~200k events further before its kill.
-    const produced = await produceWatchEvents(input, 2_400_000, { seed: 5, badFraction: 0.005 });
+    const produced = await produceWatchEvents(input, 3_600_000, { seed: 5, badFraction: 0.005 });
     const run = { brokers: inject('kafkaBrokers'), input, output, groupId: uniqueName('chaos'), parallelism: Number(process.env.EDDY_CHAOS_PARALLELISM ?? 1), sessionTimeout: '2s', stateDir: mkdtempSync(join(tmpdir(), 'eddy-chaos-')) };
     await killRepeatedly(KILLS, () => startContentPopularity(run), () => committedOn(admin, run.groupId, [input]), produced.length);
     await expectExactTrending(produced, { output, dlq: `${input}-dlq` }, WINDOW);
